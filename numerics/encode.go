@@ -1,0 +1,209 @@
+package numerics
+
+import (
+	"math"
+	"math/bits"
+)
+
+// Rounding is a rounding mode for [Format.Encode].
+type Rounding uint8
+
+const (
+	// NearestEven rounds to the nearest representable value, ties to the
+	// one with an even significand.
+	NearestEven Rounding = iota
+	// TowardZero truncates the magnitude.
+	TowardZero
+)
+
+func (r Rounding) String() string {
+	if r == TowardZero {
+		return "rz"
+	}
+	return "rne"
+}
+
+// Overflow says what [Format.Encode] does with a value whose rounded
+// magnitude (rounded as if the exponent range were unbounded) exceeds the
+// largest finite value, and with infinite inputs.
+type Overflow uint8
+
+const (
+	// Saturate gives the largest finite value of the same sign (the
+	// behaviour of PTX cvt .satfinite; IEEE round-toward-zero also gives
+	// this for finite inputs). Infinite inputs saturate too.
+	Saturate Overflow = iota
+	// ToInf gives ±Inf where the format has infinities, else NaN where it
+	// has NaN (OCP E4M3FN), else the largest finite value (E2M1).
+	ToInf
+)
+
+func (o Overflow) String() string {
+	if o == ToInf {
+		return "inf"
+	}
+	return "sat"
+}
+
+// Encode rounds x to the format and returns its code.
+//
+// NaN encodes to the canonical NaN (formats without NaN give +0). Negative
+// zero keeps its sign in signed formats. In unsigned formats any negative
+// non-zero value encodes as NaN (E2M1 has no unsigned form). Values below the
+// smallest subnormal round to zero as the rounding mode says; in E8M0, which
+// has no zero, they give its smallest value 2^-127.
+func (f Format) Encode(x float64, r Rounding, o Overflow) uint32 {
+	var sign uint32
+	if math.Signbit(x) && !math.IsNaN(x) {
+		if f.Signed {
+			sign = f.SignBit()
+		} else if x != 0 {
+			c, _ := f.NaNCode()
+			return c
+		}
+	}
+	switch {
+	case math.IsNaN(x):
+		c, _ := f.NaNCode()
+		return c
+	case math.IsInf(x, 0):
+		return sign | f.overflow(o)
+	case x == 0:
+		if f.NoSubnormals {
+			return 0
+		}
+		return sign
+	}
+	fr, e := math.Frexp(math.Abs(x)) // |x| = fr·2^e, fr in [0.5, 1)
+	return f.EncodeScaled(sign != 0, uint64(fr*(1<<53)), e-53, r, o)
+}
+
+// EncodeScaled rounds the exact value (-1)^neg · mag · 2^exp to the format,
+// with the same rules as [Format.Encode]. It lets callers that hold an exact
+// integer sum (such as a tensor-core accumulator) round it once.
+func (f Format) EncodeScaled(neg bool, mag uint64, exp int, r Rounding, o Overflow) uint32 {
+	var sign uint32
+	if neg {
+		if !f.Signed && mag != 0 {
+			c, _ := f.NaNCode()
+			return c
+		}
+		sign = f.SignBit()
+	}
+	if mag == 0 {
+		if f.NoSubnormals {
+			return 0
+		}
+		return sign
+	}
+	lead := exp + bits.Len64(mag) - 1 // exponent of the leading bit
+	te := max(lead, f.MinExp())
+	if te > f.MaxExp()+1 {
+		return sign | f.overflow(o)
+	}
+	q := te - f.ManBits // the quantum of the target binade
+	var n uint64
+	if s := q - exp; s <= 0 {
+		n = mag << uint(-s) // exact, and n < 2^(ManBits+1)
+	} else {
+		var rem, half uint64
+		switch {
+		case s > 64:
+			n, rem, half = 0, mag, 0
+		case s == 64:
+			n, rem, half = 0, mag, 1<<63
+		default:
+			n, rem, half = mag>>uint(s), mag&(1<<uint(s)-1), 1<<uint(s-1)
+		}
+		if r == NearestEven && half != 0 && (rem > half || rem == half && n&1 == 1) {
+			n++
+		}
+	}
+	if n>>(f.ManBits+1) != 0 { // rounding carried into the next binade
+		n >>= 1
+		te++
+	}
+	maxCode := f.MaxFinite()
+	maxSig := uint64(maxCode&(1<<f.ManBits-1)) | 1<<f.ManBits
+	if te > f.MaxExp() || te == f.MaxExp() && n > maxSig {
+		return sign | f.overflow(o)
+	}
+	if f.NoSubnormals && n == 0 {
+		return 0
+	}
+	if n < 1<<f.ManBits { // subnormal (te == MinExp) or zero
+		return sign | uint32(n)
+	}
+	field := uint32(te + f.Bias)
+	return sign | field<<f.ManBits | uint32(n)&(1<<f.ManBits-1)
+}
+
+// overflow returns the unsigned code that policy o gives on overflow.
+func (f Format) overflow(o Overflow) uint32 {
+	if o == ToInf {
+		if c, ok := f.InfCode(); ok {
+			return c
+		}
+		if c, ok := f.NaNCode(); ok {
+			return c
+		}
+	}
+	return f.MaxFinite()
+}
+
+// EncodeFloat32 rounds a float32 to the format; see [Format.Encode].
+func (f Format) EncodeFloat32(x float32, r Rounding, o Overflow) uint32 {
+	return f.Encode(float64(x), r, o)
+}
+
+// FMA32 returns the correctly rounded (nearest-even) FP32 value of x·y + z,
+// computed exactly, as the FFMA instruction does. It never relies on the Go
+// compiler's fusion, which is target-dependent.
+func FMA32(x, y, z float32) float32 {
+	// float64 holds x·y exactly (24+24 bits), and math.FMA adds z with one
+	// rounding to float64; a second rounding to float32 could then double
+	// round, so the float64 sum is computed exactly instead when it is not.
+	p := float64(x) * float64(y)
+	if math.IsNaN(p) || math.IsInf(p, 0) || math.IsInf(float64(z), 0) || math.IsNaN(float64(z)) {
+		return float32(p + float64(z))
+	}
+	s := p + float64(z)
+	// Two-sum: err is the exact rounding error of p+z in float64.
+	bb := s - p
+	err := (p - (s - bb)) + (float64(z) - bb)
+	if err == 0 || s == 0 {
+		return float32(s)
+	}
+	// s is inexact, and within half a float64 ulp of the exact value, so
+	// no float32 rounding boundary (a midpoint between two float32s, itself
+	// a float64) lies strictly between them. Only when s is such a midpoint
+	// can rounding s differ from rounding the exact value: then nudge s one
+	// float64 ulp toward it.
+	if isFloat32Midpoint(s) {
+		if err > 0 {
+			s = math.Nextafter(s, math.Inf(1))
+		} else {
+			s = math.Nextafter(s, math.Inf(-1))
+		}
+	}
+	return float32(s)
+}
+
+// isFloat32Midpoint reports whether a finite float64 lies exactly halfway
+// between two adjacent float32 values.
+func isFloat32Midpoint(s float64) bool {
+	b := math.Float64bits(s)
+	exp := int(b>>52&0x7ff) - 1023
+	// Number of float64 mantissa bits below the float32 quantum at this
+	// exponent (normal float32: 52-23 = 29; float32 subnormals: more).
+	drop := 29
+	if exp < -126 {
+		drop += -126 - exp
+	}
+	if drop > 52 {
+		return false
+	}
+	mant := b & (1<<52 - 1)
+	low := mant & (1<<uint(drop) - 1)
+	return low == 1<<uint(drop-1)
+}
