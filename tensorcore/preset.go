@@ -1,0 +1,118 @@
+package tensorcore
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/tcsim/tcsim/numerics"
+)
+
+// Preset is a named datapath: one matrix instruction of one GPU, with the
+// parameters of the model that reproduces it.
+type Preset struct {
+	Name        string
+	GPU         string // e.g. "H100"
+	Instr       string // the PTX instruction
+	Description string
+	A, B        numerics.Format // operand formats as stored in memory
+	// Via, when set, is a format the operands are exactly converted to
+	// before the tensor core sees them (Hopper mma.sync FP8 runs on the
+	// FP16 datapath); exponents are then those of Via.
+	Via *numerics.Format
+	K   int // products per instruction
+	Step
+	// Interleave sets which step a product goes to: product k of an
+	// instruction belongs to step (k/Interleave) mod (K/L). Zero means L
+	// (contiguous groups).
+	Interleave int
+	// SeparateC: the steps chain from +0 and C is added to their result by
+	// one round-to-nearest FP32 add (Hopper mma.sync FP8 emulation).
+	SeparateC bool
+	Source    string // where the parameters come from
+	// Status is "measured" (proven on hardware records) or "published,
+	// unverified".
+	Status string
+
+	da, db *decoder
+}
+
+// Acc is the format of C and D.
+func (p *Preset) Acc() numerics.Format {
+	if p.SeparateC {
+		return numerics.FP32
+	}
+	return p.Out.Out()
+}
+
+// InFormats returns the formats the datapath decodes operands in.
+func (p *Preset) inFormats() (numerics.Format, numerics.Format) {
+	if p.Via != nil {
+		return *p.Via, *p.Via
+	}
+	return p.A, p.B
+}
+
+// init checks the parameters and builds the decode tables.
+func (p *Preset) init() error {
+	if p.Interleave == 0 {
+		p.Interleave = p.L
+	}
+	fa, fb := p.inFormats()
+	switch {
+	case p.L <= 0 || p.K <= 0 || p.K%p.L != 0:
+		return fmt.Errorf("tensorcore: preset %s: K=%d is not a multiple of L=%d", p.Name, p.K, p.L)
+	case p.F < fa.ManBits+fb.ManBits || p.F > 40:
+		return fmt.Errorf("tensorcore: preset %s: F=%d outside [%d, 40]", p.Name, p.F, fa.ManBits+fb.ManBits)
+	case p.SeparateC && p.Out.Out() != numerics.FP32:
+		return fmt.Errorf("tensorcore: preset %s: a separate C add needs FP32 steps", p.Name)
+	}
+	if p.Via != nil {
+		for _, f := range []numerics.Format{p.A, p.B} {
+			for c := range f.NumCodes() {
+				v := f.Decode(uint32(c))
+				if !math.IsNaN(v) && p.Via.Decode(p.Via.Encode(v, numerics.NearestEven, numerics.ToInf)) != v {
+					return fmt.Errorf("tensorcore: preset %s: %s is not exact in %s", p.Name, f, p.Via)
+				}
+			}
+		}
+	}
+	p.da, p.db = newDecoder(p.A, fa), newDecoder(p.B, fb)
+	return nil
+}
+
+// WithF returns a copy of the preset with F fraction bits (a what-if
+// accumulator width), named "<name>-f<F>".
+func (p *Preset) WithF(f int) (*Preset, error) {
+	q := *p
+	q.F = f
+	q.Name = fmt.Sprintf("%s-f%d", p.Name, f)
+	q.Status = "what-if"
+	if err := q.init(); err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
+// DecodeA decodes A operand codes into v (reusing its storage).
+func (p *Preset) DecodeA(codes []uint32, v *Vector) { p.da.decode(codes, v) }
+
+// DecodeB decodes B operand codes into v (reusing its storage).
+func (p *Preset) DecodeB(codes []uint32, v *Vector) { p.db.decode(codes, v) }
+
+// MMA returns D = A·B + C for one instruction's worth of one output
+// element: len(a) == len(b) == K codes, c and the result in [Preset.Acc].
+func (p *Preset) MMA(a, b []uint32, c uint32) uint32 {
+	if len(a) != p.K || len(b) != p.K {
+		panic(fmt.Sprintf("tensorcore: %s: MMA needs %d operands, got %d and %d", p.Name, p.K, len(a), len(b)))
+	}
+	return p.Dot(a, b, c)
+}
+
+// Dot decodes a and b (whose length must be a multiple of K) and runs the
+// chain of instructions over them from C = c.
+func (p *Preset) Dot(a, b []uint32, c uint32) uint32 {
+	var va, vb Vector
+	p.DecodeA(a, &va)
+	p.DecodeB(b, &vb)
+	return p.Chain(&va, &vb, 0, len(a), c)
+}

@@ -1,0 +1,83 @@
+package tensorcore
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/tcsim/tcsim/numerics"
+)
+
+// hopperZeroExp is the exponent Hopper and Blackwell give zero terms
+// (Khattak & Mikaitis); with FP8 operands it never decides e_max.
+const hopperZeroExp = -133
+
+var fp8 = []numerics.Format{numerics.E4M3, numerics.E5M2}
+
+var registry = map[string]*Preset{}
+
+// register validates and adds presets; an invalid built-in preset is a
+// programming error.
+func register(ps ...*Preset) {
+	for _, p := range ps {
+		if err := p.init(); err != nil {
+			panic(err)
+		}
+		if _, dup := registry[p.Name]; dup {
+			panic("tensorcore: duplicate preset " + p.Name)
+		}
+		registry[p.Name] = p
+	}
+}
+
+func init() {
+	fp16 := numerics.FP16
+	for _, a := range fp8 {
+		for _, b := range fp8 {
+			register(&Preset{
+				Name: fmt.Sprintf("h100-wgmma-%s-%s", a, b),
+				GPU:  "H100", Instr: fmt.Sprintf("wgmma.mma_async.m64nNk32.f32.%s.%s", a, b),
+				Description: "Hopper FP8 wgmma, FP32 accumulator: 32 products and C fused, " +
+					"13 fraction bits, truncated to 14 significant bits",
+				A: a, B: b, K: 32,
+				Step:   Step{L: 32, F: 13, Out: RZE8M13, ZeroExp: hopperZeroExp},
+				Source: "arithmetic.md §2; H100 records", Status: "measured",
+			}, &Preset{
+				Name: fmt.Sprintf("h100-wgmma-%s-%s-f16acc", a, b),
+				GPU:  "H100", Instr: fmt.Sprintf("wgmma.mma_async.m64nNk32.f16.%s.%s", a, b),
+				Description: "Hopper FP8 wgmma, FP16 accumulator: the same fused step with an " +
+					"FP16 C, rounded once to nearest FP16",
+				A: a, B: b, K: 32,
+				Step:   Step{L: 32, F: 13, Out: RNEFP16, ZeroExp: hopperZeroExp},
+				Source: "arithmetic.md §2", Status: "measured",
+			}, &Preset{
+				Name: fmt.Sprintf("h100-mma-%s-%s", a, b),
+				GPU:  "H100", Instr: fmt.Sprintf("mma.sync.aligned.m16n8k32.row.col.f32.%s.%s.f32", a, b),
+				Description: "Hopper mma.sync FP8: converted to FP16, two FP16 steps of 16 " +
+					"(k mod 4 in {0,1}, then {2,3}), then an FP32 add of C",
+				A: a, B: b, Via: &fp16, K: 32,
+				Step:       Step{L: 16, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp},
+				Interleave: 2, SeparateC: true,
+				Source: "arithmetic.md §3; H100 records", Status: "measured",
+			})
+		}
+	}
+}
+
+// Lookup returns the preset with the given name. The returned preset is
+// shared: do not modify it (use [Preset.WithF] for variants).
+func Lookup(name string) (*Preset, error) {
+	if p, ok := registry[name]; ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("unknown preset %q (see 'tcsim presets')", name)
+}
+
+// Presets returns every preset, sorted by name.
+func Presets() []*Preset {
+	ps := make([]*Preset, 0, len(registry))
+	for _, p := range registry {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
+	return ps
+}

@@ -1,0 +1,88 @@
+package tensorcore
+
+import "github.com/tcsim/tcsim/numerics"
+
+// Vector is an operand vector (a row of A or a column of B) decoded for the
+// datapath: per element a signed integer significand and a field exponent,
+// so that a product's significand is Sig[k]·Sig'[k] with a fixed number of
+// fraction bits and its exponent is Exp[k]+Exp'[k].
+type Vector struct {
+	Sig   []int32
+	Exp   []int32
+	class []numerics.Class // nil unless some element is Inf or NaN
+	neg   []bool           // sign of specials (nil when class is nil)
+}
+
+// Len is the number of elements.
+func (v Vector) Len() int { return len(v.Sig) }
+
+// decoder decodes the codes of one operand format as a datapath sees them.
+type decoder struct {
+	in   numerics.Format // format of the stored codes
+	via  numerics.Format // format the datapath decodes (in, or an exact conversion target)
+	conv bool            // in != via: convert exactly first
+	tab  []entry         // code → entry, for formats of at most 16 bits
+}
+
+type entry struct {
+	sig   int32
+	exp   int32
+	class numerics.Class
+}
+
+func newDecoder(in, via numerics.Format) *decoder {
+	d := &decoder{in: in, via: via, conv: in != via}
+	if in.Bits() <= 16 {
+		d.tab = make([]entry, in.NumCodes())
+		for c := range d.tab {
+			d.tab[c] = d.slow(uint32(c))
+		}
+	}
+	return d
+}
+
+func (d *decoder) slow(code uint32) entry {
+	if d.conv {
+		// The conversion is exact (checked when the preset is built).
+		code = d.via.Encode(d.in.Decode(code), numerics.NearestEven, numerics.ToInf)
+	}
+	neg, sig, exp, cl := d.via.Unpack(code)
+	e := entry{class: cl, exp: zeroSentinel}
+	if cl == numerics.Finite {
+		e.sig, e.exp = int32(sig), int32(exp)
+		if neg {
+			e.sig = -e.sig
+		}
+	} else if neg {
+		e.sig = -1 // remembers the sign of specials; never used as a significand
+	}
+	return e
+}
+
+func (d *decoder) entry(code uint32) entry {
+	if d.tab != nil {
+		return d.tab[code&uint32(len(d.tab)-1)]
+	}
+	return d.slow(code)
+}
+
+// decode decodes codes into a Vector, reusing v's storage when it is large
+// enough.
+func (d *decoder) decode(codes []uint32, v *Vector) {
+	n := len(codes)
+	if cap(v.Sig) < n {
+		v.Sig, v.Exp = make([]int32, n), make([]int32, n)
+	}
+	v.Sig, v.Exp, v.class, v.neg = v.Sig[:n], v.Exp[:n], nil, nil
+	for k, c := range codes {
+		e := d.entry(c)
+		if e.class == numerics.Inf || e.class == numerics.NaN {
+			if v.class == nil {
+				v.class, v.neg = make([]numerics.Class, n), make([]bool, n)
+			}
+			v.class[k], v.neg[k] = e.class, e.sig < 0
+			e.sig = 0
+		}
+		v.Sig[k], v.Exp[k] = e.sig, e.exp
+	}
+}
