@@ -1,0 +1,248 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tcsim/tcsim/numerics"
+	"github.com/tcsim/tcsim/tensorcore"
+)
+
+// ScaleArith is the FP32 arithmetic that applies dequantisation scales to a
+// promoted partial sum (arithmetic.md §4). Both forms start the sum at +0.
+type ScaleArith uint8
+
+const (
+	// ScaleFMA: sum = fma(acc, float32(sa·sb), sum).
+	ScaleFMA ScaleArith = iota
+	// ScaleMulMul: sum = sum + float32(float32(acc·sa)·sb), each
+	// operation rounded to FP32.
+	ScaleMulMul
+)
+
+var scaleArithNames = [...]string{ScaleFMA: "fma", ScaleMulMul: "mulmul"}
+
+func (s ScaleArith) String() string {
+	if int(s) < len(scaleArithNames) {
+		return scaleArithNames[s]
+	}
+	return fmt.Sprintf("ScaleArith(%d)", s)
+}
+
+// ParseScaleArith parses "fma" or "mulmul".
+func ParseScaleArith(s string) (ScaleArith, error) {
+	for i, n := range scaleArithNames {
+		if n == s {
+			return ScaleArith(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown scale arithmetic %q (want fma or mulmul)", s)
+}
+
+// Config is how a kernel accumulates: the datapath and its main loop.
+type Config struct {
+	Preset *tensorcore.Preset
+	// Nc is the promotion interval in products, a multiple of the
+	// preset's K. Every Nc products the tensor-core accumulator is added
+	// into an FP32 register sum and restarts from zero. 0 means never: one
+	// tensor-core chain over each K slice.
+	Nc int
+	// SplitK is the number of contiguous K slices (split-K); 0 or 1 means
+	// none. K is cut into tiles of SplitTile; each slice gets
+	// ⌈tiles/SplitK⌉ tiles and the last one the rest. Each slice is
+	// accumulated on its own and the slice results are added in FP32 in
+	// slice order.
+	SplitK    int
+	SplitTile int // default 128
+	// ScaleArith is how scales are applied when the problem has them.
+	ScaleArith ScaleArith
+}
+
+// Problem is a GEMM on quantised operands: D[M×N] = A[M×K]·B[K×N].
+type Problem struct {
+	M, N, K int
+	A       []uint32 // M×K codes of Preset.A, row i at [i·K, (i+1)·K)
+	B       []uint32 // N×K codes of Preset.B, column j at [j·K, (j+1)·K)
+	// Optional dequantisation scales, one per row (column) and K block of
+	// ScaleBlock products: SA[i·KB+kb], SB[j·KB+kb], KB = K/ScaleBlock.
+	// They are applied to each promoted partial sum with the scales of the
+	// block it lies in, so a promotion interval may not straddle blocks.
+	SA, SB     []float32
+	ScaleBlock int
+}
+
+// Scaled reports whether the problem carries dequantisation scales.
+func (p *Problem) Scaled() bool { return p.SA != nil || p.SB != nil }
+
+// slices returns the [lo, hi) bounds of the K slices.
+func (c *Config) slices(k int) [][2]int {
+	if c.SplitK <= 1 {
+		return [][2]int{{0, k}}
+	}
+	tile := c.SplitTile
+	if tile == 0 {
+		tile = 128
+	}
+	tiles := (k + tile - 1) / tile
+	per := (tiles + c.SplitK - 1) / c.SplitK
+	var s [][2]int
+	for lo := 0; lo < k; lo += per * tile {
+		s = append(s, [2]int{lo, min(lo+per*tile, k)})
+	}
+	return s
+}
+
+// Check reports whether the configuration can run the problem.
+func (c *Config) Check(p *Problem) error {
+	tc := c.Preset
+	switch {
+	case tc == nil:
+		return fmt.Errorf("no preset")
+	case p.M <= 0 || p.N <= 0 || p.K <= 0:
+		return fmt.Errorf("empty GEMM %d×%d×%d", p.M, p.N, p.K)
+	case len(p.A) != p.M*p.K || len(p.B) != p.N*p.K:
+		return fmt.Errorf("operand sizes %d and %d do not match %d×%d×%d", len(p.A), len(p.B), p.M, p.N, p.K)
+	case p.K%tc.K != 0:
+		return fmt.Errorf("K = %d is not a multiple of the instruction K = %d of %s", p.K, tc.K, tc.Name)
+	case c.Nc < 0 || c.Nc%tc.K != 0:
+		return fmt.Errorf("N_c = %d is not a multiple of the instruction K = %d of %s", c.Nc, tc.K, tc.Name)
+	case c.SplitK < 0 || c.SplitTile < 0 || c.SplitTile%tc.K != 0:
+		return fmt.Errorf("split-K tile %d is not a multiple of the instruction K = %d", c.SplitTile, tc.K)
+	}
+	if p.Scaled() {
+		b := p.ScaleBlock
+		if b <= 0 || p.K%b != 0 {
+			return fmt.Errorf("scale block %d does not divide K = %d", b, p.K)
+		}
+		kb := p.K / b
+		if len(p.SA) != p.M*kb || len(p.SB) != p.N*kb {
+			return fmt.Errorf("scale sizes %d and %d do not match %d and %d rows of %d blocks", len(p.SA), len(p.SB), p.M, p.N, kb)
+		}
+		for _, s := range c.slices(p.K) {
+			for k0 := s[0]; k0 < s[1]; k0 += c.interval(s) {
+				k1 := min(k0+c.interval(s), s[1])
+				if k0/b != (k1-1)/b {
+					return fmt.Errorf("promotion interval [%d,%d) straddles scale blocks of %d: N_c must divide the scale block", k0, k1, b)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// interval is the promotion interval within slice s.
+func (c *Config) interval(s [2]int) int {
+	if c.Nc == 0 {
+		return s[1] - s[0]
+	}
+	return c.Nc
+}
+
+// GEMM computes D (M×N float32, row-major) bit-exactly as the configured
+// kernel would. Output elements are spread over GOMAXPROCS goroutines by
+// tiles; each element is computed alone in a fixed order, so the bits do
+// not depend on the parallelism.
+func GEMM(c Config, p *Problem) ([]float32, error) {
+	if err := c.Check(p); err != nil {
+		return nil, err
+	}
+	tc := c.Preset
+	va := make([]tensorcore.Vector, p.M)
+	vb := make([]tensorcore.Vector, p.N)
+	for i := range va {
+		tc.DecodeA(p.A[i*p.K:(i+1)*p.K], &va[i])
+	}
+	for j := range vb {
+		tc.DecodeB(p.B[j*p.K:(j+1)*p.K], &vb[j])
+	}
+	d := make([]float32, p.M*p.N)
+	slices := c.slices(p.K)
+	const tile = 16
+	tm, tn := (p.M+tile-1)/tile, (p.N+tile-1)/tile
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), tm*tn) {
+		wg.Go(func() {
+			for {
+				t := int(next.Add(1) - 1)
+				if t >= tm*tn {
+					return
+				}
+				i0, j0 := t/tn*tile, t%tn*tile
+				for i := i0; i < min(i0+tile, p.M); i++ {
+					for j := j0; j < min(j0+tile, p.N); j++ {
+						d[i*p.N+j] = c.element(p, &va[i], &vb[j], i, j, slices)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return d, nil
+}
+
+// element computes one output: per slice, tensor-core chains of Nc
+// products promoted into an FP32 sum; slices added in FP32 in order.
+func (c *Config) element(p *Problem, a, b *tensorcore.Vector, i, j int, slices [][2]int) float32 {
+	tc := c.Preset
+	acc := tc.Acc()
+	var kb int
+	if p.Scaled() {
+		kb = p.K / p.ScaleBlock
+	}
+	var total float32
+	for si, s := range slices {
+		var sum float32
+		step := c.interval(s)
+		for k0 := s[0]; k0 < s[1]; k0 += step {
+			k1 := min(k0+step, s[1])
+			part := accToFloat32(acc, tc.Chain(a, b, k0, k1, 0))
+			switch {
+			case p.Scaled():
+				blk := k0 / p.ScaleBlock
+				sum = applyScale(c.ScaleArith, part, p.SA[i*kb+blk], p.SB[j*kb+blk], sum)
+			case k0 == s[0]:
+				sum = part
+			default:
+				sum = add(sum, part)
+			}
+		}
+		if si == 0 {
+			total = sum
+		} else {
+			total = add(total, sum)
+		}
+	}
+	if total != total {
+		return canonicalNaN
+	}
+	return total
+}
+
+// canonicalNaN is the NaN the GPU's FP32 units produce (0x7FFFFFFF).
+var canonicalNaN = math.Float32frombits(0x7FFFFFFF)
+
+// add is one FP32 round-to-nearest add (FADD).
+func add(x, y float32) float32 { return x + y }
+
+// applyScale promotes a partial sum with dequantisation scales.
+func applyScale(a ScaleArith, acc, sa, sb, sum float32) float32 {
+	if a == ScaleFMA {
+		return numerics.FMA32(acc, float32(sa*sb), sum)
+	}
+	// Explicit conversions forbid the compiler to fuse the last multiply
+	// with the add (the hardware does FMUL, FMUL, FADD).
+	return sum + float32(float32(acc*sa)*sb)
+}
+
+// accToFloat32 converts an accumulator code to float32 (exact for FP32 and
+// FP16 accumulators).
+func accToFloat32(f numerics.Format, code uint32) float32 {
+	if f == numerics.FP32 {
+		return math.Float32frombits(code)
+	}
+	return float32(f.Decode(code))
+}
