@@ -59,6 +59,10 @@ type Config struct {
 	SplitTile int // default 128
 	// ScaleArith is how scales are applied when the problem has them.
 	ScaleArith ScaleArith
+	// FP32 replaces the tensor core by CUDA-core FP32 accumulation, the
+	// baseline an FP32 GEMM gives: sum = fma(a_k, b_k, sum) in k order with
+	// one rounding per product (Preset still names the operand formats).
+	FP32 bool
 }
 
 // Problem is a GEMM on quantised operands: D[M×N] = A[M×K]·B[K×N].
@@ -68,14 +72,22 @@ type Problem struct {
 	B       []uint32 // N×K codes of Preset.B, column j at [j·K, (j+1)·K)
 	// Optional dequantisation scales, one per row (column) and K block of
 	// ScaleBlock products: SA[i·KB+kb], SB[j·KB+kb], KB = K/ScaleBlock.
-	// They are applied to each promoted partial sum with the scales of the
-	// block it lies in, so a promotion interval may not straddle blocks.
+	// When blocks are shorter than K (DeepSeek-style 1×128 and 128×128
+	// scaling) they are applied to each promoted partial sum with the
+	// scales of the block it lies in, by Config.ScaleArith, so a promotion
+	// interval may not straddle blocks. When one block spans K (per-tensor
+	// or per-row scaling) they are applied once in the epilogue, as
+	// D = sum·float32(sa·sb).
 	SA, SB     []float32
 	ScaleBlock int
 }
 
 // Scaled reports whether the problem carries dequantisation scales.
 func (p *Problem) Scaled() bool { return p.SA != nil || p.SB != nil }
+
+// scaledAtPromotion reports whether scales are applied at each promotion
+// rather than in the epilogue.
+func (p *Problem) scaledAtPromotion() bool { return p.Scaled() && p.ScaleBlock < p.K }
 
 // slices returns the [lo, hi) bounds of the K slices.
 func (c *Config) slices(k int) [][2]int {
@@ -122,6 +134,9 @@ func (c *Config) Check(p *Problem) error {
 			return fmt.Errorf("scale sizes %d and %d do not match %d and %d rows of %d blocks", len(p.SA), len(p.SB), p.M, p.N, kb)
 		}
 		for _, s := range c.slices(p.K) {
+			if !p.scaledAtPromotion() {
+				break
+			}
 			for k0 := s[0]; k0 < s[1]; k0 += c.interval(s) {
 				k1 := min(k0+c.interval(s), s[1])
 				if k0/b != (k1-1)/b {
@@ -158,6 +173,10 @@ func GEMM(c Config, p *Problem) ([]float32, error) {
 	for j := range vb {
 		tc.DecodeB(p.B[j*p.K:(j+1)*p.K], &vb[j])
 	}
+	var fa, fb [][]float32
+	if c.FP32 {
+		fa, fb = decodeFloat32(tc.A, p.A, p.M, p.K), decodeFloat32(tc.B, p.B, p.N, p.K)
+	}
 	d := make([]float32, p.M*p.N)
 	slices := c.slices(p.K)
 	const tile = 16
@@ -174,7 +193,13 @@ func GEMM(c Config, p *Problem) ([]float32, error) {
 				i0, j0 := t/tn*tile, t%tn*tile
 				for i := i0; i < min(i0+tile, p.M); i++ {
 					for j := j0; j < min(j0+tile, p.N); j++ {
-						d[i*p.N+j] = c.element(p, &va[i], &vb[j], i, j, slices)
+						chain := func(lo, hi int) float32 {
+							return accToFloat32(tc.Acc(), tc.Chain(&va[i], &vb[j], lo, hi, 0))
+						}
+						if c.FP32 {
+							chain = func(lo, hi int) float32 { return fmaChain(fa[i][lo:hi], fb[j][lo:hi]) }
+						}
+						d[i*p.N+j] = c.element(p, chain, i, j, slices)
 					}
 				}
 			}
@@ -186,22 +211,21 @@ func GEMM(c Config, p *Problem) ([]float32, error) {
 
 // element computes one output: per slice, tensor-core chains of Nc
 // products promoted into an FP32 sum; slices added in FP32 in order.
-func (c *Config) element(p *Problem, a, b *tensorcore.Vector, i, j int, slices [][2]int) float32 {
-	tc := c.Preset
-	acc := tc.Acc()
+func (c *Config) element(p *Problem, chain func(lo, hi int) float32, i, j int, slices [][2]int) float32 {
 	var kb int
 	if p.Scaled() {
 		kb = p.K / p.ScaleBlock
 	}
+	perBlock := p.scaledAtPromotion()
 	var total float32
 	for si, s := range slices {
 		var sum float32
 		step := c.interval(s)
 		for k0 := s[0]; k0 < s[1]; k0 += step {
 			k1 := min(k0+step, s[1])
-			part := accToFloat32(acc, tc.Chain(a, b, k0, k1, 0))
+			part := chain(k0, k1)
 			switch {
-			case p.Scaled():
+			case perBlock:
 				blk := k0 / p.ScaleBlock
 				sum = applyScale(c.ScaleArith, part, p.SA[i*kb+blk], p.SB[j*kb+blk], sum)
 			case k0 == s[0]:
@@ -215,6 +239,9 @@ func (c *Config) element(p *Problem, a, b *tensorcore.Vector, i, j int, slices [
 		} else {
 			total = add(total, sum)
 		}
+	}
+	if p.Scaled() && !perBlock {
+		total *= float32(p.SA[i] * p.SB[j])
 	}
 	if total != total {
 		return canonicalNaN
@@ -236,6 +263,28 @@ func applyScale(a ScaleArith, acc, sa, sb, sum float32) float32 {
 	// Explicit conversions forbid the compiler to fuse the last multiply
 	// with the add (the hardware does FMUL, FMUL, FADD).
 	return sum + float32(float32(acc*sa)*sb)
+}
+
+// fmaChain accumulates a·b with FP32 fused multiply-adds in k order.
+func fmaChain(a, b []float32) float32 {
+	var s float32
+	for k := range a {
+		s = numerics.FMA32(a[k], b[k], s)
+	}
+	return s
+}
+
+// decodeFloat32 decodes rows of codes to float32 (exact for formats of at
+// most FP32 precision and range).
+func decodeFloat32(f numerics.Format, codes []uint32, rows, k int) [][]float32 {
+	out := make([][]float32, rows)
+	for r := range out {
+		out[r] = make([]float32, k)
+		for j, c := range codes[r*k : (r+1)*k] {
+			out[r][j] = float32(f.Decode(c))
+		}
+	}
+	return out
 }
 
 // accToFloat32 converts an accumulator code to float32 (exact for FP32 and

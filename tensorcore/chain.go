@@ -3,6 +3,7 @@ package tensorcore
 import (
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/tcsim/tcsim/numerics"
 )
@@ -15,6 +16,9 @@ func (p *Preset) Chain(a, b *Vector, lo, hi int, c uint32) uint32 {
 	if lo < 0 || hi > a.Len() || hi > b.Len() || (hi-lo)%p.K != 0 {
 		panic(fmt.Sprintf("tensorcore: %s: Chain over [%d,%d) of vectors of %d and %d with K=%d",
 			p.Name, lo, hi, a.Len(), b.Len(), p.K))
+	}
+	if p.fixed && (a.Fix == nil || b.Fix == nil) {
+		panic(fmt.Sprintf("tensorcore: %s: Chain on vectors not decoded by this preset", p.Name))
 	}
 	for k0 := lo; k0 < hi; k0 += p.K {
 		if p.SeparateC {
@@ -41,45 +45,92 @@ const canonicalNaN32 = 0x7FFFFFFF
 // steps runs the K/L chained steps of the instruction starting at k0.
 func (p *Preset) steps(a, b *Vector, k0 int, c uint32) uint32 {
 	n := p.K / p.L
-	shiftP := p.F - p.da.via.ManBits - p.db.via.ManBits
 	special := a.class != nil || b.class != nil
+	out := p.Out.Out()
 	for s := range n {
-		var sa, sb, ea, eb []int32
 		var idx []int
-		if p.Interleave == p.L {
-			lo, hi := k0+s*p.L, k0+(s+1)*p.L
-			sa, sb, ea, eb = a.Sig[lo:hi], b.Sig[lo:hi], a.Exp[lo:hi], b.Exp[lo:hi]
-		} else {
-			var buf [4][64]int32
-			var ib [64]int
-			idx = ib[:0]
-			for j := range p.K {
-				if (j/p.Interleave)%n == s {
-					idx = append(idx, k0+j)
-				}
-			}
-			for i, k := range idx {
-				buf[0][i], buf[1][i], buf[2][i], buf[3][i] = a.Sig[k], b.Sig[k], a.Exp[k], b.Exp[k]
-			}
-			sa, sb, ea, eb = buf[0][:len(idx)], buf[1][:len(idx)], buf[2][:len(idx)], buf[3][:len(idx)]
-		}
-		out := p.Out.Out()
-		cneg, csig, cexp, ccl := out.Unpack(c)
+		lo, hi := k0+s*p.L, k0+(s+1)*p.L
+		ct, ccl := p.unpackAcc(out, c)
 		if special || ccl == numerics.Inf || ccl == numerics.NaN {
-			if idx == nil {
-				idx = make([]int, p.L)
-				for i := range idx {
-					idx[i] = k0 + s*p.L + i
-				}
-			}
-			if r, ok := specialResult(a, b, idx, ccl, cneg, out); ok {
+			idx = p.stepIndices(k0, s)
+			if r, ok := specialResult(a, b, idx, ccl, ct.neg, out); ok {
 				c = r
 				continue
 			}
 		}
-		c = p.Step.fused(sa, sb, ea, eb, shiftP, term{neg: cneg, sig: csig, exp: cexp, frac: out.ManBits})
+		var neg bool
+		var mag uint64
+		var q int
+		switch {
+		case p.Interleave != p.L:
+			if idx == nil {
+				idx = p.stepIndices(k0, s)
+			}
+			var buf [4][64]int32
+			var eb [2][64]int16
+			for i, k := range idx {
+				buf[0][i], buf[1][i], eb[0][i], eb[1][i] = a.Sig[k], b.Sig[k], a.Exp[k], b.Exp[k]
+			}
+			m := len(idx)
+			neg, mag, q = p.Step.fusedGeneral(buf[0][:m], buf[1][:m], eb[0][:m], eb[1][:m], p.shiftP, ct)
+		case p.fixed:
+			neg, mag, q = p.Step.fusedFixed(a.Fix[lo:hi], b.Fix[lo:hi], a.Exp[lo:hi], b.Exp[lo:hi], p.gridP, ct)
+		default:
+			neg, mag, q = p.Step.fusedGeneral(a.Sig[lo:hi], b.Sig[lo:hi], a.Exp[lo:hi], b.Exp[lo:hi], p.shiftP, ct)
+		}
+		c = p.Out.convert(neg, mag, q)
 	}
 	return c
+}
+
+// stepIndices lists the k of step s of the instruction at k0.
+func (p *Preset) stepIndices(k0, s int) []int {
+	n := p.K / p.L
+	idx := make([]int, 0, p.L)
+	for j := range p.K {
+		if (j/p.Interleave)%n == s {
+			idx = append(idx, k0+j)
+		}
+	}
+	return idx
+}
+
+// unpackAcc decodes an accumulator code into a term, with a fast path for
+// normal FP32 values.
+func (p *Preset) unpackAcc(f numerics.Format, c uint32) (term, numerics.Class) {
+	if p.Out != RNEFP16 { // an FP32 accumulator
+		if e := c >> 23 & 0xFF; e != 0 && e != 0xFF {
+			return term{neg: c>>31 != 0, sig: uint64(c&0x7FFFFF | 1<<23), exp: int(e) - 127, frac: 23}, numerics.Finite
+		}
+	}
+	neg, sig, exp, cl := f.Unpack(c)
+	return term{neg: neg, sig: sig, exp: exp, frac: f.ManBits}, cl
+}
+
+// convert rounds the exact value (-1)^neg·mag·2^q per the conversion.
+// An exact zero gives +0.
+func (c Conversion) convert(neg bool, mag uint64, q int) uint32 {
+	if mag == 0 {
+		return 0
+	}
+	n := bits.Len64(mag)
+	if c == RZE8M13 && n > 14 {
+		mag >>= uint(n - 14)
+		q += n - 14
+		n = 14
+	}
+	if c == RZE8M13 || c == RZFP32 {
+		// Fast path: a normal FP32 result needing no further rounding.
+		if lead := q + n - 1; n <= 24 && lead >= -126 && lead <= 127 {
+			r := uint32(lead+127)<<23 | uint32(mag<<uint(24-n))&0x7FFFFF
+			if neg {
+				r |= 1 << 31
+			}
+			return r
+		}
+		return numerics.FP32.EncodeScaled(neg, mag, q, numerics.TowardZero, numerics.ToInf)
+	}
+	return numerics.FP16.EncodeScaled(neg, mag, q, numerics.NearestEven, numerics.ToInf)
 }
 
 // specialResult applies the special-value rules of arithmetic.md §2 to the

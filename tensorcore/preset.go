@@ -34,6 +34,9 @@ type Preset struct {
 	Status string
 
 	da, db *decoder
+	fixed  bool // use the fixed-point kernel (products fit an int64 grid)
+	shiftP int  // F minus the fraction bits of a product
+	gridP  int  // exponent of the product grid for the fixed-point kernel
 }
 
 // Acc is the format of C and D.
@@ -76,7 +79,13 @@ func (p *Preset) init() error {
 			}
 		}
 	}
-	p.da, p.db = newDecoder(p.A, fa), newDecoder(p.B, fb)
+	p.shiftP = p.F - fa.ManBits - fb.ManBits
+	p.gridP = fa.MinExp() - fa.ManBits + fb.MinExp() - fb.ManBits
+	// The fixed-point kernel needs both operands' fixed-point values
+	// (< 2^(MaxExp-MinExp+ManBits+1)) to multiply within 62 bits.
+	span := func(f numerics.Format) int { return f.MaxExp() - f.MinExp() + f.ManBits + 1 }
+	p.fixed = p.Interleave == p.L && span(fa)+span(fb) <= 62
+	p.da, p.db = newDecoder(p.A, fa, p.fixed), newDecoder(p.B, fb, p.fixed)
 	return nil
 }
 

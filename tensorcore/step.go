@@ -2,7 +2,6 @@ package tensorcore
 
 import (
 	"fmt"
-	"math/bits"
 
 	"github.com/tcsim/tcsim/numerics"
 )
@@ -38,26 +37,6 @@ func (c Conversion) Out() numerics.Format {
 	return numerics.FP32
 }
 
-// convert rounds the exact value (-1)^neg·mag·2^q per the conversion.
-// An exact zero gives +0.
-func (c Conversion) convert(neg bool, mag uint64, q int) uint32 {
-	if mag == 0 {
-		return 0
-	}
-	switch c {
-	case RZE8M13:
-		if n := bits.Len64(mag); n > 14 {
-			mag >>= uint(n - 14)
-			q += n - 14
-		}
-		return numerics.FP32.EncodeScaled(neg, mag, q, numerics.TowardZero, numerics.ToInf)
-	case RZFP32:
-		return numerics.FP32.EncodeScaled(neg, mag, q, numerics.TowardZero, numerics.ToInf)
-	default:
-		return numerics.FP16.EncodeScaled(neg, mag, q, numerics.NearestEven, numerics.ToInf)
-	}
-}
-
 // Step is one truncated fused dot-product-add (arithmetic.md §1).
 type Step struct {
 	L   int        // products fused per step
@@ -69,10 +48,12 @@ type Step struct {
 }
 
 // zeroSentinel is the exponent stored for zero and special operands: so low
-// that a product involving one never wins e_max and shifts out entirely.
-const zeroSentinel = -1 << 20
+// that a product involving one never wins e_max (exponents of real operands
+// are within ±200) and shifts out entirely.
+const zeroSentinel = -10000
 
-// term is a decoded accumulator value: (-1)^neg·sig·2^(exp-frac).
+// term is a decoded accumulator value: (-1)^neg·sig·2^(exp-frac), exp the
+// field exponent.
 type term struct {
 	neg  bool
 	sig  uint64
@@ -80,32 +61,26 @@ type term struct {
 	frac int
 }
 
-// fused runs one step over the products sa[k]·sb[k] (signed significands
-// with fa+fb fraction bits in total, field exponents ea[k]+eb[k]) and the
-// finite accumulator term c, returning the converted result.
-// Requires F >= fa+fb, checked by Preset.validate.
-func (s *Step) fused(sa, sb, ea, eb []int32, shiftP int, c term) uint32 {
+// emaxOf returns e_max over the products (field exponents ea[k]+eb[k]),
+// the accumulator term and the zero-term floor.
+func (s *Step) emaxOf(ea, eb []int16, c term) int {
 	emax := s.ZeroExp
 	if c.sig != 0 && c.exp > emax {
 		emax = c.exp
 	}
-	ea = ea[:len(sa)]
-	eb = eb[:len(sa)]
-	sb = sb[:len(sa)]
-	for k := range sa {
-		if e := int(ea[k] + eb[k]); e > emax {
+	eb = eb[:len(ea)]
+	for k := range ea {
+		if e := int(ea[k]) + int(eb[k]); e > emax {
 			emax = e
 		}
 	}
-	var sum int64
-	for k := range sa {
-		p := int64(sa[k]) * int64(sb[k])
-		m := p >> 63 // 0 or -1
-		mag := uint64((p ^ m) - m)
-		d := uint(emax - int(ea[k]+eb[k]))
-		t := int64((mag << uint(shiftP)) >> d)
-		sum += (t ^ m) - m
-	}
+	return emax
+}
+
+// addC adds the accumulator term, truncated onto the grid 2^(emax-F), to
+// sum (in units of that grid) and returns the signed magnitude of the
+// result.
+func (s *Step) addC(sum int64, emax int, c term) (bool, uint64) {
 	if c.sig != 0 {
 		sh := s.F - c.frac - (emax - c.exp)
 		var t uint64
@@ -120,9 +95,63 @@ func (s *Step) fused(sa, sb, ea, eb []int32, shiftP int, c term) uint32 {
 			sum += int64(t)
 		}
 	}
-	neg := sum < 0
-	if neg {
-		sum = -sum
+	if sum < 0 {
+		return true, uint64(-sum)
 	}
-	return s.Out.convert(neg, uint64(sum), emax-s.F)
+	return false, uint64(sum)
+}
+
+// fusedGeneral runs one step over the products sa[k]·sb[k] (signed
+// significands with F-shiftP fraction bits in total, field exponents
+// ea[k]+eb[k]) and the finite accumulator term c. It returns the exact sum
+// of the truncated terms as (-1)^neg·mag·2^q.
+func (s *Step) fusedGeneral(sa, sb []int32, ea, eb []int16, shiftP int, c term) (neg bool, mag uint64, q int) {
+	emax := s.emaxOf(ea, eb, c)
+	ea, eb, sb = ea[:len(sa)], eb[:len(sa)], sb[:len(sa)]
+	var sum int64
+	for k := range sa {
+		p := int64(sa[k]) * int64(sb[k])
+		m := p >> 63 // 0 or -1
+		d := uint(emax - (int(ea[k]) + int(eb[k])))
+		t := int64((uint64((p^m)-m) << uint(shiftP)) >> d)
+		sum += (t ^ m) - m
+	}
+	neg, mag = s.addC(sum, emax, c)
+	return neg, mag, emax - s.F
+}
+
+// fusedFixed is fusedGeneral for operands given as fixed-point integers
+// fa[k], fb[k] whose products lie on the common grid 2^gridP (FP8 and
+// narrower): every product is truncated by the same shift.
+func (s *Step) fusedFixed(fa, fb []int64, ea, eb []int16, gridP int, c term) (neg bool, mag uint64, q int) {
+	emax := s.emaxOf(ea, eb, c)
+	fb = fb[:len(fa)]
+	var sum int64
+	if sh := emax - s.F - gridP; sh <= 0 {
+		// The grid 2^(emax-F) is at least as fine as the products':
+		// no product loses a bit.
+		for k := range fa {
+			sum += fa[k] * fb[k]
+		}
+		sum <<= uint(-sh)
+	} else {
+		// Truncation toward zero of a signed p: add 2^sh-1 to negative
+		// values before the arithmetic shift. Two accumulators let the
+		// CPU overlap iterations.
+		mask := int64(1)<<uint(sh) - 1
+		var sum2 int64
+		k := 0
+		for ; k+1 < len(fa); k += 2 {
+			p0, p1 := fa[k]*fb[k], fa[k+1]*fb[k+1]
+			sum += (p0 + (p0 >> 63 & mask)) >> uint(sh)
+			sum2 += (p1 + (p1 >> 63 & mask)) >> uint(sh)
+		}
+		if k < len(fa) {
+			p0 := fa[k] * fb[k]
+			sum += (p0 + (p0 >> 63 & mask)) >> uint(sh)
+		}
+		sum += sum2
+	}
+	neg, mag = s.addC(sum, emax, c)
+	return neg, mag, emax - s.F
 }

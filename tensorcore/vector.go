@@ -7,8 +7,12 @@ import "github.com/tcsim/tcsim/numerics"
 // so that a product's significand is Sig[k]·Sig'[k] with a fixed number of
 // fraction bits and its exponent is Exp[k]+Exp'[k].
 type Vector struct {
-	Sig   []int32
-	Exp   []int32
+	Sig []int32
+	Exp []int16
+	// Fix holds Sig·2^(Exp-MinExp): the value in units of the format's
+	// smallest subnormal, for datapaths that use the fixed-point kernel;
+	// nil otherwise.
+	Fix   []int64
 	class []numerics.Class // nil unless some element is Inf or NaN
 	neg   []bool           // sign of specials (nil when class is nil)
 }
@@ -18,20 +22,22 @@ func (v Vector) Len() int { return len(v.Sig) }
 
 // decoder decodes the codes of one operand format as a datapath sees them.
 type decoder struct {
-	in   numerics.Format // format of the stored codes
-	via  numerics.Format // format the datapath decodes (in, or an exact conversion target)
-	conv bool            // in != via: convert exactly first
-	tab  []entry         // code → entry, for formats of at most 16 bits
+	in    numerics.Format // format of the stored codes
+	via   numerics.Format // format the datapath decodes (in, or an exact conversion target)
+	conv  bool            // in != via: convert exactly first
+	fixed bool            // fill Vector.Fix
+	tab   []entry         // code → entry, for formats of at most 16 bits
 }
 
 type entry struct {
 	sig   int32
-	exp   int32
+	exp   int16
+	fix   int64
 	class numerics.Class
 }
 
-func newDecoder(in, via numerics.Format) *decoder {
-	d := &decoder{in: in, via: via, conv: in != via}
+func newDecoder(in, via numerics.Format, fixed bool) *decoder {
+	d := &decoder{in: in, via: via, conv: in != via, fixed: fixed}
 	if in.Bits() <= 16 {
 		d.tab = make([]entry, in.NumCodes())
 		for c := range d.tab {
@@ -49,12 +55,15 @@ func (d *decoder) slow(code uint32) entry {
 	neg, sig, exp, cl := d.via.Unpack(code)
 	e := entry{class: cl, exp: zeroSentinel}
 	if cl == numerics.Finite {
-		e.sig, e.exp = int32(sig), int32(exp)
+		e.sig, e.exp = int32(sig), int16(exp)
 		if neg {
 			e.sig = -e.sig
 		}
-	} else if neg {
-		e.sig = -1 // remembers the sign of specials; never used as a significand
+		e.fix = int64(e.sig) << uint(exp-d.via.MinExp())
+	} else if neg && cl != numerics.Zero {
+		// Remembers the sign of Inf and NaN; never used as a significand.
+		// A -0 keeps sig 0, so that Inf·(-0) is seen as Inf·0.
+		e.sig = -1
 	}
 	return e
 }
@@ -71,9 +80,16 @@ func (d *decoder) entry(code uint32) entry {
 func (d *decoder) decode(codes []uint32, v *Vector) {
 	n := len(codes)
 	if cap(v.Sig) < n {
-		v.Sig, v.Exp = make([]int32, n), make([]int32, n)
+		v.Sig, v.Exp = make([]int32, n), make([]int16, n)
 	}
 	v.Sig, v.Exp, v.class, v.neg = v.Sig[:n], v.Exp[:n], nil, nil
+	if !d.fixed {
+		v.Fix = nil
+	} else if cap(v.Fix) < n {
+		v.Fix = make([]int64, n)
+	} else {
+		v.Fix = v.Fix[:n]
+	}
 	for k, c := range codes {
 		e := d.entry(c)
 		if e.class == numerics.Inf || e.class == numerics.NaN {
@@ -81,8 +97,11 @@ func (d *decoder) decode(codes []uint32, v *Vector) {
 				v.class, v.neg = make([]numerics.Class, n), make([]bool, n)
 			}
 			v.class[k], v.neg[k] = e.class, e.sig < 0
-			e.sig = 0
+			e.sig, e.fix = 0, 0
 		}
 		v.Sig[k], v.Exp[k] = e.sig, e.exp
+		if v.Fix != nil {
+			v.Fix[k] = e.fix
+		}
 	}
 }

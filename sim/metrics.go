@@ -1,0 +1,93 @@
+package sim
+
+import (
+	"math"
+	"slices"
+)
+
+// Metrics summarises the error of computed outputs D against a reference.
+// With e_i = D_i − ref_i over the N outputs:
+//
+//   - Elementwise relative error r_i = |e_i| / |ref_i|. It is undefined
+//     where ref_i = 0: such outputs are left out of MaxRel, MedianRel,
+//     MeanRel and MeanSignedRel and counted in ZeroRef. (Near-zero
+//     references from cancellation still give large r_i; the
+//     AbsDot-normalised errors below do not.)
+//   - MaxRel, MedianRel, MeanRel: the maximum, median (the lower middle
+//     value for an even count) and mean of r_i.
+//   - NormRel = ‖e‖₂ / ‖ref‖₂ (normwise relative error; NaN if ref = 0).
+//   - MaxErrAbsDot, MedianErrAbsDot: max and median of |e_i| / Σ_k|a_k·b_k|
+//     (outputs with Σ|a·b| = 0 are left out): the error in units of the
+//     magnitude of the terms summed, which truncation bounds.
+//   - MeanSignedRel: mean of e_i / |ref_i| — the truncation bias: negative
+//     when outputs drift toward −∞ (all-positive inputs truncated toward
+//     zero), near zero for unbiased rounding.
+//   - FracBelow: the fraction of all N outputs with D_i < ref_i.
+//
+// Non-finite D_i (overflow, NaN) are counted in NonFinite; they make
+// MeanRel, NormRel and MeanSignedRel +Inf or NaN as IEEE arithmetic gives.
+type Metrics struct {
+	N               int
+	ZeroRef         int
+	NonFinite       int
+	MaxRel          float64
+	MedianRel       float64
+	MeanRel         float64
+	NormRel         float64
+	MaxErrAbsDot    float64
+	MedianErrAbsDot float64
+	MeanSignedRel   float64
+	FracBelow       float64
+}
+
+// Measure computes the metrics of d against ref; absDot holds Σ_k|a_k·b_k|
+// per output (nil leaves the AbsDot metrics NaN).
+func Measure(d []float32, ref, absDot []float64) Metrics {
+	m := Metrics{N: len(d)}
+	rel := make([]float64, 0, len(d))
+	var errAD []float64
+	var sumRel, sumSigned, e2, r2 float64
+	below := 0
+	for i, v := range d {
+		x := float64(v)
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			m.NonFinite++
+		}
+		e := x - ref[i]
+		e2 += e * e
+		r2 += ref[i] * ref[i]
+		if x < ref[i] {
+			below++
+		}
+		if absDot != nil && absDot[i] != 0 {
+			errAD = append(errAD, math.Abs(e)/absDot[i])
+		}
+		if ref[i] == 0 {
+			m.ZeroRef++
+			continue
+		}
+		r := math.Abs(e) / math.Abs(ref[i])
+		rel = append(rel, r)
+		sumRel += r
+		sumSigned += e / math.Abs(ref[i])
+	}
+	m.MaxRel, m.MedianRel = maxMedian(rel)
+	m.MeanRel = sumRel / float64(len(rel))
+	m.MeanSignedRel = sumSigned / float64(len(rel))
+	m.NormRel = math.Sqrt(e2) / math.Sqrt(r2)
+	m.MaxErrAbsDot, m.MedianErrAbsDot = maxMedian(errAD)
+	if len(d) > 0 {
+		m.FracBelow = float64(below) / float64(len(d))
+	}
+	return m
+}
+
+// maxMedian returns the maximum and the lower median of x (NaN, NaN when
+// empty). It sorts x.
+func maxMedian(x []float64) (float64, float64) {
+	if len(x) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(x)
+	return x[len(x)-1], x[(len(x)-1)/2]
+}

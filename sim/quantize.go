@@ -1,0 +1,149 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/tcsim/tcsim/numerics"
+)
+
+// Granularity is how many elements share one quantisation scale. Matrices
+// are K-major (a row of A, or a column of B, is contiguous), so the same
+// granularities serve both operands.
+type Granularity uint8
+
+const (
+	// PerTensor: one scale for the whole matrix.
+	PerTensor Granularity = iota
+	// PerRow: one scale per row of A (per token) or per column of B (per
+	// output channel).
+	PerRow
+	// Tile128: one scale per 1×128 tile along K (DeepSeek-V3 activations).
+	Tile128
+	// Block128: one scale per 128×128 block (DeepSeek-V3 weights).
+	Block128
+)
+
+var granularityNames = [...]string{PerTensor: "tensor", PerRow: "row", Tile128: "tile128", Block128: "block128"}
+
+func (g Granularity) String() string {
+	if int(g) < len(granularityNames) {
+		return granularityNames[g]
+	}
+	return fmt.Sprintf("Granularity(%d)", g)
+}
+
+// ParseGranularity parses a name of [Granularity.String].
+func ParseGranularity(s string) (Granularity, error) {
+	for i, n := range granularityNames {
+		if n == s {
+			return Granularity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown scaling granularity %q (want tensor, row, tile128 or block128)", s)
+}
+
+// ScaleBlock is the K extent of one scale for granularity g and depth k.
+func (g Granularity) ScaleBlock(k int) int {
+	if g == Tile128 || g == Block128 {
+		return 128
+	}
+	return k
+}
+
+// Quantized is a K-major matrix rounded to a narrow format with scales:
+// element (r, k) ≈ Format.Decode(Codes[r·K+k]) · Scales[r·KB + k/Block].
+type Quantized struct {
+	Rows, K int
+	Format  numerics.Format
+	Codes   []uint32
+	Block   int       // K extent of a scale
+	Scales  []float32 // Rows × K/Block
+}
+
+// Quantize rounds x (rows × k, row-major) to format f with one FP32 scale
+// per group of granularity g: scale = amax/max_finite over the group
+// (rounded up to a power of two if pow2), 1 for an all-zero group, and each
+// element becomes the code of x/scale rounded to nearest-even with
+// saturation.
+func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 bool) (*Quantized, error) {
+	if rows <= 0 || k <= 0 || len(x) != rows*k {
+		return nil, fmt.Errorf("quantize: %d values for a %d×%d matrix", len(x), rows, k)
+	}
+	blk := g.ScaleBlock(k)
+	if k%blk != 0 {
+		return nil, fmt.Errorf("quantize: K = %d is not a multiple of the %s block %d", k, g, blk)
+	}
+	kb := k / blk
+	// Group of (row r, K block b): row group × K block.
+	rowGroup := map[Granularity]int{PerTensor: rows, PerRow: 1, Tile128: 1, Block128: 128}[g]
+	maxFinite := f.Decode(f.MaxFinite())
+	q := &Quantized{Rows: rows, K: k, Format: f, Codes: make([]uint32, rows*k), Block: blk, Scales: make([]float32, rows*kb)}
+	for r0 := 0; r0 < rows; r0 += rowGroup {
+		r1 := min(r0+rowGroup, rows)
+		for b := range kb {
+			amax := 0.0
+			for r := r0; r < r1; r++ {
+				for _, v := range x[r*k+b*blk : r*k+(b+1)*blk] {
+					if math.IsNaN(v) || math.IsInf(v, 0) {
+						return nil, fmt.Errorf("quantize: non-finite input at row %d", r)
+					}
+					amax = max(amax, math.Abs(v))
+				}
+			}
+			s := float32(1)
+			if amax > 0 {
+				s = float32(amax / maxFinite)
+				if pow2 {
+					s = float32(math.Exp2(math.Ceil(math.Log2(amax / maxFinite))))
+				}
+			}
+			for r := r0; r < r1; r++ {
+				q.Scales[r*kb+b] = s
+				for j := b * blk; j < (b+1)*blk; j++ {
+					q.Codes[r*k+j] = f.Encode(x[r*k+j]/float64(s), numerics.NearestEven, numerics.Saturate)
+				}
+			}
+		}
+	}
+	return q, nil
+}
+
+// Dequantize returns the real values the codes and scales stand for.
+func (q *Quantized) Dequantize() []float64 {
+	kb := q.K / q.Block
+	out := make([]float64, len(q.Codes))
+	for r := range q.Rows {
+		for j := range q.K {
+			out[r*q.K+j] = q.Format.Decode(q.Codes[r*q.K+j]) * float64(q.Scales[r*kb+j/q.Block])
+		}
+	}
+	return out
+}
+
+// NewScaledProblem builds the GEMM of two quantised operands (a: M×K, b:
+// N×K, both K-major). Scales are passed to the GEMM on the finer of the
+// two K blocks.
+func NewScaledProblem(a, b *Quantized) (*Problem, error) {
+	if a.K != b.K {
+		return nil, fmt.Errorf("operands disagree on K: %d and %d", a.K, b.K)
+	}
+	blk := min(a.Block, b.Block)
+	if a.Block%blk != 0 || b.Block%blk != 0 {
+		return nil, fmt.Errorf("scale blocks %d and %d do not nest", a.Block, b.Block)
+	}
+	return &Problem{M: a.Rows, N: b.Rows, K: a.K, A: a.Codes, B: b.Codes,
+		SA: a.scalesOn(blk), SB: b.scalesOn(blk), ScaleBlock: blk}, nil
+}
+
+// scalesOn expands the scales to K blocks of blk.
+func (q *Quantized) scalesOn(blk int) []float32 {
+	kb, nb := q.K/q.Block, q.K/blk
+	s := make([]float32, q.Rows*nb)
+	for r := range q.Rows {
+		for b := range nb {
+			s[r*nb+b] = q.Scales[r*kb+b*blk/q.Block]
+		}
+	}
+	return s
+}

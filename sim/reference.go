@@ -1,0 +1,251 @@
+package sim
+
+import (
+	"math"
+	"math/big"
+	"math/bits"
+	"runtime"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/tcsim/tcsim/numerics"
+)
+
+// Exact is the exact product of a problem's quantised operands, each element
+// rounded once to float64.
+type Exact struct {
+	D []float64 // Σ_k sa·sb·a_k·b_k, M×N row-major
+	// AbsDot is Σ_k |sa·sb·a_k·b_k| (also rounded once): the scale of the
+	// terms, which bounds what any summation order can lose.
+	AbsDot []float64
+}
+
+// fixedDecoder turns codes into exact integers on the format's smallest
+// grid: value = fix·2^(MinExp-ManBits).
+type fixedDecoder struct {
+	tab  []int64
+	grid int
+}
+
+func newFixedDecoder(f numerics.Format) (*fixedDecoder, bool) {
+	span := f.MaxExp() - f.MinExp() + f.ManBits + 1
+	if span > 62 || f.Bits() > 16 {
+		return nil, false
+	}
+	d := &fixedDecoder{tab: make([]int64, f.NumCodes()), grid: f.MinExp() - f.ManBits}
+	for c := range d.tab {
+		neg, sig, exp, cl := f.Unpack(uint32(c))
+		if cl != numerics.Finite {
+			continue // zero; Inf and NaN are rejected by ExactProduct
+		}
+		d.tab[c] = int64(sig) << uint(exp-f.MinExp())
+		if neg {
+			d.tab[c] = -d.tab[c]
+		}
+	}
+	return d, true
+}
+
+// int128 is a two's-complement 128-bit accumulator.
+type int128 struct{ hi, lo uint64 }
+
+// addProd adds x·y exactly.
+func (s *int128) addProd(x, y int64) {
+	neg := (x < 0) != (y < 0)
+	h, l := bits.Mul64(uint64(abs64(x)), uint64(abs64(y)))
+	if neg {
+		l = ^l + 1
+		h = ^h
+		if l == 0 {
+			h++
+		}
+	}
+	var c uint64
+	s.lo, c = bits.Add64(s.lo, l, 0)
+	s.hi, _ = bits.Add64(s.hi, h, c)
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// bigInt returns the value as a big.Int.
+func (s int128) bigInt() *big.Int {
+	z := new(big.Int).SetUint64(s.hi)
+	z.Lsh(z, 64).Or(z, new(big.Int).SetUint64(s.lo))
+	if s.hi>>63 != 0 {
+		z.Sub(z, new(big.Int).Lsh(big.NewInt(1), 128))
+	}
+	return z
+}
+
+// float64Exp returns s·2^e rounded once to float64.
+func (s int128) float64Exp(e int) float64 {
+	if int64(s.hi) == int64(s.lo)>>63 { // fits in an int64
+		return math.Ldexp(float64(int64(s.lo)), e) // float64(int64) rounds once; Ldexp is exact unless subnormal
+	}
+	return bigFloat64(s.bigInt(), e)
+}
+
+// bigFloat64 returns x·2^e rounded once to the nearest float64.
+func bigFloat64(x *big.Int, e int) float64 {
+	f := new(big.Float).SetInt(x)
+	f.SetMantExp(f, e)
+	v, _ := f.Float64()
+	return v
+}
+
+// ExactProduct returns the exact product of the problem's operands, read as
+// codes of fa and fb, with its scales applied exactly. Operands must be
+// finite. Formats of up to 16 bits whose values fit a 62-bit grid (FP8,
+// FP16, E2M1, ...) use exact 128-bit integer sums; others, and scaled
+// problems, fall back to math/big for the final combination.
+func ExactProduct(p *Problem, fa, fb numerics.Format) *Exact {
+	ex := &Exact{D: make([]float64, p.M*p.N), AbsDot: make([]float64, p.M*p.N)}
+	da, okA := newFixedDecoder(fa)
+	db, okB := newFixedDecoder(fb)
+	blk := p.K
+	if p.Scaled() {
+		blk = p.ScaleBlock
+	}
+	nb := p.K / blk
+	parallelRows(p.M, func(i int) {
+		var fixA, fixB []int64
+		if okA && okB {
+			fixA = make([]int64, p.K)
+			for k, c := range p.A[i*p.K : (i+1)*p.K] {
+				fixA[k] = da.tab[c]
+			}
+		}
+		sums := make([]int128, nb)
+		abss := make([]int128, nb)
+		for j := range p.N {
+			var d, ad float64
+			if okA && okB {
+				if fixB == nil {
+					fixB = make([]int64, p.K)
+				}
+				for k, c := range p.B[j*p.K : (j+1)*p.K] {
+					fixB[k] = db.tab[c]
+				}
+				for b := range nb {
+					sums[b], abss[b] = int128{}, int128{}
+					for k := b * blk; k < (b+1)*blk; k++ {
+						sums[b].addProd(fixA[k], fixB[k])
+						abss[b].addProd(abs64(fixA[k]), abs64(fixB[k]))
+					}
+				}
+				d, ad = combine(p, i, j, sums, abss, da.grid+db.grid)
+			} else {
+				d, ad = exactBig(p, fa, fb, i, j, blk)
+			}
+			ex.D[i*p.N+j], ex.AbsDot[i*p.N+j] = d, ad
+		}
+	})
+	return ex
+}
+
+// combine scales the exact per-block sums (on the grid 2^grid) and adds
+// them exactly.
+func combine(p *Problem, i, j int, sums, abss []int128, grid int) (float64, float64) {
+	if !p.Scaled() {
+		return sums[0].float64Exp(grid), abss[0].float64Exp(grid)
+	}
+	nb := len(sums)
+	d, ad := new(big.Int), new(big.Int)
+	// Every scale product sa·sb = m·2^e with m < 2^48; put all terms on
+	// the grid of the smallest e.
+	emin := math.MaxInt
+	ms, es := make([]*big.Int, nb), make([]int, nb)
+	for b := range nb {
+		ms[b], es[b] = scaleProduct(p.SA[i*nb+b], p.SB[j*nb+b])
+		emin = min(emin, es[b])
+	}
+	t := new(big.Int)
+	for b := range nb {
+		t.Mul(sums[b].bigInt(), ms[b])
+		d.Add(d, t.Lsh(t, uint(es[b]-emin)))
+		t.Mul(abss[b].bigInt(), new(big.Int).Abs(ms[b]))
+		ad.Add(ad, t.Lsh(t, uint(es[b]-emin)))
+	}
+	return bigFloat64(d, emin+grid), bigFloat64(ad, emin+grid)
+}
+
+// scaleProduct returns sa·sb exactly as m·2^e.
+func scaleProduct(sa, sb float32) (*big.Int, int) {
+	ma, ea := math.Frexp(float64(sa))
+	mb, eb := math.Frexp(float64(sb))
+	ia, ib := int64(ma*(1<<24)), int64(mb*(1<<24))
+	return new(big.Int).Mul(big.NewInt(ia), big.NewInt(ib)), ea + eb - 48
+}
+
+// exactBig is the math/big fallback for wide formats.
+func exactBig(p *Problem, fa, fb numerics.Format, i, j, blk int) (float64, float64) {
+	d, ad := new(big.Float).SetPrec(0), new(big.Float).SetPrec(0)
+	var x, y, t big.Float
+	for k := range p.K {
+		x.SetFloat64(fa.Decode(p.A[i*p.K+k]))
+		y.SetFloat64(fb.Decode(p.B[j*p.K+k]))
+		t.SetPrec(200).Mul(&x, &y) // exact: operands have at most 24 bits each
+		if p.Scaled() {
+			nb := p.K / blk
+			var s big.Float
+			s.SetFloat64(float64(p.SA[i*nb+k/blk]))
+			t.Mul(&t, &s)
+			s.SetFloat64(float64(p.SB[j*nb+k/blk]))
+			t.Mul(&t, &s)
+		}
+		d = exactAdd(d, &t)
+		ad = exactAdd(ad, new(big.Float).Abs(&t))
+	}
+	v, _ := d.Float64()
+	av, _ := ad.Float64()
+	return v, av
+}
+
+// exactAdd returns x+y without rounding.
+func exactAdd(x, y *big.Float) *big.Float {
+	var r big.Rat
+	xr, _ := x.Rat(nil)
+	yr, _ := y.Rat(nil)
+	r.Add(xr, yr)
+	z := new(big.Float).SetPrec(0)
+	if r.Sign() == 0 {
+		return z
+	}
+	// A dyadic rational: numerator·2^-k, exact in a big.Float of the
+	// numerator's precision.
+	num, den := r.Num(), r.Denom()
+	z.SetPrec(uint(num.BitLen() + 1)).SetInt(num)
+	return z.SetMantExp(z, -(den.BitLen() - 1))
+}
+
+// Float64Product returns the float64 product of the unquantised operands:
+// x is M×K row-major and w is N×K (K-major, as B is stored), giving M×N.
+func Float64Product(x, w []float64, m, n, k int) []float64 {
+	var d mat.Dense
+	d.Mul(mat.NewDense(m, k, x), mat.NewDense(n, k, w).T())
+	return d.RawMatrix().Data
+}
+
+// parallelRows calls f for every row in [0, rows) on GOMAXPROCS goroutines.
+func parallelRows(rows int, f func(int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), rows) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range rows {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
