@@ -23,6 +23,8 @@ import (
 //     when outputs drift toward −∞ (all-positive inputs truncated toward
 //     zero), near zero for unbiased rounding.
 //   - FracBelow: the fraction of all N outputs with D_i < ref_i.
+//   - RelP10, RelP25, RelP75, RelP90: quantiles of r_i (the value at
+//     sorted index ⌊q·(n−1)⌋), for error bands.
 //
 // Non-finite D_i (overflow, NaN) are counted in NonFinite; they make
 // MeanRel, NormRel and MeanSignedRel +Inf or NaN as IEEE arithmetic gives.
@@ -38,6 +40,8 @@ type Metrics struct {
 	MedianErrAbsDot float64
 	MeanSignedRel   float64
 	FracBelow       float64
+	RelP10, RelP25  float64
+	RelP75, RelP90  float64
 }
 
 // Measure computes the metrics of d against ref; absDot holds Σ_k|a_k·b_k|
@@ -72,6 +76,8 @@ func Measure(d []float32, ref, absDot []float64) Metrics {
 		sumSigned += e / math.Abs(ref[i])
 	}
 	m.MaxRel, m.MedianRel = maxMedian(rel)
+	m.RelP10, m.RelP25 = quantile(rel, 0.10), quantile(rel, 0.25)
+	m.RelP75, m.RelP90 = quantile(rel, 0.75), quantile(rel, 0.90)
 	m.MeanRel = sumRel / float64(len(rel))
 	m.MeanSignedRel = sumSigned / float64(len(rel))
 	m.NormRel = math.Sqrt(e2) / math.Sqrt(r2)
@@ -80,6 +86,15 @@ func Measure(d []float32, ref, absDot []float64) Metrics {
 		m.FracBelow = float64(below) / float64(len(d))
 	}
 	return m
+}
+
+// quantile returns the value at sorted index ⌊q·(n−1)⌋ of sorted x (NaN
+// when empty).
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return math.NaN()
+	}
+	return sorted[int(q*float64(len(sorted)-1))]
 }
 
 // maxMedian returns the maximum and the lower median of x (NaN, NaN when
