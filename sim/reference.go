@@ -26,6 +26,7 @@ type Exact struct {
 type fixedDecoder struct {
 	tab  []int64
 	grid int
+	max  int64 // largest |fix|
 }
 
 func newFixedDecoder(f numerics.Format) (*fixedDecoder, bool) {
@@ -40,6 +41,7 @@ func newFixedDecoder(f numerics.Format) (*fixedDecoder, bool) {
 			continue // zero; Inf and NaN are rejected by ExactProduct
 		}
 		d.tab[c] = int64(sig) << uint(exp-f.MinExp())
+		d.max = max(d.max, d.tab[c])
 		if neg {
 			d.tab[c] = -d.tab[c]
 		}
@@ -113,6 +115,8 @@ func ExactProduct(p *Problem, fa, fb numerics.Format) *Exact {
 		blk = p.ScaleBlock
 	}
 	nb := p.K / blk
+	// small: the sum of |products| of a block fits an int64.
+	small := okA && okB && bits.Len64(uint64(da.max))+bits.Len64(uint64(db.max))+bits.Len(uint(blk)) <= 62
 	parallelRows(p.M, func(i int) {
 		var fixA, fixB []int64
 		if okA && okB {
@@ -133,11 +137,7 @@ func ExactProduct(p *Problem, fa, fb numerics.Format) *Exact {
 					fixB[k] = db.tab[c]
 				}
 				for b := range nb {
-					sums[b], abss[b] = int128{}, int128{}
-					for k := b * blk; k < (b+1)*blk; k++ {
-						sums[b].addProd(fixA[k], fixB[k])
-						abss[b].addProd(abs64(fixA[k]), abs64(fixB[k]))
-					}
+					sums[b], abss[b] = blockSum(fixA[b*blk:(b+1)*blk], fixB[b*blk:(b+1)*blk], small)
 				}
 				d, ad = combine(p, i, j, sums, abss, da.grid+db.grid)
 			} else {
@@ -147,6 +147,27 @@ func ExactProduct(p *Problem, fa, fb numerics.Format) *Exact {
 		}
 	})
 	return ex
+}
+
+// blockSum returns Σ a_k·b_k and Σ |a_k·b_k| exactly, in int64 arithmetic
+// when small says the sums fit.
+func blockSum(a, b []int64, small bool) (int128, int128) {
+	b = b[:len(a)]
+	if small {
+		var s, t int64
+		for k := range a {
+			p := a[k] * b[k]
+			s += p
+			t += abs64(p)
+		}
+		return int128{uint64(s >> 63), uint64(s)}, int128{0, uint64(t)}
+	}
+	var s, t int128
+	for k := range a {
+		s.addProd(a[k], b[k])
+		t.addProd(abs64(a[k]), abs64(b[k]))
+	}
+	return s, t
 }
 
 // combine scales the exact per-block sums (on the grid 2^grid) and adds

@@ -47,12 +47,13 @@ func (p *Preset) steps(a, b *Vector, k0 int, c uint32) uint32 {
 	n := p.K / p.L
 	special := a.class != nil || b.class != nil
 	out := p.Out.Out()
+	var ib [64]int // storage for the step's indices (L <= 64 for every preset)
 	for s := range n {
 		var idx []int
 		lo, hi := k0+s*p.L, k0+(s+1)*p.L
 		ct, ccl := p.unpackAcc(out, c)
 		if special || ccl == numerics.Inf || ccl == numerics.NaN {
-			idx = p.stepIndices(k0, s)
+			idx = p.stepIndices(ib[:0], k0, s)
 			if r, ok := specialResult(a, b, idx, ccl, ct.neg, out); ok {
 				c = r
 				continue
@@ -64,7 +65,7 @@ func (p *Preset) steps(a, b *Vector, k0 int, c uint32) uint32 {
 		switch {
 		case p.Interleave != p.L:
 			if idx == nil {
-				idx = p.stepIndices(k0, s)
+				idx = p.stepIndices(ib[:0], k0, s)
 			}
 			var buf [4][64]int32
 			var eb [2][64]int16
@@ -83,10 +84,9 @@ func (p *Preset) steps(a, b *Vector, k0 int, c uint32) uint32 {
 	return c
 }
 
-// stepIndices lists the k of step s of the instruction at k0.
-func (p *Preset) stepIndices(k0, s int) []int {
+// stepIndices appends to idx the k of step s of the instruction at k0.
+func (p *Preset) stepIndices(idx []int, k0, s int) []int {
 	n := p.K / p.L
-	idx := make([]int, 0, p.L)
 	for j := range p.K {
 		if (j/p.Interleave)%n == s {
 			idx = append(idx, k0+j)
@@ -99,6 +99,9 @@ func (p *Preset) stepIndices(k0, s int) []int {
 // normal FP32 values.
 func (p *Preset) unpackAcc(f numerics.Format, c uint32) (term, numerics.Class) {
 	if p.Out != RNEFP16 { // an FP32 accumulator
+		if c == 0 {
+			return term{frac: 23}, numerics.Zero
+		}
 		if e := c >> 23 & 0xFF; e != 0 && e != 0xFF {
 			return term{neg: c>>31 != 0, sig: uint64(c&0x7FFFFF | 1<<23), exp: int(e) - 127, frac: 23}, numerics.Finite
 		}
