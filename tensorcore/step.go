@@ -134,7 +134,10 @@ func (s *Step) fusedFixed(fa, fb []int64, ea, eb []int16, gridP int, c term) (ne
 			sum += fa[k] * fb[k]
 		}
 		sum <<= uint(-sh)
-	} else {
+	} else if sh < 62 {
+		// (For sh >= 62 every |product| < 2^62 truncates to 0 and sum stays
+		// 0; the mask below would also be wrong from sh = 64 on, making
+		// each negative product -1.)
 		// Truncation toward zero of a signed p: add 2^sh-1 to negative
 		// values before the arithmetic shift. Two accumulators let the
 		// CPU overlap iterations.
