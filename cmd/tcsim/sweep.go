@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tcsim/tcsim/plots"
+	"github.com/tcsim/tcsim/sim"
+)
+
+const sweepHelp = `Usage: tcsim sweep [flags]
+
+Sweep the error of simulated GEMMs over depth K, promotion interval N_c,
+input distribution and quantisation scaling, on bit-exact tensor-core
+datapaths. Every point quantises fresh random inputs to FP8, runs the GEMM
+bit-exactly, and measures the error against the exact product of the
+quantised inputs (acc_* columns: accumulation error) and against the float64
+product of the unquantised inputs (tot_* columns: total error).
+
+Writes into --out: results.csv (one row per point), summary.json (flags,
+seed, version, machine, wall time, headline numbers) and plots/*.png.
+Finished points are kept in --out/.tcsim-progress, so an interrupted sweep
+continues with --resume. --shard i/n runs every n-th point group for a
+batch scheduler; 'tcsim merge' joins the shard outputs into exactly the
+bytes of a single run.
+
+Block-wise scaling (deepseek, tile, block) applies scales at promotion, so
+it runs only with N_c dividing 128; other N_c are skipped for it.
+
+Flags:
+%s
+Lists take commas; --k also takes a doubling range a..b (128..16384 is
+128,256,...,16384).
+
+Examples:
+  # the default sweep (Hopper FP8 wgmma, about half a minute on 2 cores)
+  tcsim sweep
+
+  # how many accumulator bits would make promotion unnecessary?
+  tcsim sweep --fbits 13,16,19,22,25 --nc never --scaling tensor --dist pos
+
+  # compare datapaths on the same inputs
+  tcsim sweep --preset h100-wgmma-e4m3-e4m3,h100-mma-e4m3-e4m3 --nc never,128
+
+  # one of three shards (e.g. a Slurm array task), then merge
+  tcsim sweep --shard 0/3 --out part0
+  tcsim merge --out full part0 part1 part2
+`
+
+func runSweep(stdout, stderr io.Writer, args []string) int {
+	fs := pflag.NewFlagSet("sweep", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	presets := fs.StringSlice("preset", []string{"h100-wgmma-e4m3-e4m3"}, "datapath `presets` (see 'tcsim presets')")
+	ks := fs.String("k", "128..16384", "GEMM depths `K` (multiples of the instruction K)")
+	ncs := fs.StringSlice("nc", []string{"32", "64", "128", "256", "512", "never"}, "promotion intervals `N_c` in products, or never")
+	dists := fs.StringSlice("dist", []string{"normal", "pos", "outlier"}, "input `distributions`: "+distNames())
+	scalings := fs.StringSlice("scaling", []string{"deepseek", "tensor"}, "quantisation `scalings`: "+scalingNames())
+	fbits := fs.IntSlice("fbits", nil, "what-if accumulator fraction `bits` F (default: the preset's own)")
+	m := fs.Int("m", 64, "rows `M` of A and D")
+	n := fs.Int("n", 64, "columns `N` of B and D")
+	trials := fs.Int("trials", 2, "independent GEMMs per point")
+	seed := fs.Uint64("seed", 1, "random seed")
+	out := fs.String("out", "tcsim-sweep", "output `directory`")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "point groups computed at once")
+	resume := fs.Bool("resume", false, "continue an interrupted sweep in --out without recomputing finished points")
+	shard := fs.String("shard", "", "run only shard `i/n` of the point groups (0 <= i < n)")
+	noBaseline := fs.Bool("no-baseline", false, "leave out the CUDA-core FP32 baseline rows (nc = fp32)")
+	pow2 := fs.Bool("pow2-scales", false, "round quantisation scales up to powers of two")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stdout, sweepHelp, fs.FlagUsages())
+			return 0
+		}
+		return usageError(stderr, "sweep", err.Error())
+	}
+	if fs.NArg() > 0 {
+		return usageError(stderr, "sweep", "unexpected argument "+strconv.Quote(fs.Arg(0)))
+	}
+	spec := sim.SweepSpec{Presets: *presets, FBits: *fbits, Dists: *dists, Scalings: *scalings,
+		M: *m, N: *n, Trials: *trials, Seed: *seed, Baseline: !*noBaseline, Pow2Scales: *pow2}
+	var err error
+	if spec.K, err = parseKs(*ks); err != nil {
+		return usageError(stderr, "sweep", err.Error())
+	}
+	for _, s := range *ncs {
+		nc, err := sim.ParseNc(s)
+		if err != nil || nc == sim.NcFP32 {
+			return usageError(stderr, "sweep", fmt.Sprintf("--nc %q: want a positive multiple of the instruction K, or never", s))
+		}
+		spec.Nc = append(spec.Nc, nc)
+	}
+	si, sn, err := sim.ParseShard(*shard)
+	if err != nil {
+		return usageError(stderr, "sweep", "--shard: "+err.Error())
+	}
+	if *jobs < 1 {
+		return usageError(stderr, "sweep", "--jobs must be at least 1")
+	}
+	groups, err := spec.Groups()
+	if err != nil {
+		return usageError(stderr, "sweep", err.Error())
+	}
+
+	store, err := sim.OpenDirStore(*out, &spec, *resume)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	pr := newProgress(stderr, start)
+	rows, err := spec.Run(ctx, si, sn, *jobs, store, pr.update)
+	pr.finish()
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "tcsim sweep: interrupted; finished points are saved, rerun with --resume to continue\n")
+		} else {
+			fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
+		}
+		return 1
+	}
+	sum := &sim.Summary{Tool: "tcsim", Version: versionString(), SpecID: spec.ID(), Spec: spec,
+		Machine: sim.ThisMachine(), WallSeconds: time.Since(start).Seconds()}
+	if sn > 1 {
+		sum.Shard = *shard
+	}
+	if err := sim.WriteResults(*out, rows, sum); err != nil {
+		fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%d points (%d groups) in %.1fs\n", len(rows), len(groups), sum.WallSeconds)
+	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, "results.csv"), filepath.Join(*out, "summary.json"))
+	if sn > 1 {
+		fmt.Fprintf(stdout, "shard %s: figures are drawn by 'tcsim merge'\n", *shard)
+		return 0
+	}
+	return drawFigures(stdout, stderr, "sweep", rows, filepath.Join(*out, "plots"))
+}
+
+// drawFigures writes the figures for rows into dir and lists them.
+func drawFigures(stdout, stderr io.Writer, cmd string, rows []sim.Row, dir string) int {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "tcsim %s: %v\n", cmd, err)
+		return 1
+	}
+	paths, err := plots.Figures(rows, dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcsim %s: figures: %v\n", cmd, err)
+		return 1
+	}
+	for _, p := range paths {
+		fmt.Fprintf(stdout, "wrote %s\n", p)
+	}
+	return 0
+}
+
+// parseKs parses a comma list of integers and doubling ranges a..b.
+func parseKs(s string) ([]int, error) {
+	var ks []int
+	for _, part := range strings.Split(s, ",") {
+		if a, b, ok := strings.Cut(part, ".."); ok {
+			lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+			hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+			if err1 != nil || err2 != nil || lo <= 0 || hi < lo {
+				return nil, fmt.Errorf("--k %q: want a range like 128..16384", part)
+			}
+			for k := lo; k <= hi; k *= 2 {
+				ks = append(ks, k)
+			}
+			continue
+		}
+		k, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || k <= 0 {
+			return nil, fmt.Errorf("--k %q: want positive integers", part)
+		}
+		ks = append(ks, k)
+	}
+	return ks, nil
+}
+
+func distNames() string {
+	var s []string
+	for _, d := range sim.Dists {
+		s = append(s, d.Name)
+	}
+	return strings.Join(s, ", ")
+}
+
+func scalingNames() string {
+	var s []string
+	for _, d := range sim.Scalings {
+		s = append(s, d.Name)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,107 @@
+package plots
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tcsim/tcsim/sim"
+)
+
+// figureKinds are the figures drawn for each preset, by file stem.
+var figureKinds = []struct {
+	stem string
+	draw func(s *sweep) *figure
+}{
+	{"error_vs_k", errorVsKFigure},
+	{"heatmap", heatmapFigure},
+	{"bias_vs_k", biasVsKFigure},
+}
+
+// Figures draws every figure for rows into dir (created if needed) and
+// returns the paths written, sorted. Rows are grouped by (Preset, FBits);
+// with one group the files are error_vs_k.png, heatmap.png and
+// bias_vs_k.png, otherwise each name carries the sanitised preset, as in
+// error_vs_k_h100-wgmma-e4m3-e4m3.png (with "-f<FBits>" added where two
+// groups would otherwise share a name). An empty rows is an error.
+func Figures(rows []sim.Row, dir string) ([]string, error) {
+	if len(rows) == 0 {
+		return nil, errNoRows
+	}
+	type group struct {
+		preset string
+		fbits  int
+		rows   []sim.Row
+	}
+	var groups []*group
+	index := map[string]*group{}
+	for _, r := range rows {
+		key := r.Preset + "\x00" + strconv.Itoa(r.FBits)
+		g := index[key]
+		if g == nil {
+			g = &group{preset: r.Preset, fbits: r.FBits}
+			index[key] = g
+			groups = append(groups, g)
+		}
+		g.rows = append(g.rows, r)
+	}
+	suffixes := make([]string, len(groups))
+	if len(groups) > 1 {
+		seen := map[string]int{}
+		for i, g := range groups {
+			suffixes[i] = "_" + sanitize(g.preset)
+			seen[suffixes[i]]++
+		}
+		for i, g := range groups {
+			if seen[suffixes[i]] > 1 {
+				suffixes[i] += "-f" + strconv.Itoa(g.fbits)
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("plots: %v", err)
+	}
+	var paths []string
+	for i, g := range groups {
+		s, err := newSweep(g.rows)
+		if err != nil {
+			return paths, err
+		}
+		for _, k := range figureKinds {
+			path := filepath.Join(dir, k.stem+suffixes[i]+".png")
+			if err := k.draw(s).render(path); err != nil {
+				slices.Sort(paths)
+				return paths, err
+			}
+			paths = append(paths, path)
+		}
+	}
+	slices.Sort(paths)
+	return paths, nil
+}
+
+// sanitize makes a preset name safe in a file name: lower case letters,
+// digits, '.', '-' and '+'; any other run of characters becomes one '-'.
+func sanitize(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range strings.ToLower(name) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '+' || c == '-' {
+			b.WriteRune(c)
+			dash = c == '-'
+			continue
+		}
+		if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.Trim(b.String(), "-.")
+	if s == "" {
+		s = "preset"
+	}
+	return s
+}
