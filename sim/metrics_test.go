@@ -1,0 +1,44 @@
+package sim
+
+import (
+	"math"
+	"testing"
+)
+
+func TestMeasureHandComputed(t *testing.T) {
+	// ref:  [2, -4, 0, 10]; D: [1.5, -4, 0.25, 11]; Σ|ab|: [4, 8, 1, 20]
+	// e = [-0.5, 0, 0.25, 1]; r (ref ≠ 0) = [0.25, 0, 0.1]
+	d := []float32{1.5, -4, 0.25, 11}
+	ref := []float64{2, -4, 0, 10}
+	ad := []float64{4, 8, 1, 20}
+	m := Measure(d, ref, ad)
+	near := func(name string, got, want float64) {
+		if math.Abs(got-want) > 1e-15*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	if m.N != 4 || m.ZeroRef != 1 || m.NonFinite != 0 {
+		t.Errorf("counts N=%d ZeroRef=%d NonFinite=%d", m.N, m.ZeroRef, m.NonFinite)
+	}
+	near("MaxRel", m.MaxRel, 0.25)
+	near("MedianRel", m.MedianRel, 0.1) // sorted [0, 0.1, 0.25]
+	near("MeanRel", m.MeanRel, 0.35/3)
+	near("NormRel", m.NormRel, math.Sqrt(0.25+0.0625+1)/math.Sqrt(4+16+100))
+	near("MaxErrAbsDot", m.MaxErrAbsDot, 0.25) // [0.125, 0, 0.25, 0.05]
+	near("MedianErrAbsDot", m.MedianErrAbsDot, 0.05)
+	near("MeanSignedRel", m.MeanSignedRel, (-0.25+0+0.1)/3)
+	near("FracBelow", m.FracBelow, 0.25)
+	near("RelP10", m.RelP10, 0)
+	near("RelP90", m.RelP90, 0.1) // index ⌊0.9·2⌋ = 1
+}
+
+func TestMeasureNonFiniteAndEmpty(t *testing.T) {
+	m := Measure([]float32{float32(math.Inf(1)), 1}, []float64{1, 1}, nil)
+	if m.NonFinite != 1 || !math.IsInf(m.MaxRel, 1) || !math.IsInf(m.NormRel, 1) || !math.IsNaN(m.MaxErrAbsDot) {
+		t.Errorf("overflowed output: %+v", m)
+	}
+	z := Measure([]float32{0}, []float64{0}, []float64{0})
+	if z.ZeroRef != 1 || !math.IsNaN(z.MaxRel) || !math.IsNaN(z.MedianErrAbsDot) {
+		t.Errorf("all-zero reference: %+v", z)
+	}
+}

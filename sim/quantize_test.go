@@ -1,0 +1,110 @@
+package sim
+
+import (
+	"math"
+	"testing"
+
+	"github.com/tcsim/tcsim/numerics"
+)
+
+func TestQuantizeHandWorked(t *testing.T) {
+	// A 2×256 matrix: row 0 has amax 896 in its first 128-block and 4.48
+	// in the second; row 1 has amax 44.8 in both.
+	x := make([]float64, 2*256)
+	x[0], x[1] = 896, -3.5
+	x[200] = 4.48
+	x[256], x[256+128] = -44.8, 44.8
+	for _, tc := range []struct {
+		g    Granularity
+		want []float32 // per row, then per K block of the granularity
+	}{
+		{PerTensor, []float32{2, 2}},            // 896/448; one block spans K
+		{PerRow, []float32{2, 0.1}},             // row 1: 44.8/448
+		{Tile128, []float32{2, 0.01, 0.1, 0.1}}, // per 1×128 tile
+		{Block128, []float32{2, 0.1, 2, 0.1}},   // both rows share a 128-row block: max(896, 44.8), max(4.48, 44.8)
+	} {
+		q, err := Quantize(x, 2, 256, numerics.E4M3, tc.g, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range tc.want {
+			if q.Scales[i] != w {
+				t.Errorf("%v: scale %d = %v, want %v", tc.g, i, q.Scales[i], w)
+			}
+		}
+		// The largest element of its group maps to 448 exactly (0x7E).
+		if c := q.Codes[0]; c != 0x7E {
+			t.Errorf("%v: 896 quantised to %#x, want 0x7e (448)", tc.g, c)
+		}
+	}
+}
+
+func TestQuantizeRoundsToNearestEvenAndSaturates(t *testing.T) {
+	// Scale 1 (amax = 448): 3.5 is exact, 3.3 rounds to 3.25, 1000 cannot
+	// appear (amax decides the scale), 0 stays 0.
+	x := []float64{448, 3.5, 3.3, 0, -0.0009765625}
+	q, err := Quantize(x, 1, 5, numerics.E4M3, PerTensor, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []uint32{0x7E, 0x46, 0x45, 0x00, 0x80} // -2^-10 ties to -0
+	for i := range want {
+		if q.Codes[i] != want[i] {
+			t.Errorf("code %d = %#x, want %#x", i, q.Codes[i], want[i])
+		}
+	}
+	if q.Scales[0] != 1 {
+		t.Errorf("scale %v, want 1", q.Scales[0])
+	}
+}
+
+func TestQuantizePow2AndZero(t *testing.T) {
+	x := []float64{100, -3}
+	q, _ := Quantize(x, 1, 2, numerics.E4M3, PerTensor, true)
+	if q.Scales[0] != 0.25 { // 100/448 = 0.223 → 2^-2
+		t.Errorf("pow2 scale %v, want 0.25", q.Scales[0])
+	}
+	z, _ := Quantize([]float64{0, 0}, 1, 2, numerics.E4M3, PerTensor, false)
+	if z.Scales[0] != 1 || z.Codes[0] != 0 {
+		t.Errorf("all-zero group: scale %v code %#x, want 1 and 0", z.Scales[0], z.Codes[0])
+	}
+	if _, err := Quantize([]float64{1, math.NaN()}, 1, 2, numerics.E4M3, PerTensor, false); err == nil {
+		t.Error("NaN input accepted")
+	}
+	if _, err := Quantize(make([]float64, 100), 1, 100, numerics.E4M3, Tile128, false); err == nil {
+		t.Error("K = 100 accepted for 1×128 tiles")
+	}
+}
+
+func TestDequantizeAndScaledProblem(t *testing.T) {
+	x := make([]float64, 4*256)
+	for i := range x {
+		x[i] = float64(i%13) - 6
+	}
+	a, _ := Quantize(x, 4, 256, numerics.E4M3, Tile128, false)
+	b, _ := Quantize(x, 4, 256, numerics.E4M3, PerTensor, false)
+	d := a.Dequantize()
+	for i, v := range x {
+		if math.Abs(d[i]-v) > math.Abs(v)/16+1e-9 {
+			t.Fatalf("element %d: %v dequantises to %v", i, v, d[i])
+		}
+	}
+	p, err := NewScaledProblem(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ScaleBlock != 128 || len(p.SA) != 8 || len(p.SB) != 8 || p.SB[0] != p.SB[1] {
+		t.Errorf("scaled problem: block %d, %d and %d scales", p.ScaleBlock, len(p.SA), len(p.SB))
+	}
+}
+
+func TestGranularityNames(t *testing.T) {
+	for _, g := range []Granularity{PerTensor, PerRow, Tile128, Block128} {
+		if h, err := ParseGranularity(g.String()); err != nil || h != g {
+			t.Errorf("%v does not round-trip", g)
+		}
+	}
+	if _, err := ParseGranularity("per-atom"); err == nil {
+		t.Error("unknown granularity accepted")
+	}
+}
