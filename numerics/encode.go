@@ -96,6 +96,12 @@ func (f Format) EncodeScaled(neg bool, mag uint64, exp int, r Rounding, o Overfl
 		}
 		return sign
 	}
+	if exp > f.MaxExp()+1 {
+		// |value| >= 2^exp overflows under any rounding. Testing exp
+		// alone first keeps lead below from wrapping around for exp
+		// near math.MaxInt.
+		return sign | f.overflow(o)
+	}
 	lead := exp + bits.Len64(mag) - 1 // exponent of the leading bit
 	te := max(lead, f.MinExp())
 	if te > f.MaxExp()+1 {
@@ -200,10 +206,12 @@ func isFloat32Midpoint(s float64) bool {
 	if exp < -126 {
 		drop += -126 - exp
 	}
-	if drop > 52 {
-		return false
-	}
 	mant := b & (1<<52 - 1)
+	if drop > 52 {
+		// Below 2^-149 the only midpoint is 2^-150, between 0 and the
+		// smallest subnormal (drop 53: its quantum bit is the implicit 1).
+		return drop == 53 && mant == 0
+	}
 	low := mant & (1<<uint(drop) - 1)
 	return low == 1<<uint(drop-1)
 }
