@@ -165,18 +165,26 @@ func GEMM(c Config, p *Problem) ([]float32, error) {
 		return nil, err
 	}
 	tc := c.Preset
-	va := make([]tensorcore.Vector, p.M)
-	vb := make([]tensorcore.Vector, p.N)
-	for i := range va {
-		tc.DecodeA(p.A[i*p.K:(i+1)*p.K], &va[i])
-	}
-	for j := range vb {
-		tc.DecodeB(p.B[j*p.K:(j+1)*p.K], &vb[j])
-	}
-	var fa, fb [][]float32
-	exact32 := productsExact32(tc.A, tc.B)
+	// chain(i, j, lo, hi) accumulates products [lo, hi) of output (i, j)
+	// from zero, as the tensor core (or, for the baseline, FFMA) does.
+	var chain func(i, j, lo, hi int) float32
 	if c.FP32 {
-		fa, fb = decodeFloat32(tc.A, p.A, p.M, p.K), decodeFloat32(tc.B, p.B, p.N, p.K)
+		fa, fb := decodeFloat32(tc.A, p.A, p.M, p.K), decodeFloat32(tc.B, p.B, p.N, p.K)
+		exact := productsExact32(tc.A, tc.B)
+		chain = func(i, j, lo, hi int) float32 { return fmaChain(fa[i][lo:hi], fb[j][lo:hi], exact) }
+	} else {
+		va := make([]tensorcore.Vector, p.M)
+		vb := make([]tensorcore.Vector, p.N)
+		for i := range va {
+			tc.DecodeA(p.A[i*p.K:(i+1)*p.K], &va[i])
+		}
+		for j := range vb {
+			tc.DecodeB(p.B[j*p.K:(j+1)*p.K], &vb[j])
+		}
+		acc := tc.Acc()
+		chain = func(i, j, lo, hi int) float32 {
+			return accToFloat32(acc, tc.Chain(&va[i], &vb[j], lo, hi, 0))
+		}
 	}
 	d := make([]float32, p.M*p.N)
 	slices := c.slices(p.K)
@@ -194,12 +202,6 @@ func GEMM(c Config, p *Problem) ([]float32, error) {
 				i0, j0 := t/tn*tile, t%tn*tile
 				for i := i0; i < min(i0+tile, p.M); i++ {
 					for j := j0; j < min(j0+tile, p.N); j++ {
-						chain := func(lo, hi int) float32 {
-							return accToFloat32(tc.Acc(), tc.Chain(&va[i], &vb[j], lo, hi, 0))
-						}
-						if c.FP32 {
-							chain = func(lo, hi int) float32 { return fmaChain(fa[i][lo:hi], fb[j][lo:hi], exact32) }
-						}
 						d[i*p.N+j] = c.element(p, chain, i, j, slices)
 					}
 				}
@@ -212,7 +214,7 @@ func GEMM(c Config, p *Problem) ([]float32, error) {
 
 // element computes one output: per slice, tensor-core chains of Nc
 // products promoted into an FP32 sum; slices added in FP32 in order.
-func (c *Config) element(p *Problem, chain func(lo, hi int) float32, i, j int, slices [][2]int) float32 {
+func (c *Config) element(p *Problem, chain func(i, j, lo, hi int) float32, i, j int, slices [][2]int) float32 {
 	var kb int
 	if p.Scaled() {
 		kb = p.K / p.ScaleBlock
@@ -224,7 +226,7 @@ func (c *Config) element(p *Problem, chain func(lo, hi int) float32, i, j int, s
 		step := c.interval(s)
 		for k0 := s[0]; k0 < s[1]; k0 += step {
 			k1 := min(k0+step, s[1])
-			part := chain(k0, k1)
+			part := chain(i, j, k0, k1)
 			switch {
 			case perBlock:
 				blk := k0 / p.ScaleBlock
