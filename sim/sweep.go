@@ -20,7 +20,7 @@ type SweepSpec struct {
 	Presets  []string `json:"presets"`
 	FBits    []int    `json:"fbits,omitempty"` // what-if accumulator widths; empty: the presets' own
 	K        []int    `json:"k"`
-	Nc       []int    `json:"nc"` // promotion intervals; NcNever for none
+	Nc       NcList   `json:"nc"` // promotion intervals; NcNever for none
 	Dists    []string `json:"dists"`
 	Scalings []string `json:"scalings"`
 	M        int      `json:"m"`
@@ -31,6 +31,36 @@ type SweepSpec struct {
 	Baseline bool `json:"baseline"`
 	// Pow2Scales rounds quantisation scales up to powers of two.
 	Pow2Scales bool `json:"pow2_scales"`
+}
+
+// NcList is a list of promotion intervals, written in JSON with their
+// labels ("never" rather than 0).
+type NcList []int
+
+// MarshalJSON writes the labels.
+func (l NcList) MarshalJSON() ([]byte, error) {
+	labels := make([]string, len(l))
+	for i, nc := range l {
+		labels[i] = NcLabel(nc)
+	}
+	return json.Marshal(labels)
+}
+
+// UnmarshalJSON reads labels.
+func (l *NcList) UnmarshalJSON(b []byte) error {
+	var labels []string
+	if err := json.Unmarshal(b, &labels); err != nil {
+		return err
+	}
+	*l = (*l)[:0]
+	for _, s := range labels {
+		nc, err := ParseNc(s)
+		if err != nil {
+			return err
+		}
+		*l = append(*l, nc)
+	}
+	return nil
 }
 
 // SweepGroup is the unit of work of a sweep (and of sharding and resuming): one
