@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/tcsim/tcsim/experiments"
+)
+
+func TestExperiments(t *testing.T) {
+	var o, e bytes.Buffer
+	if code := runExperiments(&o, &e, nil); code != 0 || e.Len() != 0 {
+		t.Fatalf("list: %d %q", code, e.String())
+	}
+	for _, x := range experiments.All {
+		if !strings.Contains(o.String(), "\n"+x.Name+": ") || !strings.Contains(o.String(), "go run ./experiments/"+x.Name+"\n") {
+			t.Errorf("list does not show %s:\n%s", x.Name, o.String())
+		}
+	}
+	o.Reset()
+	if code := runExperiments(&o, &e, []string{"--names"}); code != 0 || len(lines(o.String())) != len(experiments.All) {
+		t.Errorf("--names: %d %q", code, o.String())
+	}
+	o.Reset()
+	if code := runExperiments(&o, &e, []string{"--help"}); code != 0 || !strings.HasPrefix(o.String(), "Usage: tcsim experiments") ||
+		!strings.Contains(o.String(), "Examples:\n") || !strings.Contains(o.String(), "--names") {
+		t.Errorf("--help: %d %q", code, o.String())
+	}
+	for _, args := range [][]string{{"--bogus"}, {"extra"}} {
+		o.Reset()
+		e.Reset()
+		if code := runExperiments(&o, &e, args); code != 2 || !strings.HasPrefix(e.String(), "tcsim experiments: ") ||
+			!strings.Contains(e.String(), "Run 'tcsim experiments --help' for usage.") {
+			t.Errorf("%v: %d %q", args, code, e.String())
+		}
+	}
+}

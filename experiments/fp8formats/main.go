@@ -1,0 +1,10 @@
+// Command fp8formats compares E4M3, E5M2 and mixed FP8 GEMMs on
+// forward-like (activations × weights) and backward-like (heavy-tailed
+// gradients × weights) inputs, per tensor and with fine-grained scaling.
+//
+//	go run ./experiments/fp8formats [--short] [--out DIR]
+package main
+
+import "github.com/tcsim/tcsim/experiments/internal/lab"
+
+func main() { lab.Main(name, Run) }

@@ -1,0 +1,158 @@
+// Package lab is the shared harness of the experiments: command-line
+// flags, the result of an experiment (data table, figures, summary), the
+// files it writes, a GEMM case runner on top of package sim, and figure
+// helpers on gonum/plot.
+//
+// An experiment is a function Run(Config) (*Result, error). Its main
+// package calls [Main], which parses --out and --short, runs it, writes
+// <out>/data.csv, <out>/*.png and <out>/summary.md, and reports the time
+// on stderr. Everything written is deterministic: the same flags give the
+// same bytes on one machine (PNG pixels may differ across CPU
+// architectures; the numbers do not).
+package lab
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tcsim/tcsim/sim"
+)
+
+// Config is what an experiment gets from its command line.
+type Config struct {
+	// Short selects the reduced size of the golden tests.
+	Short bool
+}
+
+// Result is everything an experiment reports.
+type Result struct {
+	Name  string // the directory name, e.g. "deepseek2pct"
+	Title string
+	// Claim is the statement under test, one or two sentences.
+	Claim string
+	// Verdict is one line: "holds", "does not hold" or "holds only
+	// when ...", followed by the numbers that decide it. It must be
+	// computed from the measured values.
+	Verdict string
+	// Setup lists how the numbers were obtained (one markdown bullet each).
+	Setup []string
+	// Body is markdown: the measured numbers, tables, remarks.
+	Body    string
+	Data    *Table
+	Figures []*Figure
+}
+
+// Summary renders summary.md.
+func (r *Result) Summary(short bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", r.Title)
+	fmt.Fprintf(&b, "**Claim.** %s\n\n", r.Claim)
+	fmt.Fprintf(&b, "**Verdict: %s**\n\n", r.Verdict)
+	b.WriteString("## Setup\n\n")
+	for _, s := range r.Setup {
+		fmt.Fprintf(&b, "- %s\n", s)
+	}
+	size := "full size"
+	if short {
+		size = "REDUCED size (--short, the golden test's size; the numbers are noisier)"
+	}
+	fmt.Fprintf(&b, "- Run: `go run ./experiments/%s` (%s). Fixed seed; the outputs are identical for any GOMAXPROCS.\n\n", r.Name, size)
+	b.WriteString("## Results\n\n")
+	b.WriteString(strings.TrimSpace(r.Body))
+	b.WriteString("\n\n")
+	if len(r.Figures) > 0 {
+		b.WriteString("## Figures\n\n")
+		for _, f := range r.Figures {
+			fmt.Fprintf(&b, "![%s](%s)\n\n", f.Title, f.File)
+		}
+	}
+	fmt.Fprintf(&b, "All numbers are in `data.csv` (%d rows).\n", len(r.Data.Rows))
+	return b.String()
+}
+
+// Write writes data.csv, the figures and summary.md into dir, each
+// atomically, and returns the paths written.
+func (r *Result) Write(dir string, short bool) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	put := func(name string, data []byte) error {
+		p := filepath.Join(dir, name)
+		paths = append(paths, p)
+		return sim.WriteFileAtomic(p, data)
+	}
+	var csv bytes.Buffer
+	if err := r.Data.WriteCSV(&csv); err != nil {
+		return nil, err
+	}
+	if err := put("data.csv", csv.Bytes()); err != nil {
+		return nil, err
+	}
+	for _, f := range r.Figures {
+		png, err := f.PNG()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", f.File, err)
+		}
+		if err := put(f.File, png); err != nil {
+			return nil, err
+		}
+	}
+	if err := put("summary.md", []byte(r.Summary(short))); err != nil {
+		return nil, err
+	}
+	return paths, nil
+}
+
+// Main is the whole main function of an experiment: it parses the flags,
+// runs the experiment, writes its outputs and exits.
+func Main(name string, run func(Config) (*Result, error)) {
+	os.Exit(main1(name, run, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func main1(name string, run func(Config) (*Result, error), args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	out := fs.String("out", filepath.Join("out", name), "output `DIR` (created if missing)")
+	short := fs.Bool("short", false, "reduced size (the golden test's size): seconds instead of a minute")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stdout, "Usage: go run ./experiments/%s [flags]\n\n"+
+				"Runs the experiment and writes DIR/data.csv, DIR/*.png and DIR/summary.md.\n\n"+
+				"Flags:\n%s\nExamples:\n  go run ./experiments/%s\n  go run ./experiments/%s --short --out /tmp/%s\n",
+				name, fs.FlagUsages(), name, name, name)
+			return 0
+		}
+		fmt.Fprintf(stderr, "%s: %v\nRun 'go run ./experiments/%s --help' for usage.\n", name, err, name)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\nRun 'go run ./experiments/%s --help' for usage.\n", name, fs.Arg(0), name)
+		return 2
+	}
+	start := time.Now()
+	res, err := run(Config{Short: *short})
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	paths, err := res.Write(*out, *short)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	for _, p := range paths {
+		fmt.Fprintln(stdout, "wrote", p)
+	}
+	fmt.Fprintf(stdout, "verdict: %s\n", res.Verdict)
+	fmt.Fprintf(stderr, "%s: done in %.1f s\n", name, time.Since(start).Seconds())
+	return 0
+}

@@ -1,0 +1,11 @@
+// Command mmasync runs the same FP8 GEMMs through Hopper's two tensor-core
+// paths: wgmma (the FP8 datapath, 14-bit accumulation) and mma.sync (FP8
+// converted to FP16 and accumulated in FP32 steps), with and without
+// promotion, against the FP32 CUDA-core baseline.
+//
+//	go run ./experiments/mmasync [--short] [--out DIR]
+package main
+
+import "github.com/tcsim/tcsim/experiments/internal/lab"
+
+func main() { lab.Main(name, Run) }
