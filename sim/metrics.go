@@ -58,8 +58,11 @@ func Measure(d []float32, ref, absDot []float64) Metrics {
 			m.NonFinite++
 		}
 		e := x - ref[i]
-		e2 += e * e
-		r2 += ref[i] * ref[i]
+		// Explicit conversions forbid fusing into FMAs, which some
+		// targets (arm64) would do: the metrics are the same bits on
+		// every machine.
+		e2 += float64(e * e)
+		r2 += float64(ref[i] * ref[i])
 		if x < ref[i] {
 			below++
 		}
