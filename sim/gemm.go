@@ -113,6 +113,9 @@ func (c *Config) Check(p *Problem) error {
 	switch {
 	case tc == nil:
 		return fmt.Errorf("no preset")
+	case tc.BlockScaled():
+		return fmt.Errorf("%s is block-scaled, and GEMM and sweep have no block-scale quantisation yet "+
+			"(tensorcore's MMAScaled runs it one instruction at a time)", tc.Name)
 	case p.M <= 0 || p.N <= 0 || p.K <= 0:
 		return fmt.Errorf("empty GEMM %d×%d×%d", p.M, p.N, p.K)
 	case len(p.A) != p.M*p.K || len(p.B) != p.N*p.K:

@@ -207,6 +207,7 @@ var recognisers = []recogniser{
 	{"chain_inputs/promo_inputs with multi_outputs", claimPaired("multi_outputs", "chain_inputs", "promo_inputs")},
 	{"promo_scaled_inputs with promo_scaled_outputs", claimPaired("promo_scaled_outputs", "promo_scaled_inputs")},
 	{"gemm_cases", claimGEMM},
+	{"Khattak–Mikaitis folders <GPU>/<fmt>/ of a_, b_, c_, d_*.txt[.gz]", claimKM}, // km.go
 	// Last: it claims any remaining CSV file whose header fits.
 	{"instruction files (header config,a_hex,b_hex,c_hex,d_hex,...)", claimInst},
 }

@@ -17,12 +17,15 @@ func (p *Preset) Chain(a, b *Vector, lo, hi int, c uint32) uint32 {
 		panic(fmt.Sprintf("tensorcore: %s: Chain over [%d,%d) of vectors of %d and %d with K=%d",
 			p.Name, lo, hi, a.Len(), b.Len(), p.K))
 	}
+	if p.Scale != nil {
+		panic(fmt.Sprintf("tensorcore: %s: block-scaled datapath: use MMAScaled", p.Name))
+	}
 	if p.fixed && (a.Fix == nil || b.Fix == nil) {
 		panic(fmt.Sprintf("tensorcore: %s: Chain on vectors not decoded by this preset", p.Name))
 	}
 	for k0 := lo; k0 < hi; k0 += p.K {
 		if p.SeparateC {
-			c = add32(p.steps(a, b, k0, 0), c)
+			c = p.addAcc(p.steps(a, b, k0, 0), c)
 		} else {
 			c = p.steps(a, b, k0, c)
 		}
@@ -41,6 +44,28 @@ func add32(x, y uint32) uint32 {
 }
 
 const canonicalNaN32 = 0x7FFFFFFF
+
+// addAcc is the round-to-nearest add of two accumulator values that a
+// SeparateC preset uses to add C: FADD for FP32, HADD for FP16.
+func (p *Preset) addAcc(x, y uint32) uint32 {
+	if p.Out != RNEFP16 {
+		return add32(x, y)
+	}
+	return add16(x, y)
+}
+
+// add16 is the FP16 round-to-nearest-even add (HADD), with the canonical
+// NaN 0x7FFF and overflow to ±Inf. The sum of two FP16 values is exact in
+// float64 (their exponents span 2^-24 to 2^16), so one Encode rounds once.
+func add16(x, y uint32) uint32 {
+	f := numerics.FP16
+	s := f.Decode(x) + f.Decode(y)
+	if s != s {
+		c, _ := f.NaNCode()
+		return c
+	}
+	return f.Encode(s, numerics.NearestEven, numerics.ToInf)
+}
 
 // steps runs the K/L chained steps of the instruction starting at k0.
 func (p *Preset) steps(a, b *Vector, k0 int, c uint32) uint32 {

@@ -26,12 +26,23 @@ type Preset struct {
 	// (contiguous groups).
 	Interleave int
 	// SeparateC: the steps chain from +0 and C is added to their result by
-	// one round-to-nearest FP32 add (Hopper mma.sync FP8 emulation).
+	// one round-to-nearest add in the accumulator format: an FP32 add
+	// (FADD) for FP32 steps, an FP16 add (HADD) for RNE-FP16 steps. This is
+	// how Hopper and Blackwell run the legacy mma.sync FP8 instructions.
 	SeparateC bool
-	Source    string // where the parameters come from
-	// Status is "measured" (proven on hardware records) or "published,
-	// unverified".
+	// Scale, when set, makes the datapath block-scaled (see [BlockScale]);
+	// such a preset runs only through [Preset.MMAScaled].
+	Scale  *BlockScale
+	Source string // where the parameters come from
+	// Status is "measured" (reproduces hardware records bit for bit: see
+	// Verified), "published, unverified" (a published model no record here
+	// checks), "unverified" (this project's extrapolation of a measured
+	// model, named in Source) or "what-if" (a [Preset.WithF] variant).
 	Status string
+	// Verified lists the hardware record sets the preset reproduces and
+	// how many records of each it matches. The counts are recomputed from
+	// the records by tests (sim/km_test.go), never taken on trust.
+	Verified []Verification
 
 	da, db *decoder
 	fixed  bool // use the fixed-point kernel (products fit an int64 grid)
@@ -39,13 +50,20 @@ type Preset struct {
 	gridP  int  // exponent of the product grid for the fixed-point kernel
 }
 
-// Acc is the format of C and D.
-func (p *Preset) Acc() numerics.Format {
-	if p.SeparateC {
-		return numerics.FP32
-	}
-	return p.Out.Out()
+// Verification counts the records of one hardware record set that a
+// preset reproduces bit for bit.
+type Verification struct {
+	Records string `json:"records"` // e.g. "km A100/fp16 d_fp32" (../shared/hw/km/A100/fp16/d_A100_fp32.txt.gz)
+	Matched int    `json:"matched"`
+	Total   int    `json:"total"`
 }
+
+func (v Verification) String() string {
+	return fmt.Sprintf("%d/%d %s", v.Matched, v.Total, v.Records)
+}
+
+// Acc is the format of C and D.
+func (p *Preset) Acc() numerics.Format { return p.Out.Out() }
 
 // InFormats returns the formats the datapath decodes operands in.
 func (p *Preset) inFormats() (numerics.Format, numerics.Format) {
@@ -66,8 +84,9 @@ func (p *Preset) init() error {
 		return fmt.Errorf("tensorcore: preset %s: K=%d is not a multiple of L=%d", p.Name, p.K, p.L)
 	case p.F < fa.ManBits+fb.ManBits || p.F > 40:
 		return fmt.Errorf("tensorcore: preset %s: F=%d outside [%d, 40]", p.Name, p.F, fa.ManBits+fb.ManBits)
-	case p.SeparateC && p.Out.Out() != numerics.FP32:
-		return fmt.Errorf("tensorcore: preset %s: a separate C add needs FP32 steps", p.Name)
+	}
+	if err := p.initScale(); err != nil {
+		return err
 	}
 	if p.Via != nil {
 		for _, f := range []numerics.Format{p.A, p.B} {
@@ -84,9 +103,19 @@ func (p *Preset) init() error {
 	// The fixed-point kernel needs both operands' fixed-point values
 	// (< 2^(MaxExp-MinExp+ManBits+1)) to multiply within 62 bits.
 	span := func(f numerics.Format) int { return f.MaxExp() - f.MinExp() + f.ManBits + 1 }
-	p.fixed = p.Interleave == p.L && span(fa)+span(fb) <= 62
+	p.fixed = p.Interleave == p.L && span(fa)+span(fb) <= 62 && p.Scale == nil
 	p.da, p.db = newDecoder(p.A, fa, p.fixed), newDecoder(p.B, fb, p.fixed)
 	return nil
+}
+
+// NewPreset checks a custom datapath and prepares it for use, for models
+// beyond the built-in presets (a what-if variant, a candidate model fitted
+// to records). The result is not registered: [Lookup] does not find it.
+func NewPreset(p Preset) (*Preset, error) {
+	if err := p.init(); err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // WithF returns a copy of the preset with F fraction bits (a what-if
@@ -96,6 +125,7 @@ func (p *Preset) WithF(f int) (*Preset, error) {
 	q.F = f
 	q.Name = fmt.Sprintf("%s-f%d", p.Name, f)
 	q.Status = "what-if"
+	q.Verified = nil
 	if err := q.init(); err != nil {
 		return nil, err
 	}

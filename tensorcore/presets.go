@@ -33,6 +33,17 @@ func init() {
 	fp16 := numerics.FP16
 	for _, a := range fp8 {
 		for _, b := range fp8 {
+			// Record counts of ../shared/hw/h100 (instruction files; e5m2×e4m3
+			// was not recorded) and of the K–M H100 FP8 d_fp32 files, which
+			// were made with C = 0 (../shared/hw/km/README.md).
+			var wgVer, mmaVer []Verification
+			if n := h100InstRecords(a, b); n > 0 {
+				wgVer = []Verification{{Records: "h100 inst_wgmma", Matched: n, Total: n}}
+				mmaVer = []Verification{{Records: "h100 inst_mma", Matched: n, Total: n}}
+			}
+			if a == b {
+				wgVer = append(wgVer, km("H100", fp8Folder(a), "fp32")...)
+			}
 			register(&Preset{
 				Name: fmt.Sprintf("h100-wgmma-%s-%s", a, b),
 				GPU:  "H100", Instr: fmt.Sprintf("wgmma.mma_async.m64nNk32.f32.%s.%s", a, b),
@@ -40,7 +51,7 @@ func init() {
 					"13 fraction bits, truncated to 14 significant bits",
 				A: a, B: b, K: 32,
 				Step:   Step{L: 32, F: 13, Out: RZE8M13, ZeroExp: hopperZeroExp},
-				Source: "arithmetic.md §2; H100 records", Status: "measured",
+				Source: "arithmetic.md §2; H100 records", Status: "measured", Verified: wgVer,
 			}, &Preset{
 				Name: fmt.Sprintf("h100-wgmma-%s-%s-f16acc", a, b),
 				GPU:  "H100", Instr: fmt.Sprintf("wgmma.mma_async.m64nNk32.f16.%s.%s", a, b),
@@ -57,10 +68,22 @@ func init() {
 				A: a, B: b, Via: &fp16, K: 32,
 				Step:       Step{L: 16, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp},
 				Interleave: 2, SeparateC: true,
-				Source: "arithmetic.md §3; H100 records", Status: "measured",
+				Source: "arithmetic.md §3; H100 records", Status: "measured", Verified: mmaVer,
 			})
 		}
 	}
+}
+
+// h100InstRecords is the number of instruction records of an FP8 pair in
+// ../shared/hw/h100 (inst_wgmma and inst_mma each; C = 0 and random C).
+func h100InstRecords(a, b numerics.Format) int {
+	switch {
+	case a == numerics.E4M3 && b == numerics.E4M3:
+		return 2 * 102400
+	case a == numerics.E5M2 && b == numerics.E5M2, a == numerics.E4M3 && b == numerics.E5M2:
+		return 2 * 30720
+	}
+	return 0
 }
 
 // Lookup returns the preset with the given name. The returned preset is

@@ -20,6 +20,8 @@ is a record file or a directory, searched recursively for:
   chain/promotion     chain_inputs and/or promo_inputs with multi_outputs
   scaled promotion    promo_scaled_inputs with promo_scaled_outputs
   cuBLAS GEMMs        gemm_cases (split-K slice counts are inferred)
+  Khattak–Mikaitis    <GPU>/<fmt>/a_*, b_*, c_*, d_*.txt[.gz] (other GPUs; the
+                      preset is picked from the folder names, see 'tcsim presets')
 
 Files may be gzip-compressed or plain. Other files in a directory are
 ignored; a file named explicitly must be one of these.
@@ -40,6 +42,9 @@ Examples:
 
   # the full recordings, listing up to 20 mismatches per configuration
   tcsim verify --max-mismatches 20 ../shared/hw/h100
+
+  # the published V100...B200 records (or their subset in testdata/km)
+  tcsim verify ../shared/hw/km
 
   # one file
   tcsim verify ../shared/hw/h100/inst_mma.csv.gz
