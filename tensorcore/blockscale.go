@@ -113,7 +113,7 @@ func (p *Preset) MMAScaled(a, b, sa, sb []uint32, c uint32) uint32 {
 	} else {
 		neg, mag, q = p.fusedGroups(&va, &vb, &ssig, &sexp, ct)
 	}
-	return p.Out.convert(neg, mag, q)
+	return p.Step.convert(neg, mag, q)
 }
 
 // fusedGroups is the fused step over group terms (BlockScale.Group > 1).

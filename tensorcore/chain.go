@@ -104,7 +104,7 @@ func (p *Preset) steps(a, b *Vector, k0 int, c uint32) uint32 {
 		default:
 			neg, mag, q = p.Step.fusedGeneral(a.Sig[lo:hi], b.Sig[lo:hi], a.Exp[lo:hi], b.Exp[lo:hi], p.shiftP, ct)
 		}
-		c = p.Out.convert(neg, mag, q)
+		c = p.Step.convert(neg, mag, q)
 	}
 	return c
 }
@@ -135,21 +135,22 @@ func (p *Preset) unpackAcc(f numerics.Format, c uint32) (term, numerics.Class) {
 	return term{neg: neg, sig: sig, exp: exp, frac: f.ManBits}, cl
 }
 
-// convert rounds the exact value (-1)^neg·mag·2^q per the conversion.
-// An exact zero gives +0.
-func (c Conversion) convert(neg bool, mag uint64, q int) uint32 {
+// convert rounds the exact value (-1)^neg·mag·2^q per the step's
+// conversion. An exact zero gives +0.
+func (s *Step) convert(neg bool, mag uint64, q int) uint32 {
 	if mag == 0 {
 		return 0
 	}
-	n := bits.Len64(mag)
-	if c == RZE8M13 && n > 14 {
-		mag >>= uint(n - 14)
-		q += n - 14
-		n = 14
-	}
-	if c == RZE8M13 || c == RZFP32 {
+	if s.Out != RNEFP16 {
+		// Truncate to the register's significant bits, then to FP32.
+		n := bits.Len64(mag)
+		if rb := s.regBits(); n > rb {
+			mag >>= uint(n - rb)
+			q += n - rb
+			n = rb
+		}
 		// Fast path: a normal FP32 result needing no further rounding.
-		if lead := q + n - 1; n <= 24 && lead >= -126 && lead <= 127 {
+		if lead := q + n - 1; lead >= -126 && lead <= 127 {
 			r := uint32(lead+127)<<23 | uint32(mag<<uint(24-n))&0x7FFFFF
 			if neg {
 				r |= 1 << 31

@@ -82,6 +82,8 @@ func (p *Preset) init() error {
 	switch {
 	case p.L <= 0 || p.K <= 0 || p.K%p.L != 0:
 		return fmt.Errorf("tensorcore: preset %s: K=%d is not a multiple of L=%d", p.Name, p.K, p.L)
+	case p.RegBits < 0 || p.RegBits > 24:
+		return fmt.Errorf("tensorcore: preset %s: RegBits=%d outside [1, 24]", p.Name, p.RegBits)
 	case p.F < fa.ManBits+fb.ManBits || p.F > 40:
 		return fmt.Errorf("tensorcore: preset %s: F=%d outside [%d, 40]", p.Name, p.F, fa.ManBits+fb.ManBits)
 	}
@@ -119,7 +121,10 @@ func NewPreset(p Preset) (*Preset, error) {
 }
 
 // WithF returns a copy of the preset with F fraction bits (a what-if
-// accumulator width), named "<name>-f<F>".
+// accumulator width), named "<name>-f<F>". An RZ-E8M13 register widens
+// with F (F+1 significant bits, at most FP32's 24), so F = 13 is Hopper FP8
+// and F = 25 the published Blackwell FP8 datapath; set Step.RegBits on a
+// copy first to keep a register of fixed width.
 func (p *Preset) WithF(f int) (*Preset, error) {
 	q := *p
 	q.F = f

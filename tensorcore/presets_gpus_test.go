@@ -108,7 +108,7 @@ func refPreset(t testing.TB, p *tensorcore.Preset, a, b []uint32, c uint32) uint
 		neg, mag, q := rfused(terms, p.F, p.ZeroExp)
 		switch p.Out {
 		case tensorcore.RZE8M13:
-			d = rE8M13(neg, mag, q)
+			d = rE8M13(p.F, neg, mag, q)
 		case tensorcore.RZFP32:
 			d = rround(out32, neg, mag, q, false)
 		default:

@@ -206,11 +206,13 @@ func rround(f rfmt, neg bool, mag *big.Int, q int, rne bool) uint32 {
 	return sign | uint32(te+f.bias)<<(f.prec-1) | nn&(1<<(f.prec-1)-1)
 }
 
-// rE8M13 is ρ = RZ to 14 significant bits in an FP32 container.
-func rE8M13(neg bool, mag *big.Int, q int) uint32 {
-	if n := mag.BitLen(); n > 14 {
-		mag = new(big.Int).Rsh(mag, uint(n-14))
-		q += n - 14
+// rE8M13 is ρ = RZ to F+1 significant bits (at most 24; 14 for Hopper's
+// F = 13) in an FP32 container.
+func rE8M13(F int, neg bool, mag *big.Int, q int) uint32 {
+	bits := min(F+1, 24)
+	if n := mag.BitLen(); n > bits {
+		mag = new(big.Int).Rsh(mag, uint(n-bits))
+		q += n - bits
 	}
 	return rround(out32, neg, mag, q, false)
 }
@@ -242,7 +244,7 @@ func refWGMMA(pc presetCase, F int, a, b []uint32, c uint32) uint32 {
 	if pc.kind == wgmma16 {
 		return rround(out16, neg, mag, q, true)
 	}
-	return rE8M13(neg, mag, q)
+	return rE8M13(F, neg, mag, q)
 }
 
 // refMMA is the reference for the mma.sync presets (§3).

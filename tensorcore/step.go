@@ -10,8 +10,10 @@ import (
 type Conversion uint8
 
 const (
-	// RZE8M13 truncates to 14 significant bits in an FP32 container
-	// (Hopper and Ada FP8), overflowing to ±Inf at 2^128.
+	// RZE8M13 truncates to F+1 significant bits (at most 24) in an FP32
+	// container, overflowing to ±Inf at 2^128: the register keeps as many
+	// fraction bits as the aligned sum. With Hopper and Ada FP8's F = 13
+	// that is 14 bits, E8M13; a what-if F (Preset.WithF) widens both.
 	RZE8M13 Conversion = iota
 	// RZFP32 truncates to FP32 (24 significant bits, subnormals on the
 	// 2^-149 grid), overflowing to ±Inf at 2^128.
@@ -45,6 +47,34 @@ type Step struct {
 	// ZeroExp is the exponent a zero term (product or C) is given: a floor
 	// on e_max. It matters only when every non-zero term lies below it.
 	ZeroExp int
+	// RegBits, when non-zero, overrides the significant bits (1 to 24)
+	// that the RZ conversions keep: a what-if register narrower or wider
+	// than the step's own (for example Hopper's 14-bit register behind a
+	// wider aligner).
+	RegBits int
+}
+
+// regBits is the number of significant bits an RZ conversion keeps.
+func (s *Step) regBits() int {
+	switch {
+	case s.RegBits != 0:
+		return s.RegBits
+	case s.Out == RZE8M13:
+		return min(s.F+1, 24)
+	}
+	return 24
+}
+
+// Rounding names the final conversion with its width: rz-e8m13 for
+// Hopper FP8 (rz-e8m<F> for a what-if width), rz-fp32, rne-fp16.
+func (s *Step) Rounding() string {
+	if s.Out == RNEFP16 {
+		return s.Out.String()
+	}
+	if b := s.regBits(); b < 24 {
+		return fmt.Sprintf("rz-e8m%d", b-1)
+	}
+	return RZFP32.String()
 }
 
 // zeroSentinel is the exponent stored for zero and special operands: so low

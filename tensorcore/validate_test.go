@@ -182,3 +182,54 @@ func TestChainDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// TestWithFWidensTheRegister: a what-if F widens the RZ-E8M13 register with
+// the aligner, so Hopper FP8 at F = 25 is the published Blackwell FP8
+// datapath (L = 32, F = 25, RZ-FP32) bit for bit, while RegBits pins a
+// register of fixed width.
+func TestWithFWidensTheRegister(t *testing.T) {
+	hop := lookup(t, "h100-wgmma-e4m3-e4m3")
+	bw := lookup(t, "b200-tcgen05-e4m3-e4m3")
+	h25, err := hop.WithF(25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	narrow := *hop
+	narrow.RegBits = 14
+	n20, err := narrow.WithF(20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h20, _ := hop.WithF(20)
+	for _, tc := range []struct {
+		p    *tensorcore.Preset
+		want string
+	}{{hop, "rz-e8m13"}, {h20, "rz-e8m20"}, {h25, "rz-fp32"}, {n20, "rz-e8m13"}, {bw, "rz-fp32"}} {
+		if got := tc.p.Rounding(); got != tc.want {
+			t.Errorf("%s: Rounding() = %q, want %q", tc.p.Name, got, tc.want)
+		}
+	}
+	r := newRand(77)
+	differ := 0
+	for trial := range 3000 {
+		a, b := genVec(r, fmtE4M3, trial%4), genVec(r, fmtE4M3, (trial/4)%4)
+		c := r.Uint32() & 0x7F7FFFFF
+		if got, want := h25.MMA(a, b, c), bw.MMA(a, b, c); got != want {
+			t.Fatalf("a=%x b=%x c=%#x: Hopper at F=25 %#x, Blackwell %#x", a, b, c, got, want)
+		}
+		if d := n20.MMA(a, b, c); d>>23&0xFF != 0 && d&0x3FF != 0 { // a normal result with more than 14 bits
+			t.Fatalf("a 14-bit register kept more bits: %#x", d)
+		}
+		if h20.MMA(a, b, c) != n20.MMA(a, b, c) {
+			differ++
+		}
+	}
+	if differ == 0 {
+		t.Error("a 21-bit register never differs from a 14-bit one")
+	}
+	bad := *hop
+	bad.RegBits = 25
+	if _, err := bad.WithF(13); err == nil {
+		t.Error("RegBits = 25 accepted")
+	}
+}

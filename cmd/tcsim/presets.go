@@ -146,7 +146,7 @@ func writePresetTable(w io.Writer, ps []*tensorcore.Preset) error {
 	fmt.Fprintln(tw, "NAME\tGPU\tINPUTS\tACC\tK\tL\tF\tROUNDING\tSTATUS\tINSTRUCTION")
 	for _, p := range ps {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", p.Name, p.GPU, presetInputs(p), p.Acc(),
-			p.K, p.L, p.F, p.Out, presetStatus(p), p.Instr)
+			p.K, p.L, p.F, p.Rounding(), presetStatus(p), p.Instr)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -181,7 +181,7 @@ func writePresetDetails(w io.Writer, ps []*tensorcore.Preset) error {
 		field("K", fmt.Sprint(p.K))
 		field("L", fmt.Sprint(p.L))
 		field("F", fmt.Sprint(p.F))
-		field("rounding", p.Out.String())
+		field("rounding", p.Rounding())
 		field("zero exp", fmt.Sprint(p.ZeroExp))
 		field("steps", presetSteps(p))
 		field("source", p.Source)
@@ -227,7 +227,7 @@ func writePresetsJSON(w io.Writer, ps []*tensorcore.Preset) error {
 	out := make([]presetJSON, len(ps))
 	for i, p := range ps {
 		j := presetJSON{Name: p.Name, GPU: p.GPU, Instruction: p.Instr, Description: p.Description,
-			A: p.A.Name, B: p.B.Name, Acc: p.Acc().Name, K: p.K, L: p.L, F: p.F, Rounding: p.Out.String(),
+			A: p.A.Name, B: p.B.Name, Acc: p.Acc().Name, K: p.K, L: p.L, F: p.F, Rounding: p.Rounding(),
 			ZeroExp: p.ZeroExp, Interleave: p.Interleave, SeparateC: p.SeparateC,
 			Source: p.Source, Status: p.Status, Verified: p.Verified}
 		if p.Via != nil {

@@ -39,10 +39,12 @@ func whatIf(f int) (*tensorcore.Preset, error) {
 	return p, nil
 }
 
-// narrow is Preset.WithF as package tensorcore defines it: F fraction bits
-// in the adder, but the register still truncated to 14 significant bits.
+// narrow is F fraction bits in the adder, with the register still
+// truncated to Hopper's 14 significant bits.
 func narrow(f int) (*tensorcore.Preset, error) {
-	return lab.MustPreset("h100-wgmma-e4m3-e4m3").WithF(f)
+	q := *lab.MustPreset("h100-wgmma-e4m3-e4m3")
+	q.RegBits = 14
+	return q.WithF(f)
 }
 
 type key struct {
@@ -252,7 +254,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		Setup: []string{
 			"What-if datapath: the Hopper wgmma step (32 products and C fused, truncation toward zero, no guard bits) with F " +
 				"fraction bits and the result truncated to FP32 (an FP32-wide register). F = 25 is the published Blackwell model. " +
-				"Also shown: F widened with the register still truncated to 14 bits (`Preset.WithF` of package tensorcore).",
+				"Also shown: F widened with the register still truncated to 14 bits (`Step.RegBits = 14`).",
 			fmt.Sprintf("F = %s; K = %s; promotion never or every N_c = 128.", joinInts(fs), joinInts(ks)),
 			fmt.Sprintf("Inputs N(0,1) and U(0,2), per-tensor amax 448, E4M3, scales 1.0; %d×%d outputs × %d trial(s) per point; "+
 				"seed %d; error against the exact product of the FP8 inputs.", mn, mn, trials, seed),
