@@ -38,11 +38,11 @@ func Bench(preset *tensorcore.Preset, m, n, k, reps int) (*BenchResult, error) {
 	for i := range w {
 		w[i] = r.NormFloat64()
 	}
-	qa, err := Quantize(x, m, k, preset.A, PerTensor, false)
+	qa, err := Quantize(x, m, k, preset.A, PerTensor, false, Headroom(preset.A, preset.Acc(), k))
 	if err != nil {
 		return nil, err
 	}
-	qb, err := Quantize(w, n, k, preset.B, PerTensor, false)
+	qb, err := Quantize(w, n, k, preset.B, PerTensor, false, Headroom(preset.B, preset.Acc(), k))
 	if err != nil {
 		return nil, err
 	}

@@ -62,11 +62,12 @@ type Quantized struct {
 }
 
 // Quantize rounds x (rows × k, row-major) to format f with one FP32 scale
-// per group of granularity g: scale = amax/max_finite over the group
-// (rounded up to a power of two if pow2), 1 for an all-zero group, and each
-// element becomes the code of x/scale rounded to nearest-even with
-// saturation.
-func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 bool) (*Quantized, error) {
+// per group of granularity g: scale = amax/target over the group (rounded
+// up to a power of two if pow2), 1 for an all-zero group, and each element
+// becomes the code of x/scale rounded to nearest-even with saturation.
+// target is the magnitude a group's amax maps to: the format's largest
+// finite value when 0 (see [Headroom] for wide formats).
+func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 bool, target float64) (*Quantized, error) {
 	if rows <= 0 || k <= 0 || len(x) != rows*k {
 		return nil, fmt.Errorf("quantize: %d values for a %d×%d matrix", len(x), rows, k)
 	}
@@ -77,7 +78,9 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 	kb := k / blk
 	// Group of (row r, K block b): row group × K block.
 	rowGroup := map[Granularity]int{PerTensor: rows, PerRow: 1, Tile128: 1, Block128: 128}[g]
-	maxFinite := f.Decode(f.MaxFinite())
+	if target <= 0 {
+		target = f.Decode(f.MaxFinite())
+	}
 	q := &Quantized{Rows: rows, K: k, Format: f, Codes: make([]uint32, rows*k), Block: blk, Scales: make([]float32, rows*kb)}
 	for r0 := 0; r0 < rows; r0 += rowGroup {
 		r1 := min(r0+rowGroup, rows)
@@ -93,9 +96,9 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 			}
 			s := float32(1)
 			if amax > 0 {
-				s = float32(amax / maxFinite)
+				s = float32(amax / target)
 				if pow2 {
-					s = float32(math.Exp2(math.Ceil(math.Log2(amax / maxFinite))))
+					s = float32(math.Exp2(math.Ceil(math.Log2(amax / target))))
 				}
 			}
 			for r := r0; r < r1; r++ {
@@ -107,6 +110,17 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 		}
 	}
 	return q, nil
+}
+
+// Headroom returns the quantisation target for an operand of format f in
+// a GEMM of depth k accumulating in acc: f's largest finite value, lowered
+// to a power of two t with k·t² at most acc's largest finite value, so that
+// no sum of products can overflow the accumulator. It changes nothing for
+// FP8 or FP16 inputs with an FP32 accumulator; it keeps BF16 and TF32
+// inputs (whose range is FP32's) and FP16 accumulators finite.
+func Headroom(f, acc numerics.Format, k int) float64 {
+	limit := math.Exp2(math.Floor(math.Log2(math.Sqrt(acc.Decode(acc.MaxFinite()) / float64(k)))))
+	return math.Min(f.Decode(f.MaxFinite()), limit)
 }
 
 // Dequantize returns the real values the codes and scales stand for.

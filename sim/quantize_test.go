@@ -23,7 +23,7 @@ func TestQuantizeHandWorked(t *testing.T) {
 		{Tile128, []float32{2, 0.01, 0.1, 0.1}}, // per 1×128 tile
 		{Block128, []float32{2, 0.1, 2, 0.1}},   // both rows share a 128-row block: max(896, 44.8), max(4.48, 44.8)
 	} {
-		q, err := Quantize(x, 2, 256, numerics.E4M3, tc.g, false)
+		q, err := Quantize(x, 2, 256, numerics.E4M3, tc.g, false, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +43,7 @@ func TestQuantizeRoundsToNearestEvenAndSaturates(t *testing.T) {
 	// Scale 1 (amax = 448): 3.5 is exact, 3.3 rounds to 3.25, 1000 cannot
 	// appear (amax decides the scale), 0 stays 0.
 	x := []float64{448, 3.5, 3.3, 0, -0.0009765625}
-	q, err := Quantize(x, 1, 5, numerics.E4M3, PerTensor, false)
+	q, err := Quantize(x, 1, 5, numerics.E4M3, PerTensor, false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,18 +60,18 @@ func TestQuantizeRoundsToNearestEvenAndSaturates(t *testing.T) {
 
 func TestQuantizePow2AndZero(t *testing.T) {
 	x := []float64{100, -3}
-	q, _ := Quantize(x, 1, 2, numerics.E4M3, PerTensor, true)
+	q, _ := Quantize(x, 1, 2, numerics.E4M3, PerTensor, true, 0)
 	if q.Scales[0] != 0.25 { // 100/448 = 0.223 → 2^-2
 		t.Errorf("pow2 scale %v, want 0.25", q.Scales[0])
 	}
-	z, _ := Quantize([]float64{0, 0}, 1, 2, numerics.E4M3, PerTensor, false)
+	z, _ := Quantize([]float64{0, 0}, 1, 2, numerics.E4M3, PerTensor, false, 0)
 	if z.Scales[0] != 1 || z.Codes[0] != 0 {
 		t.Errorf("all-zero group: scale %v code %#x, want 1 and 0", z.Scales[0], z.Codes[0])
 	}
-	if _, err := Quantize([]float64{1, math.NaN()}, 1, 2, numerics.E4M3, PerTensor, false); err == nil {
+	if _, err := Quantize([]float64{1, math.NaN()}, 1, 2, numerics.E4M3, PerTensor, false, 0); err == nil {
 		t.Error("NaN input accepted")
 	}
-	if _, err := Quantize(make([]float64, 100), 1, 100, numerics.E4M3, Tile128, false); err == nil {
+	if _, err := Quantize(make([]float64, 100), 1, 100, numerics.E4M3, Tile128, false, 0); err == nil {
 		t.Error("K = 100 accepted for 1×128 tiles")
 	}
 }
@@ -81,8 +81,8 @@ func TestDequantizeAndScaledProblem(t *testing.T) {
 	for i := range x {
 		x[i] = float64(i%13) - 6
 	}
-	a, _ := Quantize(x, 4, 256, numerics.E4M3, Tile128, false)
-	b, _ := Quantize(x, 4, 256, numerics.E4M3, PerTensor, false)
+	a, _ := Quantize(x, 4, 256, numerics.E4M3, Tile128, false, 0)
+	b, _ := Quantize(x, 4, 256, numerics.E4M3, PerTensor, false, 0)
 	d := a.Dequantize()
 	for i, v := range x {
 		if math.Abs(d[i]-v) > math.Abs(v)/16+1e-9 {
@@ -95,6 +95,33 @@ func TestDequantizeAndScaledProblem(t *testing.T) {
 	}
 	if p.ScaleBlock != 128 || len(p.SA) != 8 || len(p.SB) != 8 || p.SB[0] != p.SB[1] {
 		t.Errorf("scaled problem: block %d, %d and %d scales", p.ScaleBlock, len(p.SA), len(p.SB))
+	}
+}
+
+func TestHeadroom(t *testing.T) {
+	for _, tc := range []struct {
+		f, acc numerics.Format
+		k      int
+		want   float64
+	}{
+		{numerics.E4M3, numerics.FP32, 16384, 448},
+		{numerics.FP16, numerics.FP32, 16384, 65504},
+		{numerics.BF16, numerics.FP32, 16384, 0x1p56}, // 2^14·2^112 < 2^128
+		{numerics.E4M3, numerics.FP16, 4096, 2},       // 4096·4 ≤ 65504 < 4096·16
+		{numerics.FP16, numerics.FP16, 16, 32},        // 16·1024 ≤ 65504
+	} {
+		got := Headroom(tc.f, tc.acc, tc.k)
+		if got != tc.want {
+			t.Errorf("Headroom(%v, %v, %d) = %v, want %v", tc.f, tc.acc, tc.k, got, tc.want)
+		}
+		if acc := tc.acc.Decode(tc.acc.MaxFinite()); float64(tc.k)*got*got > acc && got < tc.f.Decode(tc.f.MaxFinite()) {
+			t.Errorf("Headroom(%v, %v, %d) = %v lets K products overflow", tc.f, tc.acc, tc.k, got)
+		}
+	}
+	x := []float64{10, -5}
+	q, _ := Quantize(x, 1, 2, numerics.BF16, PerTensor, false, 2)
+	if q.Scales[0] != 5 || numerics.BF16.Decode(q.Codes[0]) != 2 {
+		t.Errorf("target 2: scale %v, first value %v", q.Scales[0], numerics.BF16.Decode(q.Codes[0]))
 	}
 }
 

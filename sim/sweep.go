@@ -107,6 +107,9 @@ func (s *SweepSpec) Groups() ([]SweepGroup, error) {
 		if err != nil {
 			return nil, err
 		}
+		if p.BlockScaled() {
+			return nil, fmt.Errorf("preset %s is block-scaled; sweeps have no block-scale quantisation yet", name)
+		}
 		if len(s.FBits) == 0 {
 			presets = append(presets, p)
 		}
@@ -208,11 +211,11 @@ func (s *SweepSpec) RunGroup(ctx context.Context, g SweepGroup) ([]Row, error) {
 		}
 		g.Dist.Fill(stream(s.Seed, g.Dist.Name, k, t, RoleA), x, m, k, RoleA)
 		g.Dist.Fill(stream(s.Seed, g.Dist.Name, k, t, RoleB), w, n, k, RoleB)
-		qa, err := Quantize(x, m, k, p.A, g.Scaling.A, s.Pow2Scales)
+		qa, err := Quantize(x, m, k, p.A, g.Scaling.A, s.Pow2Scales, Headroom(p.A, p.Acc(), k))
 		if err != nil {
 			return nil, err
 		}
-		qb, err := Quantize(w, n, k, p.B, g.Scaling.B, s.Pow2Scales)
+		qb, err := Quantize(w, n, k, p.B, g.Scaling.B, s.Pow2Scales, Headroom(p.B, p.Acc(), k))
 		if err != nil {
 			return nil, err
 		}

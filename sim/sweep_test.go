@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/tcsim/tcsim/tensorcore"
 )
 
 // smallSpec is a sweep small enough for unit tests that still has every
@@ -182,6 +184,30 @@ func TestSweepHardwareNumbers(t *testing.T) {
 		}
 		if got < lo || got > hi || r.Acc.FracBelow != 1 {
 			t.Errorf("N_c=%s: mean signed error %.4g (want in [%g, %g]), fraction below %.3f (want 1)", NcLabel(r.Nc), got, lo, hi, r.Acc.FracBelow)
+		}
+	}
+}
+
+// TestEveryPresetSweeps runs a tiny sweep on every preset the GEMM engine
+// accepts: no output may overflow (Headroom), and the accumulation error
+// must be small.
+func TestEveryPresetSweeps(t *testing.T) {
+	for _, p := range tensorcore.Presets() {
+		if p.BlockScaled() {
+			continue
+		}
+		k := 4 * p.K
+		s := SweepSpec{Presets: []string{p.Name}, K: []int{k}, Nc: []int{p.K, NcNever}, Dists: []string{"normal", "pos"},
+			Scalings: []string{"tensor"}, M: 8, N: 8, Trials: 1, Seed: 1, Baseline: true}
+		rows, err := s.Run(context.Background(), 0, 1, 1, nil, nil)
+		if err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+			continue
+		}
+		for _, r := range rows {
+			if r.Acc.NonFinite != 0 || !(r.Acc.NormRel < 1e-2) {
+				t.Errorf("%s %s N_c=%s: %d non-finite outputs, normwise error %v", p.Name, r.Dist, NcLabel(r.Nc), r.Acc.NonFinite, r.Acc.NormRel)
+			}
 		}
 	}
 }

@@ -75,7 +75,7 @@ func outliers(frac, mag float64) sim.Dist {
 func inputError(d sim.Dist, frac float64, g sim.Granularity, m, k int) (float64, error) {
 	x := make([]float64, m*k)
 	d.Fill(lab.Stream(seed, d.Name, k, 0, sim.RoleA), x, m, k, sim.RoleA)
-	q, err := sim.Quantize(x, m, k, numerics.E4M3, g, false)
+	q, err := sim.Quantize(x, m, k, numerics.E4M3, g, false, 0)
 	if err != nil {
 		return 0, err
 	}

@@ -3,8 +3,10 @@ package lab
 import (
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 
+	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim"
 	"github.com/tcsim/tcsim/tensorcore"
 )
@@ -92,11 +94,11 @@ func (c *Case) Run() (*Outcome, error) {
 	for t := range c.Trials {
 		c.Dist.Fill(Stream(c.Seed, c.Dist.Name, k, t, sim.RoleA), x, m, k, sim.RoleA)
 		c.Dist.Fill(Stream(c.Seed, c.Dist.Name, k, t, sim.RoleB), w, n, k, sim.RoleB)
-		qa, err := sim.Quantize(x, m, k, fa, c.GA, false)
+		qa, err := sim.Quantize(x, m, k, fa, c.GA, false, headroom(c.Presets, fa, k))
 		if err != nil {
 			return nil, err
 		}
-		qb, err := sim.Quantize(w, n, k, fb, c.GB, false)
+		qb, err := sim.Quantize(w, n, k, fb, c.GB, false, headroom(c.Presets, fb, k))
 		if err != nil {
 			return nil, err
 		}
@@ -170,4 +172,15 @@ func Pow2s(lo, hi int) []int {
 		s = append(s, v)
 	}
 	return s
+}
+
+// headroom is the quantisation target that keeps every preset's
+// accumulator finite (sim.Headroom; FP8 with FP32 accumulation: the format's
+// largest value).
+func headroom(presets []*tensorcore.Preset, f numerics.Format, k int) float64 {
+	t := math.Inf(1)
+	for _, p := range presets {
+		t = math.Min(t, sim.Headroom(f, p.Acc(), k))
+	}
+	return t
 }
