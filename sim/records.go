@@ -261,7 +261,8 @@ type InstConfig struct {
 }
 
 // ParseInstConfig parses an instruction-file config name and finds its
-// H100 preset (h100-<instr>-<a>-<b>[-f16acc]). A well-formed name whose
+// H100 preset (h100-<instr>-<a>-<b>[-f16acc], or h100-<instr>-<a>[-f16acc] for
+// 16- and 32-bit operands, which share one type). A well-formed name whose
 // preset does not exist is an error naming the preset.
 func ParseInstConfig(name string) (*InstConfig, error) {
 	parts := strings.Split(name, "_")
@@ -295,7 +296,12 @@ func ParseInstConfig(name string) (*InstConfig, error) {
 	default:
 		return nil, bad("last part must be c0 or cR")
 	}
+	// FP8 presets name both operand types (any pairing); 16- and 32-bit
+	// ones, whose operands share a type, name it once.
 	pname := fmt.Sprintf("h100-%s-%s-%s", c.Instr, c.A, c.B)
+	if c.A == c.B && c.A.Bits() > 8 {
+		pname = fmt.Sprintf("h100-%s-%s", c.Instr, c.A)
+	}
 	if c.F16Acc {
 		pname += "-f16acc"
 	}

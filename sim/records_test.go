@@ -144,10 +144,13 @@ func TestParseInstConfig(t *testing.T) {
 		{"wgmma_e4m3_e5m2_cR", "h100-wgmma-e4m3-e5m2", true, false, ""},
 		{"wgmma_e5m2_e4m3_f16_cR", "h100-wgmma-e5m2-e4m3-f16acc", true, true, ""},
 		{"mma_e5m2_e5m2_c0", "h100-mma-e5m2-e5m2", false, false, ""},
-		{"wgmma_f16_f16_c0", "", false, false, "no preset h100-wgmma-f16-f16 models it"},
+		{"wgmma_f16_f16_c0", "h100-wgmma-f16", false, false, ""},
+		{"mma_bf16_bf16_cR", "h100-mma-bf16", true, false, ""},
+		{"wgmma_f16_bf16_c0", "", false, false, "no preset h100-wgmma-f16-bf16 models it"},
 		{"mma_e4m3_e4m3_f16_c0", "h100-mma-e4m3-e4m3-f16acc", false, true, ""},
-		{"mma_f16_f16_f16_c0", "", false, false, "no preset h100-mma-f16-f16-f16acc"},
-		{"wgmma_tf32_tf32_cR", "", false, false, "no preset h100-wgmma-tf32-tf32"},
+		{"mma_f16_f16_f16_c0", "h100-mma-f16-f16acc", false, true, ""},
+		{"wgmma_tf32_tf32_cR", "h100-wgmma-tf32", true, false, ""},
+		{"wgmma_bf16_bf16_f16_c0", "", false, false, "no preset h100-wgmma-bf16-f16acc"},
 		{"wgmma_e4m3_c0", "", false, false, "wrong number of parts"},
 		{"hmma_e4m3_e4m3_c0", "", false, false, `unknown instruction "hmma"`},
 		{"wgmma_e4m3_f32_c0", "", false, false, `unknown operand format "f32"`},
@@ -570,11 +573,15 @@ func FuzzParseInstConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		want := "h100-" + c.Instr + "-" + c.A.Name + "-" + c.B.Name
+		// The preset found is the H100 datapath of that instruction with
+		// those operand and accumulator formats.
+		p := c.Preset
+		acc := numerics.FP32
 		if c.F16Acc {
-			want += "-f16acc"
+			acc = numerics.FP16
 		}
-		if c.Preset == nil || c.Preset.Name != want || c.Name != s {
+		if p == nil || p.A != c.A || p.B != c.B || p.Acc() != acc || c.Name != s ||
+			!strings.HasPrefix(p.Name, "h100-"+c.Instr+"-") {
 			t.Errorf("ParseInstConfig(%q) = %+v", s, c)
 		}
 	})
