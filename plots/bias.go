@@ -24,11 +24,7 @@ import (
 //
 // The directory of path must exist; the file is written atomically.
 func BiasVsK(rows []sim.Row, path string) error {
-	s, err := newSweep(rows)
-	if err != nil {
-		return err
-	}
-	return biasVsKFigure(s).render(path)
+	return saveOne(rows, path, biasVsKFigure)
 }
 
 // symLog is a symmetric log scale: linear within ±c, logarithmic outside,
@@ -153,9 +149,15 @@ func percentTicks(t plot.Ticker) plot.Ticker {
 	})
 }
 
-func biasVsKFigure(s *sweep) *figure {
+func biasVsKFigure(s *sweep) *Page {
 	styles := ncStyles(s.ncs)
-	dataW := dataWidth(len(s.scalings), legendWidth(legendHeader, ncNames(s.ncs)))
+	pg := &Page{
+		Title: s.preset + ": truncation bias vs K (mean signed relative error)",
+		Subtitle: fmt.Sprintf("Tensor-core accumulator with F = %d fraction bits · rows: input distribution "+
+			"· columns: scaling granularity", s.fbits),
+		Side: ncLegend(s.ncs, styles),
+	}
+	dataW, _ := pg.DataSize(len(s.scalings))
 	var ys []float64
 	nonFinite := 0
 	for _, r := range s.cells {
@@ -169,8 +171,9 @@ func biasVsKFigure(s *sweep) *figure {
 	for i, d := range s.dists {
 		panels[i] = make([]*plot.Plot, len(s.scalings))
 		for j, sc := range s.scalings {
-			p := newPanel(panelTitle(d, sc))
-			p.Add(gridLines(true, true), zeroLine())
+			p := NewPanel(panelTitle(d, sc))
+			p.X.Label.Text, p.Y.Label.Text = "K (products per output, log scale)", "mean signed relative error (%)"
+			p.Add(GridLines(true, true), zeroLine())
 			for _, nc := range s.ncs {
 				var xys plotter.XYs
 				for _, pt := range s.series(d, sc, nc) {
@@ -187,7 +190,7 @@ func biasVsKFigure(s *sweep) *figure {
 				ln, sp := seriesLine(xys, styles[nc])
 				p.Add(ln, sp)
 			}
-			kAxis(&p.X, s.ks, dataW)
+			Log2Axis(&p.X, s.ks, dataW)
 			axisNote = biasAxis(&p.Y, ys)
 			if !s.has(d, sc) {
 				p.Add(noResults())
@@ -195,13 +198,6 @@ func biasVsKFigure(s *sweep) *figure {
 			panels[i][j] = p
 		}
 	}
-
-	var items []legendItem
-	for _, nc := range s.ncs {
-		ln, sp := seriesLine(nil, styles[nc])
-		items = append(items, legendItem{name: styles[nc].name, thumbs: []plot.Thumbnailer{ln, sp}})
-	}
-	side, sideW := legendSide(legendHeader, items)
 
 	caption := []string{
 		"Truncation bias: mean of (D - ref) / |ref| over all outputs and trials, in percent, against the " +
@@ -219,17 +215,8 @@ func biasVsKFigure(s *sweep) *figure {
 	if m := s.missingPanels(); len(m) > 0 {
 		caption = append(caption, "No rows for: "+strings.Join(m, "; ")+".")
 	}
-	return &figure{
-		title: s.preset + ": truncation bias vs K (mean signed relative error)",
-		subtitle: fmt.Sprintf("Tensor-core accumulator with F = %d fraction bits · rows: input distribution "+
-			"· columns: scaling granularity", s.fbits),
-		panels:    panels,
-		side:      side,
-		sideWidth: sideW,
-		caption:   caption,
-		xLabel:    "K (products per output, log scale)",
-		yLabel:    "mean signed relative error (%)",
-	}
+	pg.Panels, pg.Caption = panels, caption
+	return pg
 }
 
 // zeroLine draws the horizontal line y = 0.

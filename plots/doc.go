@@ -25,5 +25,16 @@
 // and written atomically (a temporary file in the same directory, then a
 // rename), so a reader never sees a half-written image.
 //
-// Dependencies point one way: plots imports sim; sim never imports plots.
+// # Layout for other figures
+//
+// The sweep figures are built on an exported layout that other figures
+// (those of the experiments) share, so that every figure of the project
+// looks alike: [Page] lays out a title, a subtitle, a grid of panels, a
+// [Side] strip (a [Legend]) and a caption, and renders them to PNG at [DPI]
+// ([Page.Save] writes atomically); [NewPanel] styles a panel; [TextStyle],
+// [GridLines], [LogRange], [DecadeTicks], [DecadeLabel] and [Log2Axis]
+// style its text and axes.
+//
+// Dependencies point one way: plots imports sim; sim never imports plots,
+// and plots imports nothing of the experiments, which import plots.
 package plots

@@ -21,11 +21,7 @@ import (
 //
 // The directory of path must exist; the file is written atomically.
 func ErrorVsK(rows []sim.Row, path string) error {
-	s, err := newSweep(rows)
-	if err != nil {
-		return err
-	}
-	return errorVsKFigure(s).render(path)
+	return saveOne(rows, path, errorVsKFigure)
 }
 
 // dropNote collects the points a figure could not draw.
@@ -67,9 +63,16 @@ func (d *dropNote) text(what string, reasons []string) string {
 		where)
 }
 
-func errorVsKFigure(s *sweep) *figure {
+func errorVsKFigure(s *sweep) *Page {
 	styles := ncStyles(s.ncs)
-	dataW := dataWidth(len(s.scalings), legendWidth(legendHeader, ncNames(s.ncs)))
+	legend := ncLegend(s.ncs, styles)
+	pg := &Page{
+		Title: s.preset + ": median relative error vs K (band: 10th–90th percentile)",
+		Subtitle: fmt.Sprintf("Tensor-core accumulator with F = %d fraction bits · rows: input distribution "+
+			"· columns: scaling granularity", s.fbits),
+		Side: legend,
+	}
+	dataW, _ := pg.DataSize(len(s.scalings))
 
 	// One y range for all panels, so they compare at a glance.
 	vmin, vmax := math.Inf(1), math.Inf(-1)
@@ -83,7 +86,7 @@ func errorVsKFigure(s *sweep) *figure {
 	if math.IsInf(vmin, 0) { // nothing positive: an empty but valid axis
 		vmin, vmax = 1e-8, 1
 	}
-	lo, hi := logRange(vmin, vmax)
+	lo, hi := LogRange(vmin, vmax)
 	ymin, ymax := math.Pow(10, float64(lo)), math.Pow(10, float64(hi))
 
 	var dropped dropNote
@@ -94,8 +97,9 @@ func errorVsKFigure(s *sweep) *figure {
 	for i, d := range s.dists {
 		panels[i] = make([]*plot.Plot, len(s.scalings))
 		for j, sc := range s.scalings {
-			p := newPanel(panelTitle(d, sc))
-			p.Add(gridLines(true, true))
+			p := NewPanel(panelTitle(d, sc))
+			p.X.Label.Text, p.Y.Label.Text = "K (products per output, log scale)", "median relative error"
+			p.Add(GridLines(true, true))
 			var lines []plot.Plotter
 			for _, nc := range s.ncs {
 				st := styles[nc]
@@ -134,10 +138,10 @@ func errorVsKFigure(s *sweep) *figure {
 				lines = append(lines, ln, sp)
 			}
 			p.Add(lines...)
-			kAxis(&p.X, s.ks, dataW)
+			Log2Axis(&p.X, s.ks, dataW)
 			p.Y.Scale = plot.LogScale{}
 			p.Y.Min, p.Y.Max = ymin, ymax
-			p.Y.Tick.Marker = decadeTicks(lo, hi)
+			p.Y.Tick.Marker = DecadeTicks(lo, hi)
 			if !s.has(d, sc) {
 				p.Add(noResults())
 			}
@@ -145,18 +149,12 @@ func errorVsKFigure(s *sweep) *figure {
 		}
 	}
 
-	var items []legendItem
-	for _, nc := range s.ncs {
-		st := styles[nc]
-		ln, sp := seriesLine(nil, st)
-		it := legendItem{name: st.name}
+	for i, nc := range s.ncs {
 		if poly, ok := polys[nc]; ok {
-			it.thumbs = append(it.thumbs, poly)
+			e := &legend.Entries[i]
+			e.Thumbs = append([]plot.Thumbnailer{poly}, e.Thumbs...)
 		}
-		it.thumbs = append(it.thumbs, ln, sp)
-		items = append(items, it)
 	}
-	side, sideW := legendSide(legendHeader, items)
 
 	caption := []string{
 		"Accumulation error only: relative error |D - ref| / |ref| of each output against the exact product " +
@@ -170,22 +168,13 @@ func errorVsKFigure(s *sweep) *figure {
 	}
 	if clamped > 0 {
 		caption = append(caption, fmt.Sprintf("%s at zero (or undefined) drawn at the bottom of the axis (%s).",
-			plural(clamped, "band lower edge"), decadeLabel(lo)))
+			plural(clamped, "band lower edge"), DecadeLabel(lo)))
 	}
 	if m := s.missingPanels(); len(m) > 0 {
 		caption = append(caption, "No rows for: "+strings.Join(m, "; ")+".")
 	}
-	return &figure{
-		title: s.preset + ": median relative error vs K (band: 10th–90th percentile)",
-		subtitle: fmt.Sprintf("Tensor-core accumulator with F = %d fraction bits · rows: input distribution "+
-			"· columns: scaling granularity", s.fbits),
-		panels:    panels,
-		side:      side,
-		sideWidth: sideW,
-		caption:   caption,
-		xLabel:    "K (products per output, log scale)",
-		yLabel:    "median relative error",
-	}
+	pg.Panels, pg.Caption = panels, caption
+	return pg
 }
 
 // band returns the translucent polygon between lo and hi (same x, in

@@ -14,7 +14,7 @@ import (
 // figureKinds are the figures drawn for each preset, by file stem.
 var figureKinds = []struct {
 	stem string
-	draw func(s *sweep) *figure
+	draw func(s *sweep) *Page
 }{
 	{"error_vs_k", errorVsKFigure},
 	{"heatmap", heatmapFigure},
@@ -72,7 +72,7 @@ func Figures(rows []sim.Row, dir string) ([]string, error) {
 		}
 		for _, k := range figureKinds {
 			path := filepath.Join(dir, k.stem+suffixes[i]+".png")
-			if err := k.draw(s).render(path); err != nil {
+			if err := k.draw(s).Save(path); err != nil {
 				slices.Sort(paths)
 				return paths, err
 			}
@@ -81,6 +81,16 @@ func Figures(rows []sim.Row, dir string) ([]string, error) {
 	}
 	slices.Sort(paths)
 	return paths, nil
+}
+
+// saveOne draws the figure fig of rows, which must all be of one (Preset,
+// FBits), into the PNG file path.
+func saveOne(rows []sim.Row, path string, fig func(*sweep) *Page) error {
+	s, err := newSweep(rows)
+	if err != nil {
+		return err
+	}
+	return fig(s).Save(path)
 }
 
 // sanitize makes a preset name safe in a file name: lower case letters,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -22,11 +23,7 @@ import (
 //
 // The directory of path must exist; the file is written atomically.
 func Heatmap(rows []sim.Row, path string) error {
-	s, err := newSweep(rows)
-	if err != nil {
-		return err
-	}
-	return heatmapFigure(s).render(path)
+	return saveOne(rows, path, heatmapFigure)
 }
 
 // Special cell values besides a finite log10 error.
@@ -57,7 +54,7 @@ func (g heatGrid) Y(r int) float64    { return float64(r) }
 // cellDigits returns the significant digits of the cell labels that fit a
 // cell of the given size, or ok = false when no label fits.
 func cellDigits(cellW, cellH vg.Length) (sig int, ok bool) {
-	sty := textStyle(sizeCell, false)
+	sty := TextStyle(sizeCell, false)
 	if cellH < sty.FontExtents().Height+vg.Points(2) {
 		return 0, false
 	}
@@ -70,7 +67,7 @@ func cellDigits(cellW, cellH vg.Length) (sig int, ok bool) {
 	return 0, false
 }
 
-func heatmapFigure(s *sweep) *figure {
+func heatmapFigure(s *sweep) *Page {
 	nk, nn := len(s.ks), len(s.ncs)
 
 	// One colour range for all panels.
@@ -92,10 +89,15 @@ func heatmapFigure(s *sweep) *figure {
 	cmap := newViridis(lo, hi)
 	pal := cmap.Palette(256)
 
+	pg := &Page{
+		Title: s.preset + ": normwise relative error over K and Nc",
+		Subtitle: fmt.Sprintf("Tensor-core accumulator with F = %d fraction bits · rows: input distribution "+
+			"· columns: scaling granularity", s.fbits),
+		Side: colorBar{cmap: cmap, lo: lo, hi: hi},
+	}
 	// Cell size, estimated from the panel size less axes and title.
-	const sideW = 1.25 * vg.Inch
-	cellW := dataWidth(len(s.scalings), sideW) / vg.Length(nk)
-	cellH := (panelH - 0.85*vg.Inch) / vg.Length(nn)
+	dataW, dataH := pg.DataSize(len(s.scalings))
+	cellW, cellH := dataW/vg.Length(nk), dataH/vg.Length(nn)
 	sig, labelled := cellDigits(cellW, cellH)
 
 	kTicks := intTicks(s.ks, func(i int) float64 { return float64(i) },
@@ -143,7 +145,7 @@ func heatmapFigure(s *sweep) *figure {
 					if lab != "" && labelled {
 						labels.XYs = append(labels.XYs, plotter.XY{X: float64(c), Y: float64(r)})
 						labels.Labels = append(labels.Labels, lab)
-						sty := textStyle(sizeCell, false)
+						sty := TextStyle(sizeCell, false)
 						sty.Color = col
 						sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
 						labels.TextStyle = append(labels.TextStyle, sty)
@@ -153,7 +155,8 @@ func heatmapFigure(s *sweep) *figure {
 			hm := &plotter.HeatMap{GridXYZ: g, Palette: pal, Min: lo, Max: hi,
 				NaN: notAppColor, Underflow: exactColor, Overflow: overflowColor}
 
-			p := newPanel(panelTitle(d, sc))
+			p := NewPanel(panelTitle(d, sc))
+			p.X.Label.Text, p.Y.Label.Text = "K (products per output)", "Nc (products per promotion)"
 			p.Add(hm, cellLines(nk, nn))
 			if len(labels.Labels) > 0 {
 				p.Add(labels)
@@ -172,34 +175,6 @@ func heatmapFigure(s *sweep) *figure {
 			}
 			panels[i][j] = p
 		}
-	}
-
-	side := func(c draw.Canvas, data vg.Rectangle) {
-		p := plot.New()
-		p.BackgroundColor = nil
-		p.HideX()
-		p.X.Padding, p.Y.Padding = 0, 0
-		p.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true, Colors: 256})
-		p.Y.Min, p.Y.Max = lo, hi
-		var ts plot.ConstantTicks
-		for e := int(lo); e <= int(hi); e++ {
-			ts = append(ts, plot.Tick{Value: float64(e), Label: decadeLabel(e)})
-		}
-		p.Y.Tick.Marker = ts
-		p.Y.Tick.Label = textStyle(sizeTick, false)
-		p.Y.Tick.Label.XAlign, p.Y.Tick.Label.YAlign = draw.XRight, draw.YCenter
-		p.Y.Label.Text = "normwise relative error (log colour scale)"
-		p.Y.Label.TextStyle = textStyle(sizeAxisLabel, false)
-		p.Y.Label.TextStyle.XAlign, p.Y.Label.TextStyle.YAlign = draw.XCenter, draw.YBottom
-		p.Y.Label.Padding = vg.Points(4)
-		p.Y.Width = 0
-		p.Y.Tick.Length = vg.Points(4)
-		bar := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
-			Min: vg.Point{X: c.Min.X + vg.Points(10), Y: data.Min.Y}, Max: vg.Point{X: c.Max.X, Y: data.Max.Y}}}
-		// A bar of fixed width, right of its axis.
-		axisW := p.DataCanvas(bar).Min.X - bar.Min.X
-		bar.Max.X = min(bar.Max.X, bar.Min.X+axisW+0.28*vg.Inch)
-		p.Draw(bar)
 	}
 
 	caption := []string{
@@ -228,17 +203,47 @@ func heatmapFigure(s *sweep) *figure {
 	if m := s.missingPanels(); len(m) > 0 {
 		caption = append(caption, "No rows for: "+strings.Join(m, "; ")+".")
 	}
-	return &figure{
-		title: s.preset + ": normwise relative error over K and Nc",
-		subtitle: fmt.Sprintf("Tensor-core accumulator with F = %d fraction bits · rows: input distribution "+
-			"· columns: scaling granularity", s.fbits),
-		panels:    panels,
-		side:      side,
-		sideWidth: sideW,
-		caption:   caption,
-		xLabel:    "K (products per output)",
-		yLabel:    "Nc (products per promotion)",
+	pg.Panels, pg.Caption = panels, caption
+	return pg
+}
+
+// colorBar is the [Side] of a heat map: a vertical colour bar from lo to
+// hi (log10 of the error), labelled at each decade.
+type colorBar struct {
+	cmap   palette.ColorMap
+	lo, hi float64
+}
+
+// Width implements [Side].
+func (colorBar) Width() vg.Length { return 1.25 * vg.Inch }
+
+// Draw implements [Side].
+func (b colorBar) Draw(c draw.Canvas, data vg.Rectangle) {
+	p := plot.New()
+	p.BackgroundColor = nil
+	p.HideX()
+	p.X.Padding, p.Y.Padding = 0, 0
+	p.Add(&plotter.ColorBar{ColorMap: b.cmap, Vertical: true, Colors: 256})
+	p.Y.Min, p.Y.Max = b.lo, b.hi
+	var ts plot.ConstantTicks
+	for e := int(b.lo); e <= int(b.hi); e++ {
+		ts = append(ts, plot.Tick{Value: float64(e), Label: DecadeLabel(e)})
 	}
+	p.Y.Tick.Marker = ts
+	p.Y.Tick.Label = TextStyle(sizeTick, false)
+	p.Y.Tick.Label.XAlign, p.Y.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	p.Y.Label.Text = "normwise relative error (log colour scale)"
+	p.Y.Label.TextStyle = TextStyle(sizeAxisLabel, false)
+	p.Y.Label.TextStyle.XAlign, p.Y.Label.TextStyle.YAlign = draw.XCenter, draw.YBottom
+	p.Y.Label.Padding = vg.Points(4)
+	p.Y.Width = 0
+	p.Y.Tick.Length = vg.Points(4)
+	bar := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: c.Min.X + vg.Points(10), Y: data.Min.Y}, Max: vg.Point{X: c.Max.X, Y: data.Max.Y}}}
+	// A bar of fixed width, right of its axis.
+	axisW := p.DataCanvas(bar).Min.X - bar.Min.X
+	bar.Max.X = min(bar.Max.X, bar.Min.X+axisW+0.28*vg.Inch)
+	p.Draw(bar)
 }
 
 // cellLines draws thin white lines between the cells of an nk × nn grid.

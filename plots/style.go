@@ -34,8 +34,11 @@ const (
 // gonum/plot, so no system font is needed.
 var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
 
-// textStyle returns a plain-text style (never LaTeX: it panics on _ and ^).
-func textStyle(size vg.Length, bold bool) text.Style {
+// TextStyle returns a plain-text style of the given size in points, in
+// Liberation Sans (bundled with gonum/plot, so no system font is needed).
+// It is never LaTeX: text.Latex panics on "_" and "^", even in plain
+// titles such as "N_c = 128".
+func TextStyle(size vg.Length, bold bool) text.Style {
 	f := font.From(sans, size)
 	if bold {
 		f.Weight = xfont.WeightBold
@@ -53,17 +56,19 @@ var (
 	notAppColor = color.Gray{Y: 190} // heat map cells absent from the rows
 )
 
-// newPanel returns a plot styled for one panel of a grid figure.
-func newPanel(title string) *plot.Plot {
+// NewPanel returns a plot styled for one panel of a [Page]: title, tick
+// labels and axes in the page's fonts and colours. Its title and axis
+// labels (set X.Label.Text and Y.Label.Text) are drawn by the page.
+func NewPanel(title string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
-	p.Title.TextStyle = textStyle(sizePanelTitle, true)
+	p.Title.TextStyle = TextStyle(sizePanelTitle, true)
 	p.Title.TextStyle.XAlign = draw.XCenter
 	p.Title.TextStyle.YAlign = draw.YTop
 	p.Title.Padding = vg.Points(5)
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		a.Label.TextStyle = textStyle(sizeAxisLabel, false)
-		a.Tick.Label = textStyle(sizeTick, false)
+		a.Label.TextStyle = TextStyle(sizeAxisLabel, false)
+		a.Tick.Label = TextStyle(sizeTick, false)
 		a.Color = axisColor
 		a.Tick.Color = axisColor
 		a.Padding = vg.Points(3)
@@ -106,14 +111,15 @@ var ncGlyphs = []draw.GlyphDrawer{
 	draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{},
 }
 
-// ncNames returns the legend names of ncs.
-func ncNames(ncs []int) []string {
-	st := ncStyles(ncs)
-	names := make([]string, len(ncs))
-	for i, nc := range ncs {
-		names[i] = st[nc].name
+// ncLegend returns the legend of the series ncs drawn in styles: a line
+// and a marker each.
+func ncLegend(ncs []int, styles map[int]ncStyle) *Legend {
+	l := &Legend{Title: "Promotion interval"}
+	for _, nc := range ncs {
+		ln, sp := seriesLine(nil, styles[nc])
+		l.Entries = append(l.Entries, LegendEntry{Name: styles[nc].name, Thumbs: []plot.Thumbnailer{ln, sp}})
 	}
-	return names
+	return l
 }
 
 // ncStyles assigns a style to each N_c of ncs (sorted by ncRank).
@@ -144,14 +150,17 @@ func withAlpha(c color.Color, a float64) color.Color {
 	return color.NRGBA64{R: uint16(r), G: uint16(g), B: uint16(b), A: uint16(a * 0xFFFF)}
 }
 
-// decadeLabel writes 10^e as "1e-5" (the bundled font has no superscript
-// minus), with "1" and "10" for e = 0 and 1.
-func decadeLabel(e int) string {
+// DecadeLabel writes 10^e as "1e-5" (the bundled font has no superscript
+// minus: "10⁻⁵" would read "10⁵"), with "1", "10" and "100" for e = 0, 1
+// and 2.
+func DecadeLabel(e int) string {
 	switch e {
 	case 0:
 		return "1"
 	case 1:
 		return "10"
+	case 2:
+		return "100"
 	}
 	return fmt.Sprintf("1e%d", e)
 }
@@ -167,9 +176,10 @@ func sciLabel(v float64, sig int) string {
 	return mant + "e" + strconv.Itoa(e)
 }
 
-// logRange returns the decades [lo, hi] (exponents of 10) spanning the
-// positive values lo..hi, widened to at least one decade.
-func logRange(vmin, vmax float64) (lo, hi int) {
+// LogRange returns the decades lo and hi (exponents of 10) spanning the
+// positive values vmin..vmax, widened to at least one decade: a log axis
+// over less can get no labelled tick, and over none gonum/plot panics.
+func LogRange(vmin, vmax float64) (lo, hi int) {
 	lo = int(math.Floor(math.Log10(vmin)))
 	hi = int(math.Ceil(math.Log10(vmax)))
 	if hi <= lo {
@@ -179,26 +189,28 @@ func logRange(vmin, vmax float64) (lo, hi int) {
 	return lo, hi
 }
 
-// decadeTicks returns ticks for a log axis over 10^lo..10^hi: labelled
-// decades (every other one when there are many) and unlabelled minor ticks
-// at 2..9 × each decade.
-func decadeTicks(lo, hi int) plot.ConstantTicks {
+// DecadeTicks returns ticks for a log axis over 10^lo..10^hi, labelled
+// with [DecadeLabel]: a major tick at each decade, labelled where the
+// exponent is a multiple of the step that keeps the labels at about nine
+// or fewer (every decade up to 8 decades, every other one up to 18, ...),
+// and unlabelled minor ticks at 2..9 × each decade up to 8 decades.
+func DecadeTicks(lo, hi int) plot.ConstantTicks {
 	step := 1
 	if hi-lo > 8 {
-		step = 2
+		step = max(2, (hi-lo+8)/9)
 	}
 	var ts []plot.Tick
 	for e := lo; e <= hi; e++ {
 		d := math.Pow(10, float64(e))
 		label := ""
-		if (e-lo)%step == 0 {
-			label = decadeLabel(e)
+		if e%step == 0 {
+			label = DecadeLabel(e)
 		}
 		ts = append(ts, plot.Tick{Value: d, Label: label})
 		if e == hi {
 			break
 		}
-		if hi-lo <= 12 {
+		if hi-lo <= 8 {
 			for m := 2; m < 10; m++ {
 				ts = append(ts, plot.Tick{Value: float64(m) * d})
 			}
@@ -207,9 +219,12 @@ func decadeTicks(lo, hi int) plot.ConstantTicks {
 	return ts
 }
 
-// kAxis sets a log2 axis for K with a tick at each K present, labelled as
-// integers, for panels whose data area is about width wide.
-func kAxis(a *plot.Axis, ks []int, width vg.Length) {
+// Log2Axis sets a to a log scale over the positive integers ks (ascending,
+// such as K or N_c), padded by a third of a binade, with a tick at each,
+// labelled as an integer where the label does not collide with another:
+// powers of two first, then the rest where there is room. length is
+// about the length of the axis on the page (see [Page.DataSize]).
+func Log2Axis(a *plot.Axis, ks []int, length vg.Length) {
 	a.Scale = plot.LogScale{}
 	lo, hi := float64(ks[0]), float64(ks[len(ks)-1])
 	pad := math.Pow(2, 0.35)
@@ -218,7 +233,7 @@ func kAxis(a *plot.Axis, ks []int, width vg.Length) {
 	}
 	a.Min, a.Max = lo/pad, hi*pad
 	a.Tick.Marker = intTicks(ks, func(i int) float64 { return float64(ks[i]) }, func(i int) vg.Length {
-		return width * vg.Length(math.Log(float64(ks[i])/a.Min)/math.Log(a.Max/a.Min))
+		return length * vg.Length(math.Log(float64(ks[i])/a.Min)/math.Log(a.Max/a.Min))
 	})
 }
 
@@ -227,7 +242,7 @@ func kAxis(a *plot.Axis, ks []int, width vg.Length) {
 // are labelled first, in ascending order, then the rest where there is
 // room.
 func intTicks(ns []int, value func(i int) float64, pos func(i int) vg.Length) plot.ConstantTicks {
-	sty := textStyle(sizeTick, false)
+	sty := TextStyle(sizeTick, false)
 	order := make([]int, len(ns))
 	for i := range order {
 		order[i] = i
@@ -288,8 +303,10 @@ type plotterFunc func(c draw.Canvas, p *plot.Plot)
 // Plot implements plot.Plotter.
 func (f plotterFunc) Plot(c draw.Canvas, p *plot.Plot) { f(c, p) }
 
-// gridLines returns a plotter drawing light major grid lines.
-func gridLines(vertical, horizontal bool) plot.Plotter {
+// GridLines returns a plotter drawing light lines across the data area at
+// the major ticks of the x axis (vertical) and the y axis (horizontal).
+// Add it first, so the data are drawn over it.
+func GridLines(vertical, horizontal bool) plot.Plotter {
 	return plotterFunc(func(c draw.Canvas, p *plot.Plot) {
 		sty := draw.LineStyle{Color: gridColor, Width: vg.Points(0.6)}
 		trX, trY := p.Transforms(&c)
@@ -326,7 +343,7 @@ func plural(n int, noun string) string {
 // no rows, so the grid keeps its shape and the gap is explained.
 func noResults() plot.Plotter {
 	return plotterFunc(func(c draw.Canvas, p *plot.Plot) {
-		sty := textStyle(sizePanelTitle, false)
+		sty := TextStyle(sizePanelTitle, false)
 		sty.Color = axisColor
 		sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
 		c.FillText(sty, c.Center(), "no results for this combination")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tcsim/tcsim/experiments/internal/lab"
 	"github.com/tcsim/tcsim/numerics"
+	"github.com/tcsim/tcsim/plots"
 )
 
 const name = "formats"
@@ -198,7 +199,7 @@ func figure(rows []row) *lab.Figure {
 	p.XTicks = nil
 	var xt []lab.Tick
 	for e := -40; e <= 40; e += 10 {
-		xt = append(xt, lab.Tick{Value: math.Pow(10, float64(e)), Label: lab.DecadeLabel(e)})
+		xt = append(xt, lab.Tick{Value: math.Pow(10, float64(e)), Label: plots.DecadeLabel(e)})
 	}
 	p.XTicks = xt
 	p.Extra = append(p.Extra, plot.Plotter(lab.VLine{X: 1}))
@@ -210,7 +211,7 @@ func figure(rows []row) *lab.Figure {
 		Caption: fmt.Sprintf("Significant bits = mantissa bits + 1 (the implicit bit of normal numbers). E5M2 has one bit "+
 			"less precision than E4M3 and a %g× larger maximum (%g binades more range in all); FP32, TF32 and BF16 share "+
 			"one exponent range.", rows[5].max/rows[4].max, rows[5].binades-rows[4].binades),
-		PanelW: 9 * vg.Inch,
+		PanelW: 9.4 * vg.Inch, // the title fits on one line
 		PanelH: 3.6 * vg.Inch,
 	}
 }

@@ -1,7 +1,7 @@
 // Package lab is the shared harness of the experiments: command-line
 // flags, the result of an experiment (data table, figures, summary), the
-// files it writes, a GEMM case runner on top of package sim, and figure
-// helpers on gonum/plot.
+// files it writes, a GEMM case runner on top of package sim, and figures
+// described as panels of series, drawn with package plots' layout.
 //
 // An experiment is a function Run(Config) (*Result, error). Its main
 // package calls [Main], which parses --out and --short, runs it, writes

@@ -1,61 +1,29 @@
 package lab
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
 
-	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/tcsim/tcsim/plots"
 )
 
-// DPI is the resolution of the PNG figures (Plot.Save would give 96).
-const DPI = 150
+// The figures are laid out and styled by package plots ([plots.Page]);
+// this file adds what the experiments describe their panels with: series
+// of points in a [Style], axis scales chosen from the data, reference
+// lines and notes.
 
-// Font sizes in points.
-const (
-	sizeTitle    = 14
-	sizeSubtitle = 10.5
-	sizePanel    = 11
-	sizeLabel    = 10
-	sizeTick     = 9
-	sizeLegend   = 9.5
-	sizeCaption  = 9
-	sizeNote     = 8.5
-)
+// sizeNote is the font size of reference-line labels and notes, in points.
+const sizeNote = 8.5
 
-// Page geometry.
-const (
-	margin = 0.15 * vg.Inch
-	gap    = 0.1 * vg.Inch
-)
-
-// TextStyle returns a plain-text style in Liberation Sans (bundled with
-// gonum/plot). Never LaTeX: text.Latex panics on "_" and "^".
-func TextStyle(size vg.Length, bold bool) text.Style {
-	f := font.From(font.Font{Typeface: "Liberation", Variant: "Sans"}, size)
-	if bold {
-		f.Weight = xfont.WeightBold
-	}
-	return text.Style{Color: color.Black, Font: f, Handler: text.Plain{Fonts: font.DefaultCache}}
-}
-
-var (
-	gridColor = color.Gray{Y: 228}
-	axisColor = color.Gray{Y: 40}
-	// Grey is for reference lines and notes.
-	Grey = color.Gray{Y: 110}
-)
+// Grey is for reference lines and notes.
+var Grey = color.Gray{Y: 110}
 
 // Palette is Okabe–Ito (colour-blind safe) without its yellow, then a
 // few darker extras.
@@ -122,20 +90,32 @@ func (s Style) Big() Style {
 	return s
 }
 
-func (s Style) line() draw.LineStyle {
-	w := s.Width
-	if w == 0 {
-		w = vg.Points(1.4)
-	}
-	return draw.LineStyle{Color: s.Color, Width: w, Dashes: s.Dashes}
+// drawer is a plotter that also draws its legend thumbnail.
+type drawer interface {
+	plot.Plotter
+	plot.Thumbnailer
 }
 
-func (s Style) glyph() draw.GlyphStyle {
-	r := s.Radius
-	if r == 0 {
-		r = vg.Points(2.6)
+// drawers returns the line (unless markers only, or a single point) and
+// the markers (with a glyph) of the series xy in s; for xy == nil, those
+// of the legend.
+func (s Style) drawers(xy plotter.XYs) []drawer {
+	var ds []drawer
+	if !s.NoLine && (len(xy) > 1 || xy == nil) {
+		w := s.Width
+		if w == 0 {
+			w = vg.Points(1.4)
+		}
+		ds = append(ds, &plotter.Line{XYs: xy, LineStyle: draw.LineStyle{Color: s.Color, Width: w, Dashes: s.Dashes}})
 	}
-	return draw.GlyphStyle{Color: s.Color, Radius: r, Shape: s.Glyph}
+	if s.Glyph != nil {
+		r := s.Radius
+		if r == 0 {
+			r = vg.Points(2.6)
+		}
+		ds = append(ds, &plotter.Scatter{XYs: xy, GlyphStyle: draw.GlyphStyle{Color: s.Color, Radius: r, Shape: s.Glyph}})
+	}
+	return ds
 }
 
 // Scale is an axis scale.
@@ -146,15 +126,13 @@ const (
 	// Log10 labels decades as 1e-5, 1e-4, ... (the bundled font has no
 	// superscript minus).
 	Log10
-	// Log2 labels the data's x values as integers (K, N_c).
+	// Log2 labels the data's values, positive integers (K, N_c), as
+	// integers: powers of two first, the others where there is room.
 	Log2
 )
 
 // Tick is an axis tick; an empty label makes a minor tick.
-type Tick struct {
-	Value float64
-	Label string
-}
+type Tick = plot.Tick
 
 // Series is one line (or set of markers) in a panel.
 type Series struct {
@@ -206,32 +184,10 @@ func drawable(v float64, s Scale) bool {
 	return s == Linear || v > 0
 }
 
-// DecadeLabel writes 10^e as "1e-5" (and "1", "10", "100").
-func DecadeLabel(e int) string {
-	switch e {
-	case 0:
-		return "1"
-	case 1:
-		return "10"
-	case 2:
-		return "100"
-	}
-	return fmt.Sprintf("1e%d", e)
-}
-
-func (p *Panel) build() (*plot.Plot, error) {
-	pl := plot.New()
-	pl.Title.Text = p.Title
-	pl.Title.TextStyle = TextStyle(sizePanel, true)
-	pl.Title.TextStyle.Color = color.Transparent // drawn centred on the data area by the figure
-	pl.Title.Padding = vg.Points(4)
-	for _, a := range []*plot.Axis{&pl.X, &pl.Y} {
-		a.Tick.Label = TextStyle(sizeTick, false)
-		a.Color, a.Tick.Color = axisColor, axisColor
-		a.Padding = vg.Points(2)
-	}
-	pl.X.Tick.Label.XAlign, pl.X.Tick.Label.YAlign = draw.XCenter, draw.YTop
-	pl.Y.Tick.Label.XAlign, pl.Y.Tick.Label.YAlign = draw.XRight, draw.YCenter
+// build makes the panel's plot, for a data area of about size.
+func (p *Panel) build(size vg.Point) (*plot.Plot, error) {
+	pl := plots.NewPanel(p.Title)
+	pl.X.Label.Text, pl.Y.Label.Text = p.XLabel, p.YLabel
 
 	var xs, ys []float64
 	for _, s := range p.Series {
@@ -245,13 +201,13 @@ func (p *Panel) build() (*plot.Plot, error) {
 	if len(xs) == 0 && p.XMin == p.XMax {
 		return nil, fmt.Errorf("panel %q: no drawable data", p.Title)
 	}
-	if err := setAxis(&pl.X, p.XScale, xs, p.XMin, p.XMax, p.XTicks, 0.04); err != nil {
+	if err := setAxis(&pl.X, p.XScale, xs, p.XMin, p.XMax, p.XTicks, 0.04, size.X); err != nil {
 		return nil, fmt.Errorf("panel %q: x axis: %v", p.Title, err)
 	}
-	if err := setAxis(&pl.Y, p.YScale, ys, p.YMin, p.YMax, p.YTicks, 0.06); err != nil {
+	if err := setAxis(&pl.Y, p.YScale, ys, p.YMin, p.YMax, p.YTicks, 0.06, size.Y); err != nil {
 		return nil, fmt.Errorf("panel %q: y axis: %v", p.Title, err)
 	}
-	pl.Add(gridLines{})
+	pl.Add(plots.GridLines(true, true))
 	pl.Add(p.Under...)
 	for _, r := range p.Refs {
 		pl.Add(refLine{r})
@@ -264,142 +220,70 @@ func (p *Panel) build() (*plot.Plot, error) {
 		if len(xy) == 0 {
 			continue
 		}
-		if !s.Style.NoLine && len(xy) > 1 {
-			l, err := plotter.NewLine(xy)
-			if err != nil {
-				return nil, err
-			}
-			l.LineStyle = s.Style.line()
-			pl.Add(l)
-		}
-		if s.Style.Glyph != nil {
-			sc, err := plotter.NewScatter(xy)
-			if err != nil {
-				return nil, err
-			}
-			sc.GlyphStyle = s.Style.glyph()
-			pl.Add(sc)
+		for _, d := range s.Style.drawers(xy) {
+			pl.Add(d)
 		}
 	}
 	pl.Add(p.Extra...)
 	return pl, nil
 }
 
-// setAxis sets the scale, range and ticks of an axis.
-func setAxis(a *plot.Axis, sc Scale, data []float64, lo, hi float64, ticks []Tick, pad float64) error {
-	if lo == hi {
-		if len(data) == 0 {
-			return fmt.Errorf("no data and no range")
-		}
-		lo, hi = slices.Min(data), slices.Max(data)
-		switch sc {
-		case Linear:
+// setAxis sets the scale, range and ticks of an axis about length long:
+// the range lo..hi, or where lo == hi the data's padded by pad (linear),
+// widened to whole decades (Log10) or by a third of a binade (Log2).
+func setAxis(a *plot.Axis, sc Scale, data []float64, lo, hi float64, ticks []Tick, pad float64, length vg.Length) error {
+	if lo == hi && len(data) == 0 {
+		return fmt.Errorf("no data and no range")
+	}
+	switch sc {
+	case Linear:
+		if lo == hi {
+			lo, hi = slices.Min(data), slices.Max(data)
 			d := hi - lo
 			if d == 0 {
 				d = math.Max(math.Abs(hi), 1)
 			}
 			lo, hi = lo-pad*d, hi+pad*d
-		case Log10:
-			lo = math.Pow(10, math.Floor(math.Log10(lo)))
-			hi = math.Pow(10, math.Ceil(math.Log10(hi)))
-			if hi/lo < 9.99 { // at least one full decade, or no labelled tick
-				lo /= math.Sqrt(10)
-				hi *= math.Sqrt(10)
-			}
-		case Log2:
-			f := math.Pow(2, 0.3)
-			lo, hi = lo/f, hi*f
 		}
-	}
-	if sc != Linear && lo <= 0 {
-		return fmt.Errorf("log range starts at %g", lo)
-	}
-	a.Min, a.Max = lo, hi
-	if sc != Linear {
+		a.Min, a.Max = lo, hi
+	case Log10:
+		if lo == hi {
+			e0, e1 := plots.LogRange(slices.Min(data), slices.Max(data))
+			lo, hi = math.Pow(10, float64(e0)), math.Pow(10, float64(e1))
+		}
+		if lo <= 0 {
+			return fmt.Errorf("log range starts at %g", lo)
+		}
 		a.Scale = plot.LogScale{}
-	}
-	if ticks == nil {
-		switch sc {
-		case Log10:
-			ticks = decadeTicks(lo, hi)
-		case Log2:
-			ticks = intTicks(data)
+		a.Min, a.Max = lo, hi
+		a.Tick.Marker = plots.DecadeTicks(int(math.Floor(math.Log10(lo)+1e-9)), int(math.Ceil(math.Log10(hi)-1e-9)))
+	case Log2:
+		var ns []int
+		for _, v := range data {
+			if n := int(math.Round(v)); n >= 1 {
+				ns = append(ns, n)
+			}
+		}
+		slices.Sort(ns)
+		if ns = slices.Compact(ns); len(ns) > 0 {
+			plots.Log2Axis(a, ns, length)
+		}
+		a.Scale = plot.LogScale{}
+		if lo != hi || len(ns) == 0 {
+			a.Min, a.Max = lo, hi
+		}
+		if a.Min <= 0 || a.Min >= a.Max {
+			return fmt.Errorf("log range %g to %g", a.Min, a.Max)
 		}
 	}
 	if ticks != nil {
-		ct := make(plot.ConstantTicks, len(ticks))
-		for i, t := range ticks {
-			ct[i] = plot.Tick{Value: t.Value, Label: t.Label}
-		}
-		a.Tick.Marker = ct
+		a.Tick.Marker = plot.ConstantTicks(ticks)
 	}
 	return nil
 }
 
-// decadeTicks labels the decades in [lo, hi] (every other one when there
-// are many) with minor ticks at 2..9 of each.
-func decadeTicks(lo, hi float64) []Tick {
-	e0, e1 := int(math.Floor(math.Log10(lo)+1e-9)), int(math.Ceil(math.Log10(hi)-1e-9))
-	step := 1
-	if e1-e0 > 9 {
-		step = (e1 - e0 + 8) / 9
-	}
-	var ts []Tick
-	for e := e0; e <= e1; e++ {
-		d := math.Pow(10, float64(e))
-		if e%step == 0 {
-			ts = append(ts, Tick{d, DecadeLabel(e)})
-		} else {
-			ts = append(ts, Tick{Value: d})
-		}
-		if e1-e0 <= 6 {
-			for m := 2; m < 10; m++ {
-				ts = append(ts, Tick{Value: float64(m) * d})
-			}
-		}
-	}
-	return ts
-}
-
-// intTicks puts a labelled tick at each distinct value (every other label
-// when there are more than 9).
-func intTicks(data []float64) []Tick {
-	v := slices.Clone(data)
-	slices.Sort(v)
-	v = slices.Compact(v)
-	step := 1
-	if len(v) > 9 {
-		step = (len(v) + 8) / 9
-	}
-	ts := make([]Tick, len(v))
-	for i, x := range v {
-		ts[i].Value = x
-		if i%step == 0 {
-			ts[i].Label = strconv.FormatFloat(x, 'f', -1, 64)
-		}
-	}
-	return ts
-}
-
-// gridLines draws light lines at the major ticks.
-type gridLines struct{}
-
-func (gridLines) Plot(c draw.Canvas, p *plot.Plot) {
-	sty := draw.LineStyle{Color: gridColor, Width: vg.Points(0.6)}
-	trX, trY := p.Transforms(&c)
-	for _, t := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
-		if !t.IsMinor() && t.Value >= p.X.Min && t.Value <= p.X.Max {
-			x := trX(t.Value)
-			c.StrokeLine2(sty, x, c.Min.Y, x, c.Max.Y)
-		}
-	}
-	for _, t := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
-		if !t.IsMinor() && t.Value >= p.Y.Min && t.Value <= p.Y.Max {
-			y := trY(t.Value)
-			c.StrokeLine2(sty, c.Min.X, y, c.Max.X, y)
-		}
-	}
-}
+// refStyle is the grey dotted line of references.
+var refStyle = draw.LineStyle{Color: Grey, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
 
 // refLine draws a grey dotted horizontal line with its label at the right.
 type refLine struct{ Ref }
@@ -410,10 +294,9 @@ func (r refLine) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 	_, trY := p.Transforms(&c)
 	y := trY(r.Y)
-	c.StrokeLine2(draw.LineStyle{Color: Grey, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}},
-		c.Min.X, y, c.Max.X, y)
+	c.StrokeLine2(refStyle, c.Min.X, y, c.Max.X, y)
 	if r.Label != "" {
-		sty := TextStyle(sizeNote, false)
+		sty := plots.TextStyle(sizeNote, false)
 		sty.Color = Grey
 		sty.XAlign, sty.YAlign = draw.XRight, draw.YBottom
 		c.FillText(sty, vg.Point{X: c.Max.X - vg.Points(3), Y: y + vg.Points(1.5)}, r.Label)
@@ -425,13 +308,10 @@ type VLine struct{ X float64 }
 
 // Plot implements plot.Plotter.
 func (v VLine) Plot(c draw.Canvas, p *plot.Plot) {
-	if v.X < p.X.Min || v.X > p.X.Max {
-		return
+	if v.X >= p.X.Min && v.X <= p.X.Max {
+		trX, _ := p.Transforms(&c)
+		c.StrokeLine2(refStyle, trX(v.X), c.Min.Y, trX(v.X), c.Max.Y)
 	}
-	trX, _ := p.Transforms(&c)
-	x := trX(v.X)
-	c.StrokeLine2(draw.LineStyle{Color: Grey, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}},
-		x, c.Min.Y, x, c.Max.Y)
 }
 
 // Note is a text annotation at data coordinates (x, y), offset in points.
@@ -446,7 +326,7 @@ type Note struct {
 // Plot implements plot.Plotter.
 func (n Note) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
-	sty := TextStyle(sizeNote, false)
+	sty := plots.TextStyle(sizeNote, false)
 	if n.Color != nil {
 		sty.Color = n.Color
 	}
@@ -461,7 +341,7 @@ type LegendEntry struct {
 }
 
 // Figure is a titled grid of panels with a legend on the right and a
-// caption below.
+// caption below, drawn as a [plots.Page].
 type Figure struct {
 	File     string // file name, e.g. "error_vs_k.png"
 	Title    string
@@ -475,238 +355,56 @@ type Figure struct {
 	PanelW, PanelH vg.Length
 }
 
-// PNG renders the figure at [DPI].
-func (f *Figure) PNG() (out []byte, err error) {
-	defer func() {
-		// gonum/plot reports impossible ranges by panicking.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("drawing: %v", r)
+// PNG renders the figure at [plots.DPI].
+func (f *Figure) PNG() ([]byte, error) {
+	pg := &plots.Page{Title: f.Title, Subtitle: f.Subtitle, PanelW: f.PanelW, PanelH: f.PanelH}
+	if pg.PanelW == 0 {
+		pg.PanelW = 3.9 * vg.Inch
+	}
+	if pg.PanelH == 0 {
+		pg.PanelH = 2.9 * vg.Inch
+	}
+	if len(f.Legend) > 0 {
+		l := &plots.Legend{Title: f.LegendTitle}
+		for _, e := range f.Legend {
+			var th []plot.Thumbnailer
+			for _, d := range e.Style.drawers(nil) {
+				th = append(th, d)
+			}
+			l.Entries = append(l.Entries, plots.LegendEntry{Name: e.Name, Thumbs: th})
 		}
-	}()
-	rows := len(f.Panels)
+		pg.Side = l
+	}
 	cols := 0
 	for _, r := range f.Panels {
 		cols = max(cols, len(r))
 	}
-	if rows == 0 || cols == 0 {
+	if cols == 0 {
 		return nil, fmt.Errorf("no panels")
 	}
-	pw, ph := f.PanelW, f.PanelH
-	if pw == 0 {
-		pw = 3.9 * vg.Inch
-	}
-	if ph == 0 {
-		ph = 2.9 * vg.Inch
-	}
-	plots := make([][]*plot.Plot, rows)
+	var size vg.Point
+	size.X, size.Y = pg.DataSize(cols)
 	dropped := 0
+	pg.Panels = make([][]*plot.Plot, len(f.Panels))
 	for i, r := range f.Panels {
-		plots[i] = make([]*plot.Plot, cols)
+		pg.Panels[i] = make([]*plot.Plot, len(r))
 		for j, p := range r {
 			if p == nil {
 				continue
 			}
-			if plots[i][j], err = p.build(); err != nil {
+			var err error
+			if pg.Panels[i][j], err = p.build(size); err != nil {
 				return nil, err
 			}
 			dropped += p.dropped
 		}
 	}
-	legW, legend := f.legend()
-	w := vg.Length(cols)*pw + legW + 2*margin
-	inner := w - 2*margin
-
-	titleSty, subSty, capSty := TextStyle(sizeTitle, true), TextStyle(sizeSubtitle, false), TextStyle(sizeCaption, false)
-	title := wrap(titleSty, f.Title, inner)
-	var sub []string
-	if f.Subtitle != "" {
-		sub = wrap(subSty, f.Subtitle, inner)
+	if f.Caption != "" {
+		pg.Caption = append(pg.Caption, f.Caption)
 	}
-	caption := f.Caption
 	if dropped > 0 {
-		caption = strings.TrimSpace(caption + fmt.Sprintf(" %d points not drawn: zero or non-finite values have no place on a log axis (they are in data.csv).", dropped))
+		pg.Caption = append(pg.Caption, fmt.Sprintf("%d points not drawn: zero or non-finite values have no "+
+			"place on a log axis (they are in data.csv).", dropped))
 	}
-	var capLines []string
-	if caption != "" {
-		capLines = wrap(capSty, caption, inner)
-	}
-	lh := func(s text.Style) vg.Length { return s.FontExtents().Height }
-	titleH := vg.Length(len(title))*lh(titleSty) + vg.Length(len(sub))*lh(subSty)
-	capH := vg.Length(len(capLines)) * lh(capSty)
-	h := margin + titleH + gap + vg.Length(rows)*ph + margin
-	if capH > 0 {
-		h += gap + capH
-	}
-
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
-	dc := draw.New(img)
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
-
-	y := h - margin
-	for _, l := range title {
-		s := titleSty
-		s.XAlign, s.YAlign = draw.XCenter, draw.YTop
-		dc.FillText(s, vg.Point{X: w / 2, Y: y}, l)
-		y -= lh(titleSty)
-	}
-	for _, l := range sub {
-		s := subSty
-		s.XAlign, s.YAlign = draw.XCenter, draw.YTop
-		s.Color = axisColor
-		dc.FillText(s, vg.Point{X: w / 2, Y: y}, l)
-		y -= lh(subSty)
-	}
-	gridTop := y - gap
-	gridBottom := gridTop - vg.Length(rows)*ph
-	cy := gridBottom - gap
-	for _, l := range capLines {
-		s := capSty
-		s.XAlign, s.YAlign = draw.XLeft, draw.YTop
-		s.Color = axisColor
-		dc.FillText(s, vg.Point{X: margin, Y: cy}, l)
-		cy -= lh(capSty)
-	}
-
-	labSty := TextStyle(sizeLabel, false)
-	labH := lh(labSty)
-	var dataTop vg.Length
-	for i := range plots {
-		for j, pl := range plots[i] {
-			if pl == nil {
-				continue
-			}
-			p := f.Panels[i][j]
-			x0 := margin + vg.Length(j)*pw
-			y1 := gridTop - vg.Length(i)*ph
-			tile := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
-				Min: vg.Point{X: x0, Y: y1 - ph}, Max: vg.Point{X: x0 + pw, Y: y1}}}
-			// Room for the axis labels (drawn here rather than by gonum/plot,
-			// which centres them on the linear midpoint of a log axis when
-			// it lays out) and between panels.
-			pc := tile
-			pc.Min.X += labH + vg.Points(4)
-			pc.Min.Y += labH + vg.Points(2)
-			pc.Max.X -= vg.Points(12)
-			pc.Max.Y -= vg.Points(4)
-			pl.Draw(pc)
-			da := pl.DataCanvas(pc)
-			if i == 0 && (dataTop == 0 || da.Max.Y < dataTop) {
-				dataTop = da.Max.Y
-			}
-			ts := TextStyle(sizePanel, true)
-			for size := vg.Length(sizePanel); ts.Width(p.Title) > da.Size().X+vg.Points(16) && size > 7; size -= 0.5 {
-				ts = TextStyle(size, true) // shrink a title wider than its panel
-			}
-			ts.XAlign, ts.YAlign = draw.XCenter, draw.YBottom
-			dc.FillText(ts, vg.Point{X: da.Center().X, Y: da.Max.Y + pl.Title.Padding + ts.FontExtents().Descent}, p.Title)
-			if p.XLabel != "" {
-				ls := labSty
-				ls.XAlign, ls.YAlign = draw.XCenter, draw.YBottom
-				dc.FillText(ls, vg.Point{X: da.Center().X, Y: tile.Min.Y + ls.FontExtents().Descent}, p.XLabel)
-			}
-			if p.YLabel != "" {
-				ls := labSty
-				ls.Rotation = math.Pi / 2
-				ls.XAlign, ls.YAlign = draw.XCenter, draw.YTop
-				dc.FillText(ls, vg.Point{X: tile.Min.X, Y: da.Center().Y}, p.YLabel)
-			}
-		}
-	}
-	if legend != nil {
-		legend(draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
-			Min: vg.Point{X: w - margin - legW, Y: gridBottom}, Max: vg.Point{X: w - margin, Y: dataTop}}})
-	}
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// legend returns the width of the legend strip and its drawing function.
-func (f *Figure) legend() (vg.Length, func(draw.Canvas)) {
-	if len(f.Legend) == 0 {
-		return 0, nil
-	}
-	const thumbW = 24
-	pad := vg.Points(6)
-	hSty, eSty := TextStyle(sizeLegend, true), TextStyle(sizeLegend, false)
-	textW := vg.Length(0)
-	if f.LegendTitle != "" {
-		textW = hSty.Width(f.LegendTitle)
-	}
-	for _, e := range f.Legend {
-		textW = max(textW, vg.Points(thumbW)+vg.Points(4)+eSty.Width(e.Name))
-	}
-	width := textW + 2*pad + vg.Points(8)
-	return width, func(c draw.Canvas) {
-		l := plot.NewLegend()
-		l.TextStyle = eSty
-		l.Top, l.Left = true, true
-		l.ThumbnailWidth = vg.Points(thumbW)
-		l.Padding = vg.Points(2.5)
-		for _, e := range f.Legend {
-			var th []plot.Thumbnailer
-			if !e.Style.NoLine {
-				th = append(th, lineThumb{e.Style.line()})
-			}
-			if e.Style.Glyph != nil {
-				th = append(th, glyphThumb{e.Style.glyph()})
-			}
-			l.Add(e.Name, th...)
-		}
-		x0 := c.Min.X + vg.Points(8)
-		top := c.Max.Y
-		hh := vg.Length(0)
-		if f.LegendTitle != "" {
-			hh = hSty.FontExtents().Height + vg.Points(3)
-		}
-		entriesH := l.Rectangle(c).Size().Y
-		box := vg.Rectangle{Min: vg.Point{X: x0, Y: top - 2*pad - hh - entriesH}, Max: vg.Point{X: x0 + textW + 2*pad, Y: top}}
-		c.SetColor(color.Gray{Y: 248})
-		c.Fill(box.Path())
-		c.SetLineStyle(draw.LineStyle{Color: gridColor, Width: vg.Points(0.8)})
-		c.Stroke(box.Path())
-		if f.LegendTitle != "" {
-			s := hSty
-			s.XAlign, s.YAlign = draw.XLeft, draw.YTop
-			c.FillText(s, vg.Point{X: x0 + pad, Y: top - pad}, f.LegendTitle)
-		}
-		l.Draw(draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
-			Min: vg.Point{X: x0 + pad, Y: box.Min.Y + pad}, Max: vg.Point{X: x0 + pad + textW, Y: top - pad - hh}}})
-	}
-}
-
-type lineThumb struct{ s draw.LineStyle }
-
-func (t lineThumb) Thumbnail(c *draw.Canvas) {
-	y := c.Center().Y
-	c.StrokeLine2(t.s, c.Min.X, y, c.Max.X, y)
-}
-
-type glyphThumb struct{ s draw.GlyphStyle }
-
-func (t glyphThumb) Thumbnail(c *draw.Canvas) { c.DrawGlyph(t.s, c.Center()) }
-
-// wrap breaks s into lines no wider than width.
-func wrap(sty text.Style, s string, width vg.Length) []string {
-	var lines []string
-	for _, para := range strings.Split(s, "\n") {
-		line := ""
-		for _, w := range strings.Fields(para) {
-			try := w
-			if line != "" {
-				try = line + " " + w
-			}
-			if line != "" && sty.Width(try) > width {
-				lines = append(lines, line)
-				line = w
-				continue
-			}
-			line = try
-		}
-		lines = append(lines, line)
-	}
-	return lines
+	return pg.PNG()
 }
