@@ -225,7 +225,7 @@ func TestInstReaderErrors(t *testing.T) {
 		{"cwide", instHeaderLine + line("wgmma_e4m3_e4m3_c0", instA, instB0, "0000000000000000", "00000000"), "inst.csv:2: c_hex: 16 hex digits, want 8 for f32"},
 		{"f16d", instHeaderLine + line("wgmma_e4m3_e4m3_f16_c0", instA, instB0, "0000", "00000000"), "inst.csv:2: d_hex: 8 hex digits, want 4 for f16"},
 		{"dempty", instHeaderLine + line("wgmma_e4m3_e4m3_c0", instA, instB0, "00000000", ""), "inst.csv:2: d_hex: 0 hex digits, want 8 for f32"},
-		{"nopreset", instHeaderLine + good + good + line("wgmma_f16_f16_c0", instA, instB0, "00000000", "00000000"), "inst.csv:4: config wgmma_f16_f16_c0: no preset h100-wgmma-f16-f16 models it"},
+		{"nopreset", instHeaderLine + good + good + line("wgmma_f16_bf16_c0", instA, instB0, "00000000", "00000000"), "inst.csv:4: config wgmma_f16_bf16_c0: no preset h100-wgmma-f16-bf16 models it"},
 		{"fields", instHeaderLine + good + "wgmma_e4m3_e4m3_c0,00\n", "inst.csv:3: wrong number of fields"},
 		{"quote", instHeaderLine + good + `wgmma"x,` + instA + ",b,c,d,e,f,g,h\n", `inst.csv:3: bare " in non-quoted-field`},
 	} {
