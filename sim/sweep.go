@@ -259,6 +259,7 @@ func promotions(k, nc int) int {
 }
 
 // Store keeps finished groups so that an interrupted sweep can resume.
+// Run calls Save from several goroutines at once, for different groups.
 type Store interface {
 	// Load returns the rows of a finished group, or ok = false.
 	Load(g SweepGroup) (rows []Row, ok bool, err error)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tcsim/tcsim/tensorcore"
@@ -89,14 +90,14 @@ func TestSweepShardsMergeToSingleRun(t *testing.T) {
 	}
 }
 
-// countingStore wraps a DirStore and counts saves.
+// countingStore wraps a DirStore and counts saves (which run concurrently).
 type countingStore struct {
 	*DirStore
-	saves int
+	saves atomic.Int64
 }
 
 func (c *countingStore) Save(g SweepGroup, rows []Row) error {
-	c.saves++
+	c.saves.Add(1)
 	return c.DirStore.Save(g, rows)
 }
 
@@ -133,8 +134,8 @@ func TestSweepResumeAfterInterruption(t *testing.T) {
 	if got := csvBytes(t, rows); !bytes.Equal(got, want) {
 		t.Fatal("resumed sweep differs from an uninterrupted one")
 	}
-	if first.saves+second.saves != len(groups) {
-		t.Fatalf("groups computed %d + %d, want %d in all (finished work was recomputed)", first.saves, second.saves, len(groups))
+	if n := first.saves.Load() + second.saves.Load(); n != int64(len(groups)) {
+		t.Fatalf("groups computed %d + %d, want %d in all (finished work was recomputed)", first.saves.Load(), second.saves.Load(), len(groups))
 	}
 
 	// Resuming with other flags is refused.
