@@ -1,10 +1,11 @@
 module github.com/tcsim/tcsim
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/spf13/pflag v1.1.0
 	golang.org/x/image v0.30.0
+	golang.org/x/sys v0.49.0
 	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/plot v0.17.0
 )

@@ -23,6 +23,9 @@ func (p *Preset) Chain(a, b *Vector, lo, hi int, c uint32) uint32 {
 	if p.fixed && (a.Fix == nil || b.Fix == nil) {
 		panic(fmt.Sprintf("tensorcore: %s: Chain on vectors not decoded by this preset", p.Name))
 	}
+	if p.simdOK(a, b) {
+		return p.chainScaled(a, b, lo, hi, c)
+	}
 	for k0 := lo; k0 < hi; k0 += p.K {
 		if p.SeparateC {
 			c = p.addAcc(p.steps(a, b, k0, 0), c)

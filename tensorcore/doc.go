@@ -12,7 +12,10 @@
 //
 // Operands are decoded once into a [Vector] (signed significand and field
 // exponent per element), so the hot loop is integer multiply, shift and add
-// with no table look-up or allocation per step. [Preset.Chain] runs a
-// sequence of instructions over a K range as a chained accumulation, which is
-// what a GEMM main loop without promotion does.
+// with no table look-up or allocation per step. On amd64 CPUs with AVX2,
+// steps of FP8 or FP16 products (a multiple of 8 of them) run in assembly
+// kernels that give the same bits (fused.go says how); elsewhere, and with
+// the purego build tag, they run in Go. [Preset.Chain] runs a sequence of
+// instructions over a K range as a chained accumulation, which is what a
+// GEMM main loop without promotion does.
 package tensorcore

@@ -46,8 +46,13 @@ type Preset struct {
 
 	da, db *decoder
 	fixed  bool // use the fixed-point kernel (products fit an int64 grid)
-	shiftP int  // F minus the fraction bits of a product
-	gridP  int  // exponent of the product grid for the fixed-point kernel
+	simd   bool // the SIMD kernel (fusedScaled) is exact for this datapath
+	// For the SIMD chain kernel (fused.go): the top regBits() bits set,
+	// and whether a step's sum with C always fits 24 bits.
+	regMask uint64
+	narrow  bool
+	shiftP  int // F minus the fraction bits of a product
+	gridP   int // exponent of the product grid for the fixed-point kernel
 }
 
 // Verification counts the records of one hardware record set that a
@@ -106,6 +111,9 @@ func (p *Preset) init() error {
 	// (< 2^(MaxExp-MinExp+ManBits+1)) to multiply within 62 bits.
 	span := func(f numerics.Format) int { return f.MaxExp() - f.MinExp() + f.ManBits + 1 }
 	p.fixed = p.Interleave == p.L && span(fa)+span(fb) <= 62 && p.Scale == nil
+	p.simd = p.Interleave == p.L && p.Scale == nil && scaledExact(fa, fb, p.L, p.F, p.ZeroExp)
+	p.regMask = ^uint64(0) << uint(64-p.regBits())
+	p.narrow = int64(2*p.L+1)<<uint(p.F+1) <= 1<<24
 	p.da, p.db = newDecoder(p.A, fa, p.fixed), newDecoder(p.B, fb, p.fixed)
 	return nil
 }

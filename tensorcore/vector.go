@@ -68,13 +68,6 @@ func (d *decoder) slow(code uint32) entry {
 	return e
 }
 
-func (d *decoder) entry(code uint32) entry {
-	if d.tab != nil {
-		return d.tab[code&uint32(len(d.tab)-1)]
-	}
-	return d.slow(code)
-}
-
 // decode decodes codes into a Vector, reusing v's storage when it is large
 // enough.
 func (d *decoder) decode(codes []uint32, v *Vector) {
@@ -90,18 +83,28 @@ func (d *decoder) decode(codes []uint32, v *Vector) {
 	} else {
 		v.Fix = v.Fix[:n]
 	}
+	mask := uint32(len(d.tab) - 1)
 	for k, c := range codes {
-		e := d.entry(c)
+		// A pointer into the table: copying the entry out costs a store
+		// forwarding stall per element.
+		var e *entry
+		if d.tab != nil {
+			e = &d.tab[c&mask]
+		} else {
+			s := d.slow(c)
+			e = &s
+		}
+		sig, fix := e.sig, e.fix
 		if e.class == numerics.Inf || e.class == numerics.NaN {
 			if v.class == nil {
 				v.class, v.neg = make([]numerics.Class, n), make([]bool, n)
 			}
 			v.class[k], v.neg[k] = e.class, e.sig < 0
-			e.sig, e.fix = 0, 0
+			sig, fix = 0, 0
 		}
-		v.Sig[k], v.Exp[k] = e.sig, e.exp
+		v.Sig[k], v.Exp[k] = sig, e.exp
 		if v.Fix != nil {
-			v.Fix[k] = e.fix
+			v.Fix[k] = fix
 		}
 	}
 }
