@@ -176,14 +176,18 @@ func GEMM(c Config, p *Problem) ([]float32, error) {
 		exact := productsExact32(tc.A, tc.B)
 		chain = func(i, j, lo, hi int) float32 { return fmaChain(fa[i][lo:hi], fb[j][lo:hi], exact) }
 	} else {
+		// Decoding is a pure function of each row, so it parallelises
+		// without affecting the result.
 		va := make([]tensorcore.Vector, p.M)
 		vb := make([]tensorcore.Vector, p.N)
-		for i := range va {
-			tc.DecodeA(p.A[i*p.K:(i+1)*p.K], &va[i])
-		}
-		for j := range vb {
-			tc.DecodeB(p.B[j*p.K:(j+1)*p.K], &vb[j])
-		}
+		parallelRows(p.M+p.N, func(r int) {
+			if r < p.M {
+				tc.DecodeA(p.A[r*p.K:(r+1)*p.K], &va[r])
+			} else {
+				j := r - p.M
+				tc.DecodeB(p.B[j*p.K:(j+1)*p.K], &vb[j])
+			}
+		})
 		acc := tc.Acc()
 		chain = func(i, j, lo, hi int) float32 {
 			return accToFloat32(acc, tc.Chain(&va[i], &vb[j], lo, hi, 0))
