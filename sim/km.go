@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bufio"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -486,14 +485,9 @@ type kmLines struct {
 const kmMaxLine = 1 << 20
 
 func newKMLines(name string, src io.Reader) (*kmLines, error) {
-	br := bufio.NewReaderSize(src, 64<<10)
-	var in io.Reader = br
-	if m, _ := br.Peek(2); len(m) == 2 && m[0] == 0x1f && m[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, &RecordError{File: name, Err: fmt.Errorf("gzip: %w", err)}
-		}
-		in = zr
+	in, err := decompressed(name, src)
+	if err != nil {
+		return nil, err
 	}
 	s := bufio.NewScanner(in)
 	s.Buffer(make([]byte, 0, 4096), kmMaxLine)

@@ -52,15 +52,24 @@ type csvReader struct {
 	line   int // line of the record last returned
 }
 
-func newCSVReader(name string, src io.Reader) (*csvReader, error) {
+// decompressed returns src, gunzipped if it starts with the gzip magic
+// bytes: record files may be compressed or plain.
+func decompressed(name string, src io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(src, 64<<10)
-	var in io.Reader = br
 	if m, _ := br.Peek(2); len(m) == 2 && m[0] == 0x1f && m[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, &RecordError{File: name, Err: fmt.Errorf("gzip: %w", err)}
 		}
-		in = zr
+		return zr, nil
+	}
+	return br, nil
+}
+
+func newCSVReader(name string, src io.Reader) (*csvReader, error) {
+	in, err := decompressed(name, src)
+	if err != nil {
+		return nil, err
 	}
 	cr := csv.NewReader(in)
 	cr.ReuseRecord = true
