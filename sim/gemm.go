@@ -80,6 +80,12 @@ type Problem struct {
 	// D = sum·float32(sa·sb).
 	SA, SB     []float32
 	ScaleBlock int
+	// In-core block scales of a block-scaled preset (MXFP8, MXFP4, NVFP4):
+	// codes of BlockFormat, one per row (column) and BlockSize operands
+	// along K, BA[i·K/BlockSize + kb]; the tensor core applies them.
+	BlockFormat *numerics.Format
+	BlockSize   int
+	BA, BB      []uint32
 }
 
 // Scaled reports whether the problem carries dequantisation scales.
@@ -113,9 +119,11 @@ func (c *Config) Check(p *Problem) error {
 	switch {
 	case tc == nil:
 		return fmt.Errorf("no preset")
-	case tc.BlockScaled():
-		return fmt.Errorf("%s is block-scaled, and GEMM and sweep have no block-scale quantisation yet "+
-			"(tensorcore's MMAScaled runs it one instruction at a time)", tc.Name)
+	case tc.BlockScaled() != (p.BlockFormat != nil):
+		return fmt.Errorf("%s: in-core block scales are needed exactly for block-scaled presets", tc.Name)
+	case tc.BlockScaled() && (*p.BlockFormat != tc.Scale.Format || p.BlockSize != tc.Scale.Block ||
+		len(p.BA) != p.M*p.K/p.BlockSize || len(p.BB) != p.N*p.K/p.BlockSize):
+		return fmt.Errorf("%s needs %s scales per %d operands: %d and %d given", tc.Name, tc.Scale.Format, tc.Scale.Block, len(p.BA), len(p.BB))
 	case p.M <= 0 || p.N <= 0 || p.K <= 0:
 		return fmt.Errorf("empty GEMM %d×%d×%d", p.M, p.N, p.K)
 	case len(p.A) != p.M*p.K || len(p.B) != p.N*p.K:
@@ -171,11 +179,27 @@ func GEMM(c Config, p *Problem) ([]float32, error) {
 	// chain(i, j, lo, hi) accumulates products [lo, hi) of output (i, j)
 	// from zero, as the tensor core (or, for the baseline, FFMA) does.
 	var chain func(i, j, lo, hi int) float32
-	if c.FP32 {
+	switch {
+	case tc.BlockScaled() && !c.FP32:
+		nb := p.K / p.BlockSize
+		per := tc.K / p.BlockSize
+		chain = func(i, j, lo, hi int) float32 {
+			var acc uint32
+			for k0 := lo; k0 < hi; k0 += tc.K {
+				acc = tc.MMAScaled(p.A[i*p.K+k0:i*p.K+k0+tc.K], p.B[j*p.K+k0:j*p.K+k0+tc.K],
+					p.BA[i*nb+k0/p.BlockSize:][:per], p.BB[j*nb+k0/p.BlockSize:][:per], acc)
+			}
+			return math.Float32frombits(acc)
+		}
+	case c.FP32:
 		fa, fb := decodeFloat32(tc.A, p.A, p.M, p.K), decodeFloat32(tc.B, p.B, p.N, p.K)
-		exact := productsExact32(tc.A, tc.B)
+		if p.BlockFormat != nil {
+			scaleBlocks(fa, *p.BlockFormat, p.BA, p.BlockSize)
+			scaleBlocks(fb, *p.BlockFormat, p.BB, p.BlockSize)
+		}
+		exact := productsExact32(tc.A, tc.B) && p.BlockFormat == nil
 		chain = func(i, j, lo, hi int) float32 { return fmaChain(fa[i][lo:hi], fb[j][lo:hi], exact) }
-	} else {
+	default:
 		// Decoding is a pure function of each row, so it parallelises
 		// without affecting the result.
 		va := make([]tensorcore.Vector, p.M)
@@ -313,6 +337,17 @@ func decodeFloat32(f numerics.Format, codes []uint32, rows, k int) [][]float32 {
 		}
 	}
 	return out
+}
+
+// scaleBlocks multiplies each block of size operands of each row by its
+// in-core scale (for the FP32 baseline, which has no block-scaled unit).
+func scaleBlocks(rows [][]float32, f numerics.Format, codes []uint32, size int) {
+	for r, row := range rows {
+		nb := len(row) / size
+		for k := range row {
+			row[k] *= float32(f.Decode(codes[r*nb+k/size]))
+		}
+	}
 }
 
 // accToFloat32 converts an accumulator code to float32 (exact for FP32 and

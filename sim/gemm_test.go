@@ -219,3 +219,52 @@ func TestConfigCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestBlockScaledGEMMIsChainedMMAScaled(t *testing.T) {
+	tc, err := tensorcore.Lookup("b200-mxf8-e4m3-e4m3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	m, n, k := 3, 2, 128
+	x, w := make([]float64, m*k), make([]float64, n*k)
+	for i := range x {
+		x[i] = r.NormFloat64() * math.Exp2(float64(r.IntN(20)-10))
+	}
+	for i := range w {
+		w[i] = r.NormFloat64()
+	}
+	qa, _ := QuantizeBlocks(x, m, k, tc.A, tc.Scale.Format, tc.Scale.Block)
+	qb, _ := QuantizeBlocks(w, n, k, tc.B, tc.Scale.Format, tc.Scale.Block)
+	p, err := NewScaledProblem(qa, qb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := gemm(t, Config{Preset: tc}, p)
+	ex := ExactProduct(p, tc.A, tc.B)
+	for i := range m {
+		for j := range n {
+			var acc uint32
+			for k0 := 0; k0 < k; k0 += tc.K {
+				acc = tc.MMAScaled(p.A[i*k+k0:i*k+k0+tc.K], p.B[j*k+k0:j*k+k0+tc.K],
+					p.BA[i*4+k0/32:i*4+k0/32+1], p.BB[j*4+k0/32:j*4+k0/32+1], acc)
+			}
+			if got := d[i*n+j]; math.Float32bits(got) != acc {
+				t.Fatalf("(%d,%d): GEMM %#x, chained MMAScaled %#x", i, j, math.Float32bits(got), acc)
+			}
+			// F = 25 with a 24-bit register: within a few FP32 ulps of exact.
+			if e := math.Abs(float64(d[i*n+j]) - ex.D[i*n+j]); e > 1e-6*ex.AbsDot[i*n+j] {
+				t.Errorf("(%d,%d): %v vs exact %v", i, j, d[i*n+j], ex.D[i*n+j])
+			}
+		}
+	}
+	// Without its block scales the preset is refused, and vice versa.
+	plain := *p
+	plain.BlockFormat, plain.BA, plain.BB = nil, nil, nil
+	if _, err := GEMM(Config{Preset: tc}, &plain); err == nil {
+		t.Error("block-scaled preset ran without block scales")
+	}
+	if _, err := GEMM(Config{Preset: hopper(t)}, p); err == nil {
+		t.Error("a plain preset ran with block scales")
+	}
+}

@@ -59,6 +59,12 @@ type Quantized struct {
 	Codes   []uint32
 	Block   int       // K extent of a scale
 	Scales  []float32 // Rows × K/Block
+	// In-core block scales (MX and NVFP4 formats), or nil: element (r, k)
+	// is further multiplied by InFormat.Decode(InCodes[r·K/InBlock +
+	// k/InBlock]).
+	InFormat *numerics.Format
+	InBlock  int
+	InCodes  []uint32
 }
 
 // Quantize rounds x (rows × k, row-major) to format f with one FP32 scale
@@ -129,10 +135,79 @@ func (q *Quantized) Dequantize() []float64 {
 	out := make([]float64, len(q.Codes))
 	for r := range q.Rows {
 		for j := range q.K {
-			out[r*q.K+j] = q.Format.Decode(q.Codes[r*q.K+j]) * float64(q.Scales[r*kb+j/q.Block])
+			v := q.Format.Decode(q.Codes[r*q.K+j]) * float64(q.Scales[r*kb+j/q.Block])
+			if q.InFormat != nil {
+				v *= q.InFormat.Decode(q.InCodes[r*(q.K/q.InBlock)+j/q.InBlock])
+			}
+			out[r*q.K+j] = v
 		}
 	}
 	return out
+}
+
+// QuantizeBlocks rounds x (rows × k) to format f with in-core block scales
+// of format sf, one per row and block of size along K, as the OCP MX and
+// NVFP4 recipes do:
+//
+//   - E8M0 scales (MXFP8, MXFP4): scale = 2^(⌊log2 amax⌋ − emax(f)) per
+//     block, emax(f) the exponent of f's largest value; no outer scale.
+//   - UE4M3 scales (NVFP4): a per-tensor FP32 scale g = amax/(max(f)·448),
+//     then per block the UE4M3 scale nearest to amax_block/(max(f)·g) (at
+//     least its smallest non-zero value); g is the outer per-tensor scale.
+//
+// Elements are rounded to nearest-even with saturation.
+func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (*Quantized, error) {
+	if rows <= 0 || k <= 0 || len(x) != rows*k {
+		return nil, fmt.Errorf("quantize: %d values for a %d×%d matrix", len(x), rows, k)
+	}
+	if size <= 0 || k%size != 0 {
+		return nil, fmt.Errorf("quantize: K = %d is not a multiple of the %d-element scale block", k, size)
+	}
+	amax := 0.0
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("quantize: non-finite input")
+		}
+		amax = max(amax, math.Abs(v))
+	}
+	fmax := f.Decode(f.MaxFinite())
+	g := float32(1)
+	if sf.ManBits > 0 && amax > 0 { // a two-level (NVFP4) recipe
+		g = float32(amax / (fmax * sf.Decode(sf.MaxFinite())))
+	}
+	nb := k / size
+	q := &Quantized{Rows: rows, K: k, Format: f, Codes: make([]uint32, rows*k), Block: k, Scales: make([]float32, rows),
+		InFormat: &sf, InBlock: size, InCodes: make([]uint32, rows*nb)}
+	for r := range rows {
+		q.Scales[r] = g
+		for b := range nb {
+			blk := x[r*k+b*size : r*k+(b+1)*size]
+			bmax := 0.0
+			for _, v := range blk {
+				bmax = max(bmax, math.Abs(v))
+			}
+			var code uint32
+			switch {
+			case sf.ManBits == 0: // E8M0: a power of two
+				e := 0
+				if bmax > 0 {
+					e = min(max(int(math.Floor(math.Log2(bmax)))-f.MaxExp(), sf.MinExp()), sf.MaxExp())
+				}
+				code = sf.Encode(math.Ldexp(1, e), numerics.NearestEven, numerics.Saturate)
+			case bmax > 0:
+				code = sf.Encode(bmax/(fmax*float64(g)), numerics.NearestEven, numerics.Saturate)
+				code = max(code, 1) // never a zero scale for a non-zero block
+			default:
+				code = sf.Encode(1, numerics.NearestEven, numerics.Saturate)
+			}
+			q.InCodes[r*nb+b] = code
+			s := sf.Decode(code) * float64(g)
+			for j, v := range blk {
+				q.Codes[r*k+b*size+j] = f.Encode(v/s, numerics.NearestEven, numerics.Saturate)
+			}
+		}
+	}
+	return q, nil
 }
 
 // NewScaledProblem builds the GEMM of two quantised operands (a: M×K, b:
@@ -146,8 +221,15 @@ func NewScaledProblem(a, b *Quantized) (*Problem, error) {
 	if a.Block%blk != 0 || b.Block%blk != 0 {
 		return nil, fmt.Errorf("scale blocks %d and %d do not nest", a.Block, b.Block)
 	}
-	return &Problem{M: a.Rows, N: b.Rows, K: a.K, A: a.Codes, B: b.Codes,
-		SA: a.scalesOn(blk), SB: b.scalesOn(blk), ScaleBlock: blk}, nil
+	p := &Problem{M: a.Rows, N: b.Rows, K: a.K, A: a.Codes, B: b.Codes,
+		SA: a.scalesOn(blk), SB: b.scalesOn(blk), ScaleBlock: blk}
+	if (a.InFormat == nil) != (b.InFormat == nil) || a.InFormat != nil && (*a.InFormat != *b.InFormat || a.InBlock != b.InBlock) {
+		return nil, fmt.Errorf("operands disagree on in-core block scales")
+	}
+	if a.InFormat != nil {
+		p.BlockFormat, p.BlockSize, p.BA, p.BB = a.InFormat, a.InBlock, a.InCodes, b.InCodes
+	}
+	return p, nil
 }
 
 // scalesOn expands the scales to K blocks of blk.

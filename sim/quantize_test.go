@@ -135,3 +135,38 @@ func TestGranularityNames(t *testing.T) {
 		t.Error("unknown granularity accepted")
 	}
 }
+
+func TestQuantizeBlocksHandWorked(t *testing.T) {
+	// One row, two 32-blocks. MX (E8M0): block 0 has amax 1792 = 1.75·2^10,
+	// so its scale is 2^(10-8) = 4 and 1792 becomes 448; block 1 is zero
+	// and gets scale 1.
+	x := make([]float64, 64)
+	x[0], x[1] = 1792, -3
+	q, err := QuantizeBlocks(x, 1, 64, numerics.E4M3, numerics.E8M0, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.InCodes[0] != 127+2 || q.InCodes[1] != 127 || q.Scales[0] != 1 {
+		t.Errorf("MX scales %v (outer %v), want [129 127] (outer 1)", q.InCodes, q.Scales)
+	}
+	if q.Codes[0] != 0x7E || numerics.E4M3.Decode(q.Codes[1]) != -0.75 {
+		t.Errorf("MX elements %#x, %v; want 0x7e (448) and -0.75", q.Codes[0], numerics.E4M3.Decode(q.Codes[1]))
+	}
+	// NVFP4: g = 1792/(6·448) = 2/3; block 0's UE4M3 scale is
+	// 1792/(6·g) = 448 (code 0x7e); block 1 (all zero) gets 1.0 (0x38).
+	n, err := QuantizeBlocks(x, 1, 64, numerics.E2M1, numerics.UE4M3, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Scales[0] != float32(1792.0/(6*448)) || n.InCodes[0] != 0x7E || n.InCodes[1] != 0x38 {
+		t.Errorf("NVFP4 outer %v, block codes %#x", n.Scales[0], n.InCodes)
+	}
+	// 1792 becomes E2M1's 6 (up to the FP32 rounding of g); -3 is 0.01 of
+	// its block's scale, below E2M1's 0.5, so it rounds to zero.
+	if d := n.Dequantize(); math.Abs(d[0]-1792) > 1e-3 || d[1] != 0 {
+		t.Errorf("NVFP4 dequantised %v, %v; want 1792 and 0", d[0], d[1])
+	}
+	if _, err := QuantizeBlocks(x, 1, 64, numerics.E4M3, numerics.E8M0, 48); err == nil {
+		t.Error("a block that does not divide K was accepted")
+	}
+}

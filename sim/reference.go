@@ -110,10 +110,7 @@ func ExactProduct(p *Problem, fa, fb numerics.Format) *Exact {
 	ex := &Exact{D: make([]float64, p.M*p.N), AbsDot: make([]float64, p.M*p.N)}
 	da, okA := newFixedDecoder(fa)
 	db, okB := newFixedDecoder(fb)
-	blk := p.K
-	if p.Scaled() {
-		blk = p.ScaleBlock
-	}
+	sa, sb, blk := p.referenceScales()
 	nb := p.K / blk
 	// small: the sum of |products| of a block fits an int64.
 	small := okA && okB && bits.Len64(uint64(da.max))+bits.Len64(uint64(db.max))+bits.Len(uint(blk)) <= 62
@@ -139,9 +136,9 @@ func ExactProduct(p *Problem, fa, fb numerics.Format) *Exact {
 				for b := range nb {
 					sums[b], abss[b] = blockSum(fixA[b*blk:(b+1)*blk], fixB[b*blk:(b+1)*blk], small)
 				}
-				d, ad = combine(p, i, j, sums, abss, da.grid+db.grid)
+				d, ad = combine(sa, sb, i, j, sums, abss, da.grid+db.grid)
 			} else {
-				d, ad = exactBig(p, fa, fb, i, j, blk)
+				d, ad = exactBig(p, fa, fb, sa, sb, i, j, blk)
 			}
 			ex.D[i*p.N+j], ex.AbsDot[i*p.N+j] = d, ad
 		}
@@ -170,20 +167,56 @@ func blockSum(a, b []int64, small bool) (int128, int128) {
 	return s, t
 }
 
+// referenceScales returns every scale that multiplies a product, per row
+// (column) and block of blk along K: the promotion or epilogue scales SA,
+// SB times the in-core block scales BA, BB. Each is exact in float64 (an
+// FP32 scale times a UE4M3 or E8M0 one). Both are nil for an unscaled
+// problem (blk = K).
+func (p *Problem) referenceScales() (sa, sb []float64, blk int) {
+	blk = p.K
+	if p.Scaled() {
+		blk = p.ScaleBlock
+	}
+	if p.BlockFormat != nil {
+		blk = min(blk, p.BlockSize)
+	}
+	if !p.Scaled() && p.BlockFormat == nil {
+		return nil, nil, blk
+	}
+	nb := p.K / blk
+	build := func(rows int, outer []float32, inner []uint32) []float64 {
+		s := make([]float64, rows*nb)
+		for r := range rows {
+			for b := range nb {
+				v := 1.0
+				if outer != nil {
+					v = float64(outer[r*(p.K/p.ScaleBlock)+b*blk/p.ScaleBlock])
+				}
+				if inner != nil {
+					v *= p.BlockFormat.Decode(inner[r*(p.K/p.BlockSize)+b*blk/p.BlockSize])
+				}
+				s[r*nb+b] = v
+			}
+		}
+		return s
+	}
+	return build(p.M, p.SA, p.BA), build(p.N, p.SB, p.BB), blk
+}
+
 // combine scales the exact per-block sums (on the grid 2^grid) and adds
 // them exactly.
-func combine(p *Problem, i, j int, sums, abss []int128, grid int) (float64, float64) {
-	if !p.Scaled() {
+func combine(sa, sb []float64, i, j int, sums, abss []int128, grid int) (float64, float64) {
+	if sa == nil {
 		return sums[0].float64Exp(grid), abss[0].float64Exp(grid)
 	}
 	nb := len(sums)
 	d, ad := new(big.Int), new(big.Int)
-	// Every scale product sa·sb = m·2^e with m < 2^48; put all terms on
+	// Every scale product sa·sb = m·2^e with m < 2^106; put all terms on
 	// the grid of the smallest e.
 	emin := math.MaxInt
 	ms, es := make([]*big.Int, nb), make([]int, nb)
 	for b := range nb {
-		ms[b], es[b] = scaleProduct(p.SA[i*nb+b], p.SB[j*nb+b])
+		ms[b], es[b] = scaleProduct(sa[i*nb+b], sb[j*nb+b])
 		emin = min(emin, es[b])
 	}
 	t := new(big.Int)
@@ -197,27 +230,27 @@ func combine(p *Problem, i, j int, sums, abss []int128, grid int) (float64, floa
 }
 
 // scaleProduct returns sa·sb exactly as m·2^e.
-func scaleProduct(sa, sb float32) (*big.Int, int) {
-	ma, ea := math.Frexp(float64(sa))
-	mb, eb := math.Frexp(float64(sb))
-	ia, ib := int64(ma*(1<<24)), int64(mb*(1<<24))
-	return new(big.Int).Mul(big.NewInt(ia), big.NewInt(ib)), ea + eb - 48
+func scaleProduct(sa, sb float64) (*big.Int, int) {
+	ma, ea := math.Frexp(sa)
+	mb, eb := math.Frexp(sb)
+	ia, ib := int64(ma*(1<<53)), int64(mb*(1<<53))
+	return new(big.Int).Mul(big.NewInt(ia), big.NewInt(ib)), ea + eb - 106
 }
 
 // exactBig is the math/big fallback for wide formats.
-func exactBig(p *Problem, fa, fb numerics.Format, i, j, blk int) (float64, float64) {
+func exactBig(p *Problem, fa, fb numerics.Format, sa, sb []float64, i, j, blk int) (float64, float64) {
 	d, ad := new(big.Float).SetPrec(0), new(big.Float).SetPrec(0)
 	var x, y, t big.Float
 	for k := range p.K {
 		x.SetFloat64(fa.Decode(p.A[i*p.K+k]))
 		y.SetFloat64(fb.Decode(p.B[j*p.K+k]))
-		t.SetPrec(200).Mul(&x, &y) // exact: operands have at most 24 bits each
-		if p.Scaled() {
+		t.SetPrec(300).Mul(&x, &y) // exact: operands have at most 24 bits, scales 53
+		if sa != nil {
 			nb := p.K / blk
 			var s big.Float
-			s.SetFloat64(float64(p.SA[i*nb+k/blk]))
+			s.SetFloat64(sa[i*nb+k/blk])
 			t.Mul(&t, &s)
-			s.SetFloat64(float64(p.SB[j*nb+k/blk]))
+			s.SetFloat64(sb[j*nb+k/blk])
 			t.Mul(&t, &s)
 		}
 		d = exactAdd(d, &t)

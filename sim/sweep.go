@@ -82,10 +82,15 @@ func (s *SweepSpec) ID() string {
 	return hex.EncodeToString(h[:8])
 }
 
-// Applicable reports whether promotion interval nc can run with scaling sc:
-// block-wise scales are applied at promotion, so the interval must divide
-// the 128-wide scale block.
-func Applicable(sc Scaling, nc int) bool {
+// Applicable reports whether promotion interval nc can run with scaling sc
+// on preset p: block-wise scales are applied at promotion, so the interval
+// must divide the 128-wide scale block; block-scaled presets quantise with
+// their own in-core scales under one per-tensor scale, so they take only
+// the tensor scaling.
+func Applicable(p *tensorcore.Preset, sc Scaling, nc int) bool {
+	if p.BlockScaled() {
+		return sc.Name == "tensor"
+	}
 	if sc.A.ScaleBlock(1) == 1 && sc.B.ScaleBlock(1) == 1 {
 		return true // per-tensor or per-row: scales apply in the epilogue
 	}
@@ -106,9 +111,6 @@ func (s *SweepSpec) Groups() ([]SweepGroup, error) {
 		p, err := tensorcore.Lookup(name)
 		if err != nil {
 			return nil, err
-		}
-		if p.BlockScaled() {
-			return nil, fmt.Errorf("preset %s is block-scaled; sweeps have no block-scale quantisation yet", name)
 		}
 		if len(s.FBits) == 0 {
 			presets = append(presets, p)
@@ -163,22 +165,23 @@ func (s *SweepSpec) Groups() ([]SweepGroup, error) {
 				for _, k := range s.K {
 					g := SweepGroup{Index: len(gs), Preset: p, Dist: d, Scaling: sc, K: k}
 					for _, nc := range s.Nc {
-						if Applicable(sc, nc) {
+						if Applicable(p, sc, nc) {
 							g.Nc = append(g.Nc, nc)
 						}
+					}
+					if len(g.Nc) == 0 {
+						continue // nothing applicable: no baseline alone either
 					}
 					if s.Baseline {
 						g.Nc = append(g.Nc, NcFP32)
 					}
-					if len(g.Nc) > 0 {
-						gs = append(gs, g)
-					}
+					gs = append(gs, g)
 				}
 			}
 		}
 	}
 	if len(gs) == 0 {
-		return nil, fmt.Errorf("no applicable point: block-wise scaling needs N_c dividing 128")
+		return nil, fmt.Errorf("no applicable point: block-wise scaling needs N_c dividing 128, and block-scaled presets run with --scaling tensor")
 	}
 	return gs, nil
 }
@@ -211,11 +214,7 @@ func (s *SweepSpec) RunGroup(ctx context.Context, g SweepGroup) ([]Row, error) {
 		}
 		g.Dist.Fill(stream(s.Seed, g.Dist.Name, k, t, RoleA), x, m, k, RoleA)
 		g.Dist.Fill(stream(s.Seed, g.Dist.Name, k, t, RoleB), w, n, k, RoleB)
-		qa, err := Quantize(x, m, k, p.A, g.Scaling.A, s.Pow2Scales, Headroom(p.A, p.Acc(), k))
-		if err != nil {
-			return nil, err
-		}
-		qb, err := Quantize(w, n, k, p.B, g.Scaling.B, s.Pow2Scales, Headroom(p.B, p.Acc(), k))
+		qa, qb, err := s.quantize(p, g.Scaling, x, w, m, n, k)
 		if err != nil {
 			return nil, err
 		}
@@ -248,6 +247,25 @@ func (s *SweepSpec) RunGroup(ctx context.Context, g SweepGroup) ([]Row, error) {
 			Acc: Measure(d[i], exact, absDot), Tot: Measure(d[i], f64, absDot)}
 	}
 	return rows, nil
+}
+
+// quantize rounds the operands for preset p: with the preset's in-core
+// block scales when it has them, else with scaling sc.
+func (s *SweepSpec) quantize(p *tensorcore.Preset, sc Scaling, x, w []float64, m, n, k int) (*Quantized, *Quantized, error) {
+	if p.BlockScaled() {
+		qa, err := QuantizeBlocks(x, m, k, p.A, p.Scale.Format, p.Scale.Block)
+		if err != nil {
+			return nil, nil, err
+		}
+		qb, err := QuantizeBlocks(w, n, k, p.B, p.Scale.Format, p.Scale.Block)
+		return qa, qb, err
+	}
+	qa, err := Quantize(x, m, k, p.A, sc.A, s.Pow2Scales, Headroom(p.A, p.Acc(), k))
+	if err != nil {
+		return nil, nil, err
+	}
+	qb, err := Quantize(w, n, k, p.B, sc.B, s.Pow2Scales, Headroom(p.B, p.Acc(), k))
+	return qa, qb, err
 }
 
 // promotions is the number of FP32 promotion adds per output.

@@ -189,14 +189,11 @@ func TestSweepHardwareNumbers(t *testing.T) {
 	}
 }
 
-// TestEveryPresetSweeps runs a tiny sweep on every preset the GEMM engine
-// accepts: no output may overflow (Headroom), and the accumulation error
-// must be small.
+// TestEveryPresetSweeps runs a tiny sweep on every preset, block-scaled
+// ones included: no output may overflow (Headroom), and the accumulation
+// error must be small.
 func TestEveryPresetSweeps(t *testing.T) {
 	for _, p := range tensorcore.Presets() {
-		if p.BlockScaled() {
-			continue
-		}
 		k := 4 * p.K
 		s := SweepSpec{Presets: []string{p.Name}, K: []int{k}, Nc: []int{p.K, NcNever}, Dists: []string{"normal", "pos"},
 			Scalings: []string{"tensor"}, M: 8, N: 8, Trials: 1, Seed: 1, Baseline: true}

@@ -270,8 +270,8 @@ func init() {
 				Instr: fmt.Sprintf("tcgen05.mma.cta_group::1.kind::mxf8f6f4.block_scale.scale_vec::1X "+
 					"(K=32, f32 accumulator, %s×%s, ue8m0 scales)", a, b),
 				Description: "Blackwell MXFP8: one E8M0 scale per 32 operands added to the product exponents, " +
-					"32 products and C fused, 25 fraction bits, truncated to FP32. Block-scaled: " +
-					"tcsim sweep cannot run it (it has no block-scale quantisation)",
+					"32 products and C fused, 25 fraction bits, truncated to FP32. Sweeps quantise for it " +
+					"with OCP MX E8M0 block scales (--scaling tensor only)",
 				A: a, B: b, K: 32,
 				Step:   Step{L: 32, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp},
 				Scale:  &BlockScale{Format: numerics.E8M0, Block: 32},
@@ -284,8 +284,8 @@ func init() {
 		Name: "b200-mxf4-e2m1", GPU: "B200",
 		Instr: "tcgen05.mma.cta_group::1.kind::mxf4.block_scale.scale_vec::2X (K=64, f32 accumulator, e2m1×e2m1, ue8m0 scales)",
 		Description: "Blackwell MXFP4: one E8M0 scale per 32 operands; each group of 16 products summed exactly and scaled, " +
-			"the 4 group terms and C fused with 35 fraction bits, truncated to FP32. Block-scaled: " +
-			"tcsim sweep cannot run it (it has no block-scale quantisation)",
+			"the 4 group terms and C fused with 35 fraction bits, truncated to FP32. Sweeps quantise for it " +
+			"with OCP MX E8M0 block scales (--scaling tensor only)",
 		A: e2m1, B: e2m1, K: 64,
 		Step:   Step{L: 64, F: 35, Out: RZFP32, ZeroExp: hopperZeroExp},
 		Scale:  &BlockScale{Format: numerics.E8M0, Block: 32, Group: 16},
@@ -294,8 +294,8 @@ func init() {
 		Name: "b200-nvf4-e2m1", GPU: "B200",
 		Instr: "tcgen05.mma.cta_group::1.kind::mxf4nvf4.block_scale.scale_vec::4X (K=64, f32 accumulator, e2m1×e2m1, ue4m3 scales)",
 		Description: "Blackwell NVFP4: one UE4M3 scale per 16 operands; each group of 16 products summed exactly and " +
-			"scaled, the 4 group terms and C fused with 35 fraction bits, truncated to FP32. Block-scaled: " +
-			"tcsim sweep cannot run it (it has no block-scale quantisation)",
+			"scaled, the 4 group terms and C fused with 35 fraction bits, truncated to FP32. Sweeps quantise for it " +
+			"with UE4M3 block scales under an FP32 per-tensor scale (--scaling tensor only)",
 		A: e2m1, B: e2m1, K: 64,
 		Step:   Step{L: 64, F: 35, Out: RZFP32, ZeroExp: hopperZeroExp},
 		Scale:  &BlockScale{Format: numerics.UE4M3, Block: 16, Group: 16},

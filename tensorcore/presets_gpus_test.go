@@ -297,8 +297,8 @@ func TestPresetStatuses(t *testing.T) {
 		if (p.Status == "measured") != (len(p.Verified) > 0) && !hopperFP8 {
 			t.Errorf("%s: status %q with %d record sets", p.Name, p.Status, len(p.Verified))
 		}
-		if p.BlockScaled() && !strings.Contains(p.Description, "tcsim sweep cannot run it") {
-			t.Errorf("%s: the description does not say that the sweep cannot run it", p.Name)
+		if p.BlockScaled() && !strings.Contains(p.Description, "--scaling tensor only") {
+			t.Errorf("%s: the description does not say how sweeps quantise for it", p.Name)
 		}
 	}
 	q, err := lookup(t, "a100-mma-f16").WithF(20)

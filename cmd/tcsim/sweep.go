@@ -38,6 +38,10 @@ bytes of a single run.
 
 Block-wise scaling (deepseek, tile, block) applies scales at promotion, so
 it runs only with N_c dividing 128; other N_c are skipped for it.
+Block-scaled presets (b200-mxf8-*, b200-mxf4-e2m1, b200-nvf4-e2m1) quantise
+with their own in-core scales (MX: an E8M0 scale per 32 operands; NVFP4: a
+UE4M3 scale per 16 under an FP32 per-tensor scale) and run only with
+--scaling tensor.
 
 Flags:
 %s

@@ -195,7 +195,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"--nc", "fp32"},
 		{"--nc", "0"},
 		{"--preset", "h100-nope"},
-		{"--preset", "b200-mxf8-e4m3-e4m3"},
+		{"--preset", "b200-mxf8-e4m3-e4m3", "--scaling", "deepseek"},
 		{"--dist", "cauchy"},
 		{"--scaling", "per-atom"},
 		{"--shard", "3/3"},
