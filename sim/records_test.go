@@ -34,12 +34,9 @@ func gzipBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
-func readInst(name string, data []byte) ([]*InstRecord, error) {
-	r, err := NewInstReader(name, bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	var recs []*InstRecord
+// readAll drains a record reader, returning what it read before any error.
+func readAll[T any](r interface{ Read() (T, error) }) ([]T, error) {
+	var recs []T
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -50,6 +47,14 @@ func readInst(name string, data []byte) ([]*InstRecord, error) {
 		}
 		recs = append(recs, rec)
 	}
+}
+
+func readInst(name string, data []byte) ([]*InstRecord, error) {
+	r, err := NewInstReader(name, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return readAll(r)
 }
 
 func TestDecodeHex(t *testing.T) {
@@ -291,17 +296,7 @@ func readCases(name string, data []byte) ([]*CaseInput, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cs []*CaseInput
-	for {
-		c, err := r.Read()
-		if err == io.EOF {
-			return cs, nil
-		}
-		if err != nil {
-			return cs, err
-		}
-		cs = append(cs, c)
-	}
+	return readAll(r)
 }
 
 func TestCaseInputReader(t *testing.T) {
@@ -389,17 +384,7 @@ func readOutputs(name string, data []byte) ([]*CaseOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	var os []*CaseOutput
-	for {
-		o, err := r.Read()
-		if err == io.EOF {
-			return os, nil
-		}
-		if err != nil {
-			return os, err
-		}
-		os = append(os, o)
-	}
+	return readAll(r)
 }
 
 func TestCaseOutputReader(t *testing.T) {
@@ -456,17 +441,7 @@ func readGEMM(name string, data []byte) ([]*GEMMCase, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cs []*GEMMCase
-	for {
-		c, err := r.Read()
-		if err == io.EOF {
-			return cs, nil
-		}
-		if err != nil {
-			return cs, err
-		}
-		cs = append(cs, c)
-	}
+	return readAll(r)
 }
 
 func TestGEMMReader(t *testing.T) {

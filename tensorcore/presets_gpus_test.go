@@ -31,31 +31,8 @@ func rdec(f numerics.Format, code uint32) rterm {
 	return rdecode(code, f.ExpBits, f.ManBits, f.NaN == numerics.NaNAllOnes)
 }
 
-// radd16 is the IEEE FP16 round-to-nearest-even add (HADD), exactly with
-// big.Rat, with the canonical NaN.
-func radd16(x, y uint32) uint32 {
-	tx, ty := rdecode16(x), rdecode16(y)
-	switch {
-	case tx.cls == rNaN || ty.cls == rNaN:
-		return f16NaN
-	case tx.cls == rInf && ty.cls == rInf && tx.neg != ty.neg:
-		return f16NaN
-	case tx.cls == rInf:
-		return x
-	case ty.cls == rInf:
-		return y
-	}
-	s := new(big.Rat).Add(rrat(tx), rrat(ty))
-	if s.Sign() == 0 {
-		if tx.cls == rZero && ty.cls == rZero && tx.neg && ty.neg {
-			return f16NegZ
-		}
-		return 0
-	}
-	num := new(big.Int).Abs(s.Num())
-	q := -(s.Denom().BitLen() - 1) // the denominator is a power of two
-	return rround(out16, s.Sign() < 0, num, q, true)
-}
+// radd16 is HADD.
+func radd16(x, y uint32) uint32 { return radd(out16, rdecode16, f16NaN, f16NegZ, x, y) }
 
 // refPreset is the reference for any preset without block scales: K/L steps
 // over k interleaved by Interleave, operands optionally converted to FP16

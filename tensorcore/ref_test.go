@@ -5,7 +5,6 @@ package tensorcore_test
 // compare the package against it and against itself.
 
 import (
-	"math"
 	"math/big"
 	"math/rand/v2"
 	"slices"
@@ -275,15 +274,16 @@ func refMMA(t testing.TB, pc presetCase, a, b []uint32, c uint32) uint32 {
 	return radd32(d, c)
 }
 
-// radd32 is the IEEE FP32 round-to-nearest add, computed exactly with
-// big.Rat, with the canonical NaN.
-func radd32(x, y uint32) uint32 {
-	tx, ty := rdecode32(x), rdecode32(y)
+// radd is the IEEE round-to-nearest-even add of two accumulator values
+// of format f (FADD for FP32, HADD for FP16), computed exactly with big.Rat,
+// with the canonical NaN.
+func radd(f rfmt, decode func(uint32) rterm, nan, negZero, x, y uint32) uint32 {
+	tx, ty := decode(x), decode(y)
 	switch {
 	case tx.cls == rNaN || ty.cls == rNaN:
-		return f32NaN
+		return nan
 	case tx.cls == rInf && ty.cls == rInf && tx.neg != ty.neg:
-		return f32NaN
+		return nan
 	case tx.cls == rInf:
 		return x
 	case ty.cls == rInf:
@@ -292,13 +292,17 @@ func radd32(x, y uint32) uint32 {
 	s := new(big.Rat).Add(rrat(tx), rrat(ty))
 	if s.Sign() == 0 {
 		if tx.cls == rZero && ty.cls == rZero && tx.neg && ty.neg {
-			return f32NegZ
+			return negZero
 		}
 		return 0
 	}
-	f, _ := s.Float32()
-	return math.Float32bits(f)
+	num := new(big.Int).Abs(s.Num())
+	q := -(s.Denom().BitLen() - 1) // the denominator is a power of two
+	return rround(f, s.Sign() < 0, num, q, true)
 }
+
+// radd32 is FADD.
+func radd32(x, y uint32) uint32 { return radd(out32, rdecode32, f32NaN, f32NegZ, x, y) }
 
 func rrat(x rterm) *big.Rat {
 	v := new(big.Rat).SetInt(new(big.Int).SetUint64(x.sig))
