@@ -15,6 +15,11 @@ type Vector struct {
 	Fix   []int64
 	class []numerics.Class // nil unless some element is Inf or NaN
 	neg   []bool           // sign of specials (nil when class is nil)
+	// The lane kernels' form of an A operand (see Lanes): each value
+	// Sig·2^(Exp-ManBits) as a float32 and Exp as an int32; nil unless
+	// the preset runs them and no element is Inf or NaN.
+	lv []float32
+	le []int32
 }
 
 // Len is the number of elements.
@@ -26,6 +31,7 @@ type decoder struct {
 	via   numerics.Format // format the datapath decodes (in, or an exact conversion target)
 	conv  bool            // in != via: convert exactly first
 	fixed bool            // fill Vector.Fix
+	lanes bool            // fill Vector.lv and le
 	tab   []entry         // code → entry, for formats of at most 16 bits
 }
 
@@ -33,11 +39,12 @@ type entry struct {
 	sig   int32
 	exp   int16
 	fix   int64
+	val   float32 // the lane kernels' value (see Lanes)
 	class numerics.Class
 }
 
-func newDecoder(in, via numerics.Format, fixed bool) *decoder {
-	d := &decoder{in: in, via: via, conv: in != via, fixed: fixed}
+func newDecoder(in, via numerics.Format, fixed, lanes bool) *decoder {
+	d := &decoder{in: in, via: via, conv: in != via, fixed: fixed, lanes: lanes}
 	if in.Bits() <= 16 {
 		d.tab = make([]entry, in.NumCodes())
 		for c := range d.tab {
@@ -60,6 +67,9 @@ func (d *decoder) slow(code uint32) entry {
 			e.sig = -e.sig
 		}
 		e.fix = int64(e.sig) << uint(exp-d.via.MinExp())
+		if d.lanes {
+			e.val = laneValue(e.sig, exp, d.via.ManBits)
+		}
 	} else if neg && cl != numerics.Zero {
 		// Remembers the sign of Inf and NaN; never used as a significand.
 		// A -0 keeps sig 0, so that Inf·(-0) is seen as Inf·0.
@@ -82,6 +92,13 @@ func (d *decoder) decode(codes []uint32, v *Vector) {
 		v.Fix = make([]int64, n)
 	} else {
 		v.Fix = v.Fix[:n]
+	}
+	if !d.lanes {
+		v.lv, v.le = nil, nil
+	} else if cap(v.lv) < n {
+		v.lv, v.le = make([]float32, n), make([]int32, n)
+	} else {
+		v.lv, v.le = v.lv[:n], v.le[:n]
 	}
 	mask := uint32(len(d.tab) - 1)
 	for k, c := range codes {
@@ -106,5 +123,11 @@ func (d *decoder) decode(codes []uint32, v *Vector) {
 		if v.Fix != nil {
 			v.Fix[k] = fix
 		}
+		if v.lv != nil {
+			v.lv[k], v.le[k] = e.val, int32(e.exp)
+		}
+	}
+	if v.class != nil {
+		v.lv, v.le = nil, nil
 	}
 }
