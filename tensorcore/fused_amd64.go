@@ -47,12 +47,12 @@ func chainAVX2(sa, sb *int32, ea, eb *int16, steps, l, f, man, zeroExp int, regM
 // row a against the panel pn from the accumulators c, products from lo
 // on; ChainLanes checked the bounds. It returns the number of steps done:
 // fewer than steps when the next one needs Go (see Lanes).
-func (p *Preset) lanesKernel(a *Vector, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
+func (p *Preset) lanesKernel(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
 	fmask := uint32(p.regMask>>40) | 0xFF800000
 	if kernel == kernelAVX512 {
-		return lanesAVX512(&a.lv[lo], &a.le[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], steps, p.L, p.F, p.ZeroExp, fmask, c)
+		return lanesAVX512(&a.val[lo], &a.exp[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], steps, p.L, p.F, p.ZeroExp, fmask, c)
 	}
-	return lanesAVX2(&a.lv[lo], &a.le[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], steps, p.L, p.F, p.ZeroExp, fmask, c)
+	return lanesAVX2(&a.val[lo], &a.exp[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], steps, p.L, p.F, p.ZeroExp, fmask, c)
 }
 
 // lanesAVX512 and lanesAVX2 are lanesKernel's loop (see lanes_amd64.s):

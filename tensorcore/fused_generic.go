@@ -14,6 +14,6 @@ func (p *Preset) chainKernel(a, b *Vector, lo, steps int, c uint32) (uint32, int
 	panic("tensorcore: no SIMD kernel on this architecture")
 }
 
-func (p *Preset) lanesKernel(a *Vector, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
+func (p *Preset) lanesKernel(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
 	panic("tensorcore: no SIMD kernel on this architecture")
 }

@@ -48,25 +48,30 @@ func TestLanesEligible(t *testing.T) {
 	}
 }
 
-// compareLanes runs ChainLanes of row a against cols over [lo, hi) from
-// the accumulators c in every kernel mode and compares each output with
-// Chain on the pure-Go kernels.
-func compareLanes(t *testing.T, p *Preset, a *Vector, cols []*Vector, lo, hi int, c []uint32) bool {
+// compareLanes runs ChainLanes of the row of codes a against the columns
+// cols over [lo, hi) from the accumulators c in every kernel mode and
+// compares each output with Chain on the pure-Go kernels. Operands with
+// Inf or NaN are refused by the lane decoders, and so skipped.
+func compareLanes(t *testing.T, p *Preset, a []uint32, cols [][]uint32, lo, hi int, c []uint32) bool {
 	t.Helper()
+	var row LaneRow
+	var pn Panel
+	if !p.DecodeRow(a, &row) || !p.DecodePanel(cols, &pn) {
+		return true
+	}
 	want := make([]uint32, len(cols))
+	var va, vb Vector
+	p.DecodeA(a, &va)
 	withMode(kernelMode{"go", kernelGo}, func() {
 		for l, b := range cols {
-			want[l] = p.Chain(a, b, lo, hi, c[l])
+			p.DecodeB(b, &vb)
+			want[l] = p.Chain(&va, &vb, lo, hi, c[l])
 		}
 	})
 	ok := true
 	for _, m := range allModes() {
 		got := append([]uint32(nil), c...)
-		withMode(m, func() {
-			var pn Panel
-			p.Pack(cols, &pn)
-			p.ChainLanes(a, &pn, lo, hi, got)
-		})
+		withMode(m, func() { p.ChainLanes(&row, &pn, lo, hi, got) })
 		for l := range cols {
 			if got[l] != want[l] {
 				t.Errorf("%s %s: lane %d of %d, [%d,%d) from %#x: got %#x, want %#x",
@@ -91,19 +96,17 @@ func TestLanesRandom(t *testing.T) {
 		bad := 0
 		for range n {
 			kk := p.K * (1 + r.IntN(8))
-			var a Vector
-			p.DecodeA(drawCodes(r, p.A, kk), &a)
-			cols := make([]*Vector, 1+r.IntN(Lanes))
+			a := drawCodes(r, p.A, kk)
+			cols := make([][]uint32, 1+r.IntN(Lanes))
 			c := make([]uint32, len(cols))
 			for l := range cols {
-				cols[l] = new(Vector)
-				p.DecodeB(drawCodes(r, p.B, kk), cols[l])
+				cols[l] = drawCodes(r, p.B, kk)
 				if r.IntN(4) == 0 {
 					c[l] = drawAcc(r, p.Acc(), true)
 				}
 			}
 			lo := p.K * r.IntN(kk/p.K)
-			if !compareLanes(t, p, &a, cols, lo, kk, c) {
+			if !compareLanes(t, p, a, cols, lo, kk, c) {
 				if bad++; bad > 5 {
 					t.Fatalf("%s: too many mismatches", p.Name)
 				}
@@ -127,23 +130,21 @@ func TestLanesEdges(t *testing.T) {
 		}
 		kk := 4 * p.K
 		vals := []float64{1e9, -1e9, 1e-9, 0, 1, -1e-9}
-		var a Vector
-		p.DecodeA(fill(p.A, vals[r.IntN(len(vals))], kk), &a)
+		a := fill(p.A, vals[r.IntN(len(vals))], kk)
 		accs := []uint32{0x7F7FFFFF, 0xFF7FFFFF, 0x7F000000, 0x00000001, 0x807FFFFF, 0x00800000,
 			0x00800001, 0x0C000000, 0x3F800001, 0xBF8000FF, 0x80000000, 0x7F800000, 0x7FC00000, 0, 0x40000000, 0x01000000}
 		for _, x := range vals {
-			cols := make([]*Vector, Lanes)
+			cols := make([][]uint32, Lanes)
 			c := make([]uint32, Lanes)
 			for l := range cols {
-				cols[l] = new(Vector)
 				y := x
 				if r.IntN(3) == 0 {
 					y = vals[r.IntN(len(vals))]
 				}
-				p.DecodeB(fill(p.B, y, kk), cols[l])
+				cols[l] = fill(p.B, y, kk)
 				c[l] = accs[l]
 			}
-			compareLanes(t, p, &a, cols, 0, kk, c)
+			compareLanes(t, p, a, cols, 0, kk, c)
 		}
 	}
 }
@@ -179,16 +180,14 @@ func FuzzLanes(f *testing.F) {
 			}
 			return v
 		}
-		var a Vector
-		p.DecodeA(codes(p.A), &a)
-		cols := make([]*Vector, nc)
+		a := codes(p.A)
+		cols := make([][]uint32, nc)
 		acc := make([]uint32, nc)
 		for l := range cols {
-			cols[l] = new(Vector)
-			p.DecodeB(codes(p.B), cols[l])
+			cols[l] = codes(p.B)
 			acc[l] = c + uint32(l)*0x00812345
 		}
-		compareLanes(t, p, &a, cols, 0, kk, acc)
+		compareLanes(t, p, a, cols, 0, kk, acc)
 	})
 }
 
@@ -199,25 +198,29 @@ func TestLanesCover(t *testing.T) {
 	r := rand.New(rand.NewPCG(12, 12))
 	for _, p := range lanePresets(t) {
 		kk := 64 * p.K
-		var a Vector
-		p.DecodeA(benchNormal(r, p.A, kk), &a)
-		cols := make([]*Vector, Lanes)
+		a := benchNormal(r, p.A, kk)
+		cols := make([][]uint32, Lanes)
 		for l := range cols {
-			cols[l] = new(Vector)
-			p.DecodeB(benchNormal(r, p.B, kk), cols[l])
+			cols[l] = benchNormal(r, p.B, kk)
 		}
+		var row LaneRow
 		var pn Panel
-		p.Pack(cols, &pn)
+		if !p.DecodeRow(a, &row) || !p.DecodePanel(cols, &pn) {
+			t.Fatalf("%s: normal operands refused", p.Name)
+		}
+		var va, vb Vector
+		p.DecodeA(a, &va)
 		for _, m := range simdModes() {
 			var acc [Lanes]uint32
 			var done int
-			withMode(m, func() { done = p.lanesKernel(&a, &pn, 0, kk/p.L, &acc) })
+			withMode(m, func() { done = p.lanesKernel(&row, &pn, 0, kk/p.L, &acc) })
 			if done != kk/p.L {
 				t.Errorf("%s %s: the kernel stopped after %d of %d steps", p.Name, m.name, done, kk/p.L)
 			}
 			for l, b := range cols {
 				var want uint32
-				withMode(kernelMode{"go", kernelGo}, func() { want = p.Chain(&a, b, 0, kk, 0) })
+				p.DecodeB(b, &vb)
+				withMode(kernelMode{"go", kernelGo}, func() { want = p.Chain(&va, &vb, 0, kk, 0) })
 				if acc[l] != want {
 					t.Errorf("%s %s: lane %d = %#x, want %#x", p.Name, m.name, l, acc[l], want)
 				}
@@ -242,26 +245,50 @@ func BenchmarkLanes(b *testing.B) {
 		p, _ := Lookup(name)
 		r := rand.New(rand.NewPCG(13, 13))
 		const kk = 4096
-		var a Vector
-		p.DecodeA(benchNormal(r, p.A, kk), &a)
-		cols := make([]*Vector, Lanes)
+		cols := make([][]uint32, Lanes)
 		for l := range cols {
-			cols[l] = new(Vector)
-			p.DecodeB(benchNormal(r, p.B, kk), cols[l])
+			cols[l] = benchNormal(r, p.B, kk)
 		}
+		var row LaneRow
 		var pn Panel
-		p.Pack(cols, &pn)
+		p.DecodeRow(benchNormal(r, p.A, kk), &row)
+		p.DecodePanel(cols, &pn)
 		for _, m := range allModes() {
 			b.Run(name+"/lanes-"+m.name, func(b *testing.B) {
 				withMode(m, func() {
 					c := make([]uint32, Lanes)
 					for b.Loop() {
 						clear(c)
-						p.ChainLanes(&a, &pn, 0, kk, c)
+						p.ChainLanes(&row, &pn, 0, kk, c)
 					}
 				})
 				b.ReportMetric(float64(b.N)*kk*Lanes/b.Elapsed().Seconds()/1e9, "GMAC/s")
 			})
+		}
+	}
+}
+
+// TestChooseKernel checks the parsing of the kernel environment variable.
+func TestChooseKernel(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		best kernelKind
+		want kernelKind
+		err  bool
+	}{
+		{"", kernelAVX512, kernelAVX512, false},
+		{"", kernelGo, kernelGo, false},
+		{"purego", kernelAVX512, kernelGo, false},
+		{"avx2", kernelAVX512, kernelAVX2, false},
+		{"avx512", kernelAVX512, kernelAVX512, false},
+		{"avx512", kernelAVX2, kernelAVX2, true},
+		{"avx2", kernelGo, kernelGo, true},
+		{"AVX2", kernelAVX512, kernelAVX512, true},
+		{"sse", kernelAVX2, kernelAVX2, true},
+	} {
+		got, err := chooseKernel(c.env, c.best)
+		if got != c.want || (err != nil) != c.err {
+			t.Errorf("chooseKernel(%q, %s) = %s, %v; want %s, error %v", c.env, c.best, got, err, c.want, c.err)
 		}
 	}
 }

@@ -116,7 +116,7 @@ func (p *Preset) init() error {
 	p.regMask = ^uint64(0) << uint(64-p.regBits())
 	p.narrow = int64(2*p.L+1)<<uint(p.F+1) <= 1<<24
 	p.lanes = !p.SeparateC && p.Out != RNEFP16 && lanesOK(fa, fb, p.L, p.narrow, p.simd)
-	p.da, p.db = newDecoder(p.A, fa, p.fixed, p.lanes), newDecoder(p.B, fb, p.fixed, false)
+	p.da, p.db = newDecoder(p.A, fa, p.fixed, p.lanes), newDecoder(p.B, fb, p.fixed, p.lanes)
 	return nil
 }
 

@@ -15,11 +15,6 @@ type Vector struct {
 	Fix   []int64
 	class []numerics.Class // nil unless some element is Inf or NaN
 	neg   []bool           // sign of specials (nil when class is nil)
-	// The lane kernels' form of an A operand (see Lanes): each value
-	// Sig·2^(Exp-ManBits) as a float32 and Exp as an int32; nil unless
-	// the preset runs them and no element is Inf or NaN.
-	lv []float32
-	le []int32
 }
 
 // Len is the number of elements.
@@ -31,7 +26,7 @@ type decoder struct {
 	via   numerics.Format // format the datapath decodes (in, or an exact conversion target)
 	conv  bool            // in != via: convert exactly first
 	fixed bool            // fill Vector.Fix
-	lanes bool            // fill Vector.lv and le
+	lanes bool            // give entries their lane value
 	tab   []entry         // code → entry, for formats of at most 16 bits
 }
 
@@ -93,13 +88,6 @@ func (d *decoder) decode(codes []uint32, v *Vector) {
 	} else {
 		v.Fix = v.Fix[:n]
 	}
-	if !d.lanes {
-		v.lv, v.le = nil, nil
-	} else if cap(v.lv) < n {
-		v.lv, v.le = make([]float32, n), make([]int32, n)
-	} else {
-		v.lv, v.le = v.lv[:n], v.le[:n]
-	}
 	mask := uint32(len(d.tab) - 1)
 	for k, c := range codes {
 		// A pointer into the table: copying the entry out costs a store
@@ -123,11 +111,11 @@ func (d *decoder) decode(codes []uint32, v *Vector) {
 		if v.Fix != nil {
 			v.Fix[k] = fix
 		}
-		if v.lv != nil {
-			v.lv[k], v.le[k] = e.val, int32(e.exp)
-		}
 	}
-	if v.class != nil {
-		v.lv, v.le = nil, nil
-	}
+}
+
+// same reports whether d and e decode alike: vectors of one serve the
+// other's datapath.
+func (d *decoder) same(e *decoder) bool {
+	return d == e || d.in == e.in && d.via == e.via && d.lanes == e.lanes
 }

@@ -14,6 +14,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"github.com/tcsim/tcsim/tensorcore"
 )
 
 // version is the release; builds may set it with
@@ -54,6 +56,10 @@ func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 func run(stdout, stderr io.Writer, args []string) int {
 	if len(args) == 0 {
 		usage(stderr)
+		return 2
+	}
+	if err := tensorcore.KernelErr(); err != nil {
+		fmt.Fprintf(stderr, "tcsim: %v\n", err)
 		return 2
 	}
 	switch args[0] {
