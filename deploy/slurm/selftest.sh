@@ -87,6 +87,9 @@ trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tcsim-slurm.XXXXXX")
+mkdir -p "$tmp/munge" "$tmp/state" "$tmp/spool" "$tmp/log"
+
 # --- packages ---------------------------------------------------------------
 need=()
 for c in munged slurmctld slurmd sbatch; do
@@ -101,8 +104,13 @@ if [ ${#need[@]} -gt 0 ]; then
 		chmod 755 "$policy"
 	fi
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get -qq -o DPkg::Lock::Timeout=120 update >/dev/null
-	apt-get -qq -o DPkg::Lock::Timeout=120 install -y --no-install-recommends "${need[@]}" >/dev/null
+	{
+		apt-get -q -o DPkg::Lock::Timeout=120 update &&
+			apt-get -q -o DPkg::Lock::Timeout=120 install -y --no-install-recommends "${need[@]}"
+	} >"$tmp/log/apt.out" 2>&1 || {
+		tail -n 20 "$tmp/log/apt.out" >&2
+		fail "could not install ${need[*]}"
+	}
 	if [ -n "$policy" ]; then
 		rm -f "$policy"
 		policy=
@@ -112,8 +120,6 @@ fi
 # --- a one-node cluster in a temporary directory ----------------------------
 # Nothing of an enclosing Slurm job or user setting may leak in.
 while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(SLURM|SBATCH|SQUEUE|SINFO|SCONTROL)_' || true)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tcsim-slurm.XXXXXX")
-mkdir -p "$tmp/munge" "$tmp/state" "$tmp/spool" "$tmp/log"
 chmod 755 "$tmp" "$tmp/munge" # munged wants its socket directory (and the path to it) 755
 
 # free_port prints a TCP port below the ephemeral range that nothing uses.
