@@ -12,29 +12,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-)
 
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so readers never see a partial file.
-func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
-}
+	"github.com/tcsim/tcsim/sim/atomicfile"
+)
 
 // ProgressDir is where a sweep keeps finished groups inside its output
 // directory.
@@ -76,7 +56,7 @@ func OpenDirStore(out string, spec *SweepSpec, resume bool) (*DirStore, error) {
 		ID   string     `json:"spec_id"`
 		Spec *SweepSpec `json:"spec"`
 	}{spec.ID(), spec}, "", "  ")
-	if err := WriteFileAtomic(specPath, append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(specPath, append(b, '\n')); err != nil {
 		return nil, err
 	}
 	return &DirStore{dir: dir}, nil
@@ -109,7 +89,7 @@ func (s *DirStore) Save(g SweepGroup, rows []Row) error {
 	if err := WriteCSV(&buf, rows); err != nil {
 		return err
 	}
-	return WriteFileAtomic(s.path(g), buf.Bytes())
+	return atomicfile.WriteFile(s.path(g), buf.Bytes())
 }
 
 // Summary is summary.json: what was run, where, how long, and the headline
@@ -192,7 +172,7 @@ func WriteResults(dir string, rows []Row, sum *Summary) error {
 	if err := WriteCSV(&buf, rows); err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "results.csv"), buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "results.csv"), buf.Bytes()); err != nil {
 		return err
 	}
 	sum.Points = len(rows)
@@ -201,7 +181,7 @@ func WriteResults(dir string, rows []Row, sum *Summary) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, "summary.json"), append(b, '\n'))
+	return atomicfile.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'))
 }
 
 // ReadResults reads results.csv from a path or an output directory.

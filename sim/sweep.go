@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/tcsim/tcsim/sim/parallel"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -222,7 +223,10 @@ func (s *SweepSpec) RunGroup(ctx context.Context, g SweepGroup) ([]Row, error) {
 		if err != nil {
 			return nil, err
 		}
-		ex := ExactProduct(prob, p.A, p.B)
+		ex, err := ExactProductContext(ctx, prob, p.A, p.B)
+		if err != nil {
+			return nil, err
+		}
 		exact, absDot = append(exact, ex.D...), append(absDot, ex.AbsDot...)
 		f64 = append(f64, Float64Product(x, w, m, n, k)...)
 		for i, nc := range g.Nc {
@@ -233,7 +237,7 @@ func (s *SweepSpec) RunGroup(ctx context.Context, g SweepGroup) ([]Row, error) {
 					c.Nc = prob.ScaleBlock
 				}
 			}
-			out, err := GEMM(c, prob)
+			out, err := GEMMContext(ctx, c, prob)
 			if err != nil {
 				return nil, err
 			}
@@ -325,51 +329,29 @@ func (s *SweepSpec) Run(ctx context.Context, shard, shards, jobs int, store Stor
 	if progress != nil {
 		progress(done, total, finished, len(mine))
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// One budget of jobs workers for the groups and the GEMMs inside them.
+	ctx = parallel.WithLimit(ctx, jobs)
 	var mu sync.Mutex
-	var firstErr error
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range max(1, min(jobs, len(todo))) {
-		wg.Go(func() {
-			for i := range next {
-				rows, err := s.RunGroup(ctx, mine[i])
-				if err == nil && store != nil {
-					err = store.Save(mine[i], rows)
-				}
-				mu.Lock()
-				if err != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-					cancel()
-				} else {
-					results[i] = rows
-					done += s.Work(mine[i])
-					finished++
-					if progress != nil {
-						progress(done, total, finished, len(mine))
-					}
-				}
-				mu.Unlock()
-			}
-		})
-	}
-feed:
-	for _, i := range todo {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	err = parallel.For(ctx, len(todo), jobs, func(t int) error {
+		i := todo[t]
+		rows, err := s.RunGroup(ctx, mine[i])
+		if err == nil && store != nil {
+			err = store.Save(mine[i], rows)
 		}
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		results[i] = rows
+		done += s.Work(mine[i])
+		finished++
+		if progress != nil {
+			progress(done, total, finished, len(mine))
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return slices.Concat(results...), nil

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,9 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	"github.com/tcsim/tcsim/sim/parallel"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -442,24 +442,6 @@ func (g *VerifyGroup) tally(max int, mismatch bool, m func() Mismatch) {
 	}
 }
 
-// parallelEach runs f(i) for i in [0, n) on up to workers goroutines.
-func parallelEach(n, workers int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
-}
-
 // abbrev writes bytes as hex, abbreviating more than 32 bytes to the first
 // 8 and last 4.
 func abbrev(b []byte) string {
@@ -508,11 +490,12 @@ func (v *verifier) verifyInst(path string) ([]*VerifyGroup, error) {
 	got := make([]uint32, instBatch)
 	flush := func() {
 		chunk := (len(batch) + v.opts.Workers - 1) / v.opts.Workers
-		parallelEach((len(batch)+chunk-1)/max(chunk, 1), v.opts.Workers, func(c int) {
+		parallel.For(context.Background(), (len(batch)+chunk-1)/max(chunk, 1), v.opts.Workers, func(c int) error {
 			for i := c * chunk; i < min((c+1)*chunk, len(batch)); i++ {
 				rec := batch[i]
 				got[i] = rec.Config.Preset.MMA(rec.A, rec.B, rec.C)
 			}
+			return nil
 		})
 		for i, rec := range batch {
 			bits := rec.Config.Preset.Acc().Bits()
@@ -777,7 +760,7 @@ func (v *verifier) verifyCases(inputs []string, outputs string) ([]*VerifyGroup,
 	order := make([]*caseJob, len(jobs))
 	copy(order, jobs)
 	slices.SortStableFunc(order, func(a, b *caseJob) int { return b.in.K - a.in.K })
-	parallelEach(len(order), v.opts.Workers, func(i int) { order[i].run() })
+	parallel.For(context.Background(), len(order), v.opts.Workers, func(i int) error { order[i].run(); return nil })
 	gs := newVerifyGroups(outputs, inputs)
 	for _, j := range jobs {
 		if j.err != nil {
