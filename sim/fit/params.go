@@ -53,7 +53,7 @@ func (p Params) Conversion() string {
 // Preset builds the datapath for operands a×b and instructions of k
 // products.
 func (p Params) Preset(a, b numerics.Format, k int) (*tensorcore.Preset, error) {
-	q := tensorcore.Preset{Name: "fit " + p.String(), A: a, B: b, K: k, Step: p.step(),
+	q := tensorcore.Preset{Name: "fit candidate", A: a, B: b, K: k, Step: p.step(),
 		Interleave: p.Interleave, SeparateC: p.SeparateC, Status: "what-if"}
 	if p.ViaFP16 {
 		f16 := numerics.FP16

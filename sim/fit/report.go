@@ -22,16 +22,16 @@ func (r *Result) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "%s\n", fam.Name)
 	fmt.Fprintf(&b, "  %d records (%s); %d parameter sets tried\n", n, strings.Join(fam.PairNames(), ", "), r.Searched)
 	if len(r.Candidates) > 0 {
+		// One line per parameter set up to the zero-term exponent, those
+		// with presets first.
+		shown := groupZeroExp(r.Candidates, fam.K)
 		fmt.Fprintf(&b, "  %d parameter sets reproduce all %d records:\n", len(r.Candidates), n)
-		// Those with presets first.
-		shown := slices.Clone(r.Candidates)
-		sort.SliceStable(shown, func(i, j int) bool { return len(shown[i].Presets) > 0 && len(shown[j].Presets) == 0 })
-		for i, c := range shown {
+		for i, g := range shown {
 			if i == maxShown {
-				fmt.Fprintf(&b, "    ... and %d more (--json lists them all)\n", len(r.Candidates)-maxShown)
+				fmt.Fprintf(&b, "    ... and %d more lines (--json lists every set)\n", len(shown)-maxShown)
 				break
 			}
-			fmt.Fprintf(&b, "    %s%s\n", c.Params.format(fam.K), presetNote(c.Presets))
+			fmt.Fprintf(&b, "    %s%s\n", g.line, presetNote(g.presets))
 		}
 		fmt.Fprintf(&b, "  decided:   %s\n", decided(r))
 		if len(r.Undecided) == 0 {
@@ -178,4 +178,43 @@ func (r *Result) JSON() JSON {
 		j.Mismatches = &patternJSON{Groups: p.Groups, HighBit: p.HighBit, Above: p.Above, Below: p.Below}
 	}
 	return j
+}
+
+// zeroGroup is the candidates that differ only in the zero-term exponent.
+type zeroGroup struct {
+	line    string
+	presets []string
+}
+
+func groupZeroExp(cs []Candidate, k int) []zeroGroup {
+	var keys []Params
+	zs := map[Params][]string{}
+	ps := map[Params][]string{}
+	for _, c := range cs {
+		key := c.Params
+		key.ZeroExp = 0
+		if _, ok := zs[key]; !ok {
+			keys = append(keys, key)
+		}
+		zs[key] = append(zs[key], c.Params.zeroExpName())
+		for _, n := range c.Presets {
+			if !slices.Contains(ps[key], n) {
+				ps[key] = append(ps[key], n)
+			}
+		}
+	}
+	out := make([]zeroGroup, len(keys))
+	for i, key := range keys {
+		z := zs[key]
+		sortValues(z)
+		line := key.format(k)
+		zv := z[0]
+		if len(z) > 1 {
+			zv = "{" + strings.Join(z, ",") + "}"
+		}
+		line = strings.Replace(line, "zero_exp=0", "zero_exp="+zv, 1)
+		out[i] = zeroGroup{line: line, presets: ps[key]}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].presets) > 0 && len(out[j].presets) == 0 })
+	return out
 }

@@ -45,7 +45,7 @@ type PresetScore struct {
 // Result is the outcome of fitting one family.
 type Result struct {
 	Family   *Family
-	Searched int // parameter sets tried
+	Searched int // parameter sets tried (one zero exponent stands for all where it cannot matter)
 	// Candidates reproduce every record, in search order (L, interleave, F,
 	// conversion, zero exponent, C join, via, C input).
 	Candidates []Candidate
@@ -57,6 +57,21 @@ type Result struct {
 	// Nearest ranks the existing presets of the family's formats by the
 	// share of records they reproduce.
 	Nearest []PresetScore
+}
+
+// zeroMoot reports whether the zero-term exponent cannot matter for the
+// family: every candidate exponent lies at or below the lowest exponent a
+// non-zero term can have (a product of two of the smallest operands, or the
+// smallest accumulator C, whose subnormals count at the format's minimum
+// exponent). Then e_max ignores it unless every term is zero, and a step of
+// zero terms sums to +0 whatever e_max is; so every zero exponent gives the
+// same outputs, and only one needs computing.
+func zeroMoot(fam *Family) bool {
+	low := fam.Acc.MinExp()
+	for _, p := range fam.Pairs {
+		low = min(low, p[0].MinExp()+p[1].MinExp())
+	}
+	return slices.Max(zeroExps) <= low
 }
 
 // space enumerates the parameter sets searched for a family.
@@ -91,6 +106,10 @@ func space(fam *Family) []Params {
 	if fam.KM {
 		czero = append(czero, true)
 	}
+	zs := zeroExps
+	if zeroMoot(fam) {
+		zs = zs[:1]
+	}
 	var ps []Params
 	for _, l := range ls {
 		ils := []int{l}
@@ -110,7 +129,7 @@ func space(fam *Family) []Params {
 				}
 				for f := lo; f <= maxF; f++ {
 					for _, r := range regs {
-						for _, z := range zeroExps {
+						for _, z := range zs {
 							for _, sep := range []bool{false, true} {
 								for _, cz := range czero {
 									ps = append(ps, Params{L: l, Interleave: il, F: f, RNE16: fam.Acc == numerics.FP16,
@@ -233,9 +252,19 @@ func Fit(fam *Family, opts Options) *Result {
 		}
 		matched[i] = m
 	})
+	moot := zeroMoot(fam)
 	for i, m := range matched {
-		if m == n {
+		if m != n {
+			continue
+		}
+		if !moot {
 			res.Candidates = append(res.Candidates, Candidate{Params: ps[i], Matched: n})
+			continue
+		}
+		for _, z := range zeroExps { // all equivalent (zeroMoot)
+			p := ps[i]
+			p.ZeroExp = z
+			res.Candidates = append(res.Candidates, Candidate{Params: p, Matched: n})
 		}
 	}
 	res.Nearest = nearestPresets(fam)
@@ -256,7 +285,7 @@ func Fit(fam *Family, opts Options) *Result {
 // every set is scored on the first records of the probe order, and the
 // best of those on all records.
 func closest(fam *Family, ps []Params, matched []int, order []int, workers int) []Candidate {
-	const sample, keep, show = 64, 48, 5
+	const sample, keep, show = 24, 48, 5
 	probe := order[:min(sample, len(order))]
 	score := make([]int, len(ps))
 	parallel(len(ps), workers, func(i int) {
