@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -56,7 +58,7 @@ harness. Families from K–M records have no instruction kind; their rows say
 
 Exit status: 0 when every family has a parameter set reproducing all its
 records; 1 when some family has none; 2 on a usage error or unreadable or
-malformed input.
+malformed input; 130 when interrupted (Ctrl-C stops at once).
 
 Flags:
 %s
@@ -105,14 +107,30 @@ func runFit(stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintf(stderr, "tcsim fit: %v\n", err)
 		return 2
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	interrupted := func(err error) int {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "tcsim fit: interrupted")
+			return 130
+		}
+		fmt.Fprintf(stderr, "tcsim fit: %v\n", err)
+		return 1
+	}
 	results := make([]*fit.Result, len(fams))
 	for i, f := range fams {
-		results[i] = fit.Fit(f, fit.Options{})
+		if results[i], err = fit.Fit(ctx, f, fit.Options{}); err != nil {
+			return interrupted(err)
+		}
 	}
 	if *suggest > 0 {
 		var rows []fit.SuggestRow
 		for _, r := range results {
-			rows = append(rows, fit.Suggest(r, *suggest, *seed)...)
+			rs, err := fit.Suggest(ctx, r, *suggest, *seed)
+			if err != nil {
+				return interrupted(err)
+			}
+			rows = append(rows, rs...)
 		}
 		path, err := fit.WriteSuggestions(*out, rows)
 		if err != nil {

@@ -2,6 +2,7 @@ package fit
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -73,7 +74,7 @@ func presetParams(q *tensorcore.Preset, k int, czero bool) Params {
 func checkLeaveOneOut(t *testing.T, fams []*Family) []*Result {
 	var out []*Result
 	for _, fam := range fams {
-		r := Fit(fam, Options{})
+		r := mustFit(t, fam)
 		out = append(out, r)
 		if len(r.Candidates) == 0 {
 			t.Errorf("%s: no candidate reproduces the %d records", fam.Name, len(fam.Records))
@@ -163,7 +164,7 @@ func TestMismatchPattern(t *testing.T) {
 	fam := fams[0]
 	bad := 777
 	fam.Records[bad].D ^= 1 << 3
-	r := Fit(fam, Options{})
+	r := mustFit(t, fam)
 	if len(r.Candidates) != 0 || len(r.Best) == 0 {
 		t.Fatalf("%d candidates, %d best", len(r.Candidates), len(r.Best))
 	}
@@ -208,16 +209,19 @@ func TestSuggestSplits(t *testing.T) {
 	}
 	fam := fams[0]
 	fam.Records = fam.Records[:2]
-	r := Fit(fam, Options{})
+	r := mustFit(t, fam)
 	before := len(r.Candidates)
 	if before < 100 {
 		t.Fatalf("two records leave %d candidates; the test needs many", before)
 	}
-	rows := Suggest(r, 12, 1)
+	rows, err := Suggest(context.Background(), r, 12, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(rows) != 12 {
 		t.Fatalf("%d rows", len(rows))
 	}
-	if again := Suggest(r, 12, 1); !slices.EqualFunc(rows, again, func(a, b SuggestRow) bool {
+	if again, _ := Suggest(context.Background(), r, 12, 1); !slices.EqualFunc(rows, again, func(a, b SuggestRow) bool {
 		return a.Config == b.Config && bytes.Equal(a.A, b.A) && bytes.Equal(a.B, b.B) && a.C == b.C && a.Dist == b.Dist
 	}) {
 		t.Error("Suggest is not deterministic")
@@ -269,7 +273,7 @@ func TestSuggestSplits(t *testing.T) {
 		rec.Pair = fam2.pairIndex(fam.Pairs[rec.Pair][0], fam.Pairs[rec.Pair][1])
 		fam2.Records = append(fam2.Records, rec)
 	}
-	r2 := Fit(fam2, Options{})
+	r2 := mustFit(t, fam2)
 	q, _ := tensorcore.Lookup("h100-mma-e4m3-e4m3")
 	want := presetParams(q, 32, false)
 	if !slices.ContainsFunc(r2.Candidates, func(c Candidate) bool { return c.Params == want }) {
@@ -290,4 +294,26 @@ func codes(b []byte, f numerics.Format) []uint32 {
 		c[i] = uint32(x)
 	}
 	return c
+}
+
+func mustFit(t *testing.T, fam *Family) *Result {
+	t.Helper()
+	r, err := Fit(context.Background(), fam, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestFitCancel: a cancelled context stops the search with its error.
+func TestFitCancel(t *testing.T) {
+	fams, _, err := Load([]string{testdata + "/km/A100/bf16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Fit(ctx, fams[0], Options{}); err != context.Canceled {
+		t.Errorf("err %v", err)
+	}
 }

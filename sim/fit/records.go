@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/tcsim/tcsim/numerics"
-	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/records"
 )
 
 // Record is one recorded output element: D = A·B + C of one instruction.
@@ -98,7 +98,7 @@ func Load(paths []string) (fams []*Family, skipped []string, err error) {
 			seen[abs] = true
 		}
 		name := filepath.Base(path)
-		if sim.IsKMFile(name) {
+		if isKMFile(name) {
 			addKM(filepath.Dir(path), name, explicit)
 			return nil
 		}
@@ -155,7 +155,7 @@ func Load(paths []string) (fams []*Family, skipped []string, err error) {
 	}
 	for _, dir := range kmOrder {
 		w := km[dir]
-		folder, err := sim.OpenKMFolder(dir)
+		folder, err := records.OpenKMFolder(dir)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -183,11 +183,13 @@ func isInstFile(path string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
-	_, err = sim.NewInstReader(path, f)
-	if re, ok := errors.AsType[*sim.RecordError](err); ok && re.Line == 1 {
-		return false, nil
-	}
-	return err == nil, err
+	return records.IsInstFile(path, f)
+}
+
+// isKMFile reports whether name is a K–M record file name.
+func isKMFile(name string) bool {
+	_, ok := records.ParseKMName(name)
+	return ok
 }
 
 // loadInst reads an instruction file into one family per instruction kind,
@@ -198,7 +200,7 @@ func loadInst(path string) ([]*Family, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := sim.NewInstReader(path, f)
+	r, err := records.NewInstReader(path, f)
 	if err != nil {
 		return nil, err
 	}
@@ -215,10 +217,7 @@ func loadInst(path string) ([]*Family, error) {
 			return nil, err
 		}
 		cfg := rec.Config
-		acc := numerics.FP32
-		if cfg.F16Acc {
-			acc = numerics.FP16
-		}
+		acc := cfg.Acc()
 		width := "fp8"
 		if cfg.A.Bits() > 8 {
 			width = cfg.A.Name
@@ -249,7 +248,7 @@ func loadInst(path string) ([]*Family, error) {
 // the longest are padded with zero products (as the harness ran them). An
 // FP16 accumulator's C is the c file's FP32 value rounded to nearest FP16,
 // as the harness converted it (__float2half).
-func loadKM(k *sim.KMFolder, out string) (*Family, error) {
+func loadKM(k *records.KMFolder, out string) (*Family, error) {
 	acc := numerics.FP32
 	if out == "fp16" {
 		acc = numerics.FP16
@@ -257,14 +256,14 @@ func loadKM(k *sim.KMFolder, out string) (*Family, error) {
 	dir := filepath.Join(filepath.Base(filepath.Dir(k.Dir)), filepath.Base(k.Dir))
 	fam := &Family{Acc: acc, KM: true, Pairs: [][2]numerics.Format{{k.Format, k.Format}}}
 	base := filepath.Base(k.OutputFile(out))
-	err := k.Read(out, func(r *sim.KMRecord) error {
+	err := k.Read(out, func(r *records.KMRecord) error {
 		rec := Record{A: slices.Clone(r.A), B: slices.Clone(r.B), C: r.C, D: r.D,
 			Group: fmt.Sprintf("K=%d", len(r.A)), Where: fmt.Sprintf("%s:%d", base, r.Line)}
 		if acc == numerics.FP16 {
 			rec.C = numerics.FP16.EncodeFloat32(math.Float32frombits(r.C), numerics.NearestEven, numerics.ToInf)
 			d, ok := fp32ToFP16(r.D)
 			if !ok {
-				return &sim.RecordError{File: k.OutputFile(out), Line: r.Line, Err: fmt.Errorf("D %08x is not an FP16 value", r.D)}
+				return &records.RecordError{File: k.OutputFile(out), Line: r.Line, Err: fmt.Errorf("D %08x is not an FP16 value", r.D)}
 			}
 			rec.D = d
 		}

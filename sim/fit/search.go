@@ -1,15 +1,14 @@
 package fit
 
 import (
+	"context"
 	"math/bits"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"github.com/tcsim/tcsim/numerics"
+	"github.com/tcsim/tcsim/sim/parallel"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -224,11 +223,9 @@ func (e *evaluator) matches(i int) bool {
 }
 
 // Fit searches the parameter space for the family's records.
-func Fit(fam *Family, opts Options) *Result {
+// It stops early, returning ctx's error, when ctx is cancelled.
+func Fit(ctx context.Context, fam *Family, opts Options) (*Result, error) {
 	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	ps := space(fam)
 	res := &Result{Family: fam, Searched: len(ps)}
 	order := probeOrder(fam)
@@ -236,12 +233,12 @@ func Fit(fam *Family, opts Options) *Result {
 	rest := order[len(probe):]
 	n := len(fam.Records)
 	matched := make([]int, len(ps)) // -1: failed the probe
-	parallel(len(ps), workers, func(i int) {
+	err := parallel.For(ctx, len(ps), workers, func(i int) error {
 		e := newEvaluator(fam, ps[i])
 		for _, r := range probe {
 			if !e.matches(r) {
 				matched[i] = -1
-				return
+				return nil
 			}
 		}
 		m := len(probe)
@@ -251,7 +248,11 @@ func Fit(fam *Family, opts Options) *Result {
 			}
 		}
 		matched[i] = m
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	moot := zeroMoot(fam)
 	for i, m := range matched {
 		if m != n {
@@ -273,29 +274,35 @@ func Fit(fam *Family, opts Options) *Result {
 	}
 	res.Undecided = undecided(res.Candidates, fam.K)
 	if len(res.Candidates) == 0 {
-		res.Best = closest(fam, ps, matched, order, workers)
+		if res.Best, err = closest(ctx, fam, ps, matched, order, workers); err != nil {
+			return nil, err
+		}
 		if len(res.Best) > 0 {
 			res.Pattern = pattern(fam, res.Best[0].Params)
 		}
 	}
-	return res
+	return res, nil
 }
 
 // closest ranks the parameter sets when none reproduces every record:
 // every set is scored on the first records of the probe order, and the
 // best of those on all records.
-func closest(fam *Family, ps []Params, matched []int, order []int, workers int) []Candidate {
+func closest(ctx context.Context, fam *Family, ps []Params, matched []int, order []int, workers int) ([]Candidate, error) {
 	const sample, keep, show = 24, 48, 5
 	probe := order[:min(sample, len(order))]
 	score := make([]int, len(ps))
-	parallel(len(ps), workers, func(i int) {
+	err := parallel.For(ctx, len(ps), workers, func(i int) error {
 		e := newEvaluator(fam, ps[i])
 		for _, r := range probe {
 			if e.matches(r) {
 				score[i]++
 			}
 		}
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	idx := make([]int, len(ps))
 	for i := range idx {
 		idx[i] = i
@@ -303,11 +310,11 @@ func closest(fam *Family, ps []Params, matched []int, order []int, workers int) 
 	sort.SliceStable(idx, func(a, b int) bool { return score[idx[a]] > score[idx[b]] })
 	idx = idx[:min(keep, len(idx))]
 	full := make([]int, len(idx))
-	parallel(len(idx), workers, func(j int) {
+	err = parallel.For(ctx, len(idx), workers, func(j int) error {
 		i := idx[j]
 		if matched[i] >= 0 {
 			full[j] = matched[i]
-			return
+			return nil
 		}
 		e := newEvaluator(fam, ps[i])
 		for r := range fam.Records {
@@ -315,7 +322,11 @@ func closest(fam *Family, ps []Params, matched []int, order []int, workers int) 
 				full[j]++
 			}
 		}
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	best := make([]Candidate, len(idx))
 	for j, i := range idx {
 		best[j] = Candidate{Params: ps[i], Matched: full[j]}
@@ -325,7 +336,7 @@ func closest(fam *Family, ps []Params, matched []int, order []int, workers int) 
 	for i := range best {
 		best[i].Presets = presetsWith(best[i].Params, fam)
 	}
-	return best
+	return best, nil
 }
 
 // presetsWith lists the existing presets with the parameters p for one of
@@ -463,24 +474,6 @@ func pattern(fam *Family, p Params) *Pattern {
 		}
 	}
 	return pt
-}
-
-// parallel runs f(i) for i in [0, n) on up to workers goroutines.
-func parallel(n, workers int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // sortValues orders parameter values: names first (none, contiguous, ...),

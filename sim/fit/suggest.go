@@ -2,14 +2,16 @@ package fit
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	"github.com/tcsim/tcsim/numerics"
+	"github.com/tcsim/tcsim/sim/atomicfile"
+	"github.com/tcsim/tcsim/sim/parallel"
 )
 
 // SuggestRow is one suggested input vector: an instruction-record line
@@ -44,7 +46,7 @@ var suggestDists = []struct {
 // that split its candidates (those reproducing every record, else the
 // closest) into as many classes of equal outputs as it can, greedily; when
 // they cannot be split further, the rest are the most diverse draws.
-func Suggest(r *Result, n int, seed uint64) []SuggestRow {
+func Suggest(ctx context.Context, r *Result, n int, seed uint64) ([]SuggestRow, error) {
 	fam := r.Family
 	cands := r.Candidates
 	if len(cands) == 0 {
@@ -80,13 +82,17 @@ func Suggest(r *Result, n int, seed uint64) []SuggestRow {
 		probe.Records[i] = draws[i].rec
 	}
 	outs := make([][]uint32, len(ps))
-	parallel(len(ps), runtime.GOMAXPROCS(0), func(c int) {
+	err := parallel.For(ctx, len(ps), 0, func(c int) error {
 		e := newEvaluator(probe, ps[c])
 		outs[c] = make([]uint32, pool)
 		for i := range pool {
 			outs[c][i], _ = e.out(i)
 		}
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	class := make([]int, len(ps))
 	classes := 1
 	picked := make([]bool, pool)
@@ -116,7 +122,7 @@ func Suggest(r *Result, n int, seed uint64) []SuggestRow {
 		classes = refine(class, outs, best, class)
 		rows = append(rows, suggestRow(fam, draws[best].rec, "fit-"+draws[best].dist))
 	}
-	return rows
+	return rows, nil
 }
 
 // refine counts the classes of the partition class refined by the outputs
@@ -254,32 +260,5 @@ func WriteSuggestions(dir string, rows []SuggestRow) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, SuggestFile)
-	return path, writeFileAtomic(path, b.Bytes())
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path, mode 0644 under the umask.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return path, atomicfile.WriteFile(path, b.Bytes())
 }
