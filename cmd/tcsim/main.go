@@ -39,6 +39,7 @@ func init() {
 		{"merge", "join the outputs of a sharded sweep", runMerge},
 		{"verify", "check the model bit for bit against recorded hardware outputs", runVerify},
 		{"presets", "list the datapath presets, their parameters and validation", runPresets},
+		{"gemm", "simulate a GEMM on your own tensors (.npy, safetensors, FP8 checkpoints)", runGEMM},
 		{"bench", "time a simulated GEMM against a float64 GEMM of the same shape", runBench},
 		{"experiments", "list the reproducible experiments on FP8 accumulation and how to run them", runExperiments},
 		{"version", "print the version", runVersion},
