@@ -90,12 +90,12 @@ type Problem struct {
 // Scaled reports whether the problem carries dequantisation scales.
 func (p *Problem) Scaled() bool { return p.SA != nil || p.SB != nil }
 
-// scaledAtPromotion reports whether scales are applied at each promotion
+// ScaledAtPromotion reports whether scales are applied at each promotion
 // rather than in the epilogue.
-func (p *Problem) scaledAtPromotion() bool { return p.Scaled() && p.ScaleBlock < p.K }
+func (p *Problem) ScaledAtPromotion() bool { return p.Scaled() && p.ScaleBlock < p.K }
 
-// slices returns the [lo, hi) bounds of the K slices.
-func (c *Config) slices(k int) [][2]int {
+// Slices returns the [lo, hi) bounds of the K slices.
+func (c *Config) Slices(k int) [][2]int {
 	if c.SplitK <= 1 {
 		return [][2]int{{0, k}}
 	}
@@ -143,8 +143,8 @@ func (c *Config) Check(p *Problem) error {
 		if len(p.SA) != p.M*kb || len(p.SB) != p.N*kb {
 			return fmt.Errorf("scale sizes %d and %d do not match %d and %d rows of %d blocks", len(p.SA), len(p.SB), p.M, p.N, kb)
 		}
-		for _, s := range c.slices(p.K) {
-			if !p.scaledAtPromotion() {
+		for _, s := range c.Slices(p.K) {
+			if !p.ScaledAtPromotion() {
 				break
 			}
 			for k0 := s[0]; k0 < s[1]; k0 += c.interval(s) {
@@ -227,7 +227,7 @@ func GEMMContext(ctx context.Context, c Config, p *Problem) ([]float32, error) {
 		}
 	}
 	d := make([]float32, p.M*p.N)
-	slices := c.slices(p.K)
+	slices := c.Slices(p.K)
 	const tile = 16
 	tm, tn := (p.M+tile-1)/tile, (p.N+tile-1)/tile
 	err := parallel.For(ctx, tm*tn, 0, func(t int) error {
@@ -252,7 +252,7 @@ func (c *Config) element(p *Problem, chain func(i, j, lo, hi int) float32, i, j 
 	if p.Scaled() {
 		kb = p.K / p.ScaleBlock
 	}
-	perBlock := p.scaledAtPromotion()
+	perBlock := p.ScaledAtPromotion()
 	var total float32
 	for si, s := range slices {
 		var sum float32

@@ -1,4 +1,4 @@
-package sim
+package sweep
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ type DirStore struct {
 // OpenDirStore prepares the store for spec in out. With resume, groups
 // saved by an earlier run of the same spec are kept (another spec's are an
 // error); without, any earlier progress is discarded.
-func OpenDirStore(out string, spec *SweepSpec, resume bool) (*DirStore, error) {
+func OpenDirStore(out string, spec *Spec, resume bool) (*DirStore, error) {
 	dir := filepath.Join(out, ProgressDir)
 	specPath := filepath.Join(dir, "spec.json")
 	if resume {
@@ -53,8 +53,8 @@ func OpenDirStore(out string, spec *SweepSpec, resume bool) (*DirStore, error) {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(struct {
-		ID   string     `json:"spec_id"`
-		Spec *SweepSpec `json:"spec"`
+		ID   string `json:"spec_id"`
+		Spec *Spec  `json:"spec"`
 	}{spec.ID(), spec}, "", "  ")
 	if err := atomicfile.WriteFile(specPath, append(b, '\n')); err != nil {
 		return nil, err
@@ -62,12 +62,12 @@ func OpenDirStore(out string, spec *SweepSpec, resume bool) (*DirStore, error) {
 	return &DirStore{dir: dir}, nil
 }
 
-func (s *DirStore) path(g SweepGroup) string {
+func (s *DirStore) path(g Group) string {
 	return filepath.Join(s.dir, "group-"+strconv.Itoa(g.Index)+".csv")
 }
 
 // Load returns the saved rows of g.
-func (s *DirStore) Load(g SweepGroup) ([]Row, bool, error) {
+func (s *DirStore) Load(g Group) ([]Row, bool, error) {
 	f, err := os.Open(s.path(g))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
@@ -84,7 +84,7 @@ func (s *DirStore) Load(g SweepGroup) ([]Row, bool, error) {
 }
 
 // Save writes the rows of g atomically.
-func (s *DirStore) Save(g SweepGroup, rows []Row) error {
+func (s *DirStore) Save(g Group, rows []Row) error {
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, rows); err != nil {
 		return err
@@ -98,7 +98,7 @@ type Summary struct {
 	Tool        string     `json:"tool"`
 	Version     string     `json:"version"`
 	SpecID      string     `json:"spec_id"`
-	Spec        SweepSpec  `json:"spec"`
+	Spec        Spec       `json:"spec"`
 	Shard       string     `json:"shard,omitempty"` // "i/n" for one shard of a sweep
 	Points      int        `json:"points"`
 	Machine     Machine    `json:"machine"`
