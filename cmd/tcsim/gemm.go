@@ -20,9 +20,9 @@ import (
 
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/plots"
-	"github.com/tcsim/tcsim/sim"
 	"github.com/tcsim/tcsim/sim/atomicfile"
 	"github.com/tcsim/tcsim/sim/npy"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/sim/tensorgemm"
 	"github.com/tcsim/tcsim/tensorcore"
 )
@@ -117,14 +117,14 @@ func runGEMM(stdout, stderr io.Writer, args []string) int {
 	}
 	opt := tensorgemm.Options{Scalings: *scalings, SplitK: *splitK, Baseline: !*noBaseline, Pow2Scales: *pow2}
 	for _, s := range *ncs {
-		nc, err := sim.ParseNc(s)
-		if err != nil || nc == sim.NcFP32 {
+		nc, err := sweep.ParseNc(s)
+		if err != nil || nc == sweep.NcFP32 {
 			return usageError(stderr, "gemm", fmt.Sprintf("--nc %q: want a positive multiple of the instruction K, or never", s))
 		}
 		opt.Nc = append(opt.Nc, nc)
 	}
 	for _, s := range *scalings {
-		if _, err := sim.LookupScaling(s); err != nil && s != tensorgemm.ScalingNone {
+		if _, err := sweep.LookupScaling(s); err != nil && s != tensorgemm.ScalingNone {
 			return usageError(stderr, "gemm", "--scaling: "+err.Error())
 		}
 	}
@@ -293,7 +293,7 @@ type gemmReport struct {
 	Skipped         []string        `json:"skipped"`
 	Float64Product  string          `json:"float64_product"`
 	ErrorVsK        []errorVsKPoint `json:"error_vs_k,omitempty"`
-	rows            []sim.Row
+	rows            []sweep.Row
 }
 
 type operandReport struct {
@@ -358,7 +358,7 @@ func operandReportOf(op *tensorgemm.Operand) operandReport {
 }
 
 func dName(pt *tensorgemm.Point) string {
-	return fmt.Sprintf("d_%s_%s_nc-%s.npy", pt.Preset.Name, pt.Scaling, sim.NcLabel(pt.Nc))
+	return fmt.Sprintf("d_%s_%s_nc-%s.npy", pt.Preset.Name, pt.Scaling, sweep.NcLabel(pt.Nc))
 }
 
 func exactName(q *tensorgemm.Quant) string {
@@ -376,15 +376,15 @@ func newGEMMReport(a, b *tensorgemm.Operand, res *tensorgemm.Result, opt tensorg
 		rep.Options.Presets = append(rep.Options.Presets, p.Name)
 	}
 	for _, nc := range opt.Nc {
-		rep.Options.Nc = append(rep.Options.Nc, sim.NcLabel(nc))
+		rep.Options.Nc = append(rep.Options.Nc, sweep.NcLabel(nc))
 	}
-	header := sim.Header()
+	header := sweep.Header()
 	for i := range res.Points {
 		pt := &res.Points[i]
-		row := sim.Row{Preset: pt.Preset.Name, FBits: pt.Preset.F, Dist: "tensors", Scaling: pt.Scaling, K: res.K, Nc: pt.Nc,
+		row := sweep.Row{Preset: pt.Preset.Name, FBits: pt.Preset.F, Dist: "tensors", Scaling: pt.Scaling, K: res.K, Nc: pt.Nc,
 			M: res.M, N: res.N, Trials: 1, Outputs: res.M*res.N - res.Poisoned, Promotions: pt.Promotions, Acc: pt.Acc, Tot: pt.Tot}
 		rep.rows = append(rep.rows, row)
-		c := configReport{Preset: row.Preset, FBits: row.FBits, Scaling: row.Scaling, Nc: sim.NcLabel(pt.Nc),
+		c := configReport{Preset: row.Preset, FBits: row.FBits, Scaling: row.Scaling, Nc: sweep.NcLabel(pt.Nc),
 			Promotions: pt.Promotions, D: dName(pt), Exact: exactName(&res.Quants[pt.Quant]), Metrics: map[string]*float64{}}
 		rec := row.Record()
 		for j := 11; j < len(header); j++ {
@@ -400,7 +400,7 @@ func newGEMMReport(a, b *tensorgemm.Operand, res *tensorgemm.Result, opt tensorg
 				break
 			}
 			m := s.Metrics[i]
-			rep.ErrorVsK = append(rep.ErrorVsK, errorVsKPoint{Preset: pt.Preset.Name, Scaling: pt.Scaling, Nc: sim.NcLabel(pt.Nc),
+			rep.ErrorVsK = append(rep.ErrorVsK, errorVsKPoint{Preset: pt.Preset.Name, Scaling: pt.Scaling, Nc: sweep.NcLabel(pt.Nc),
 				K: k, MedianRel: jsonNum(m.MedianRel), RelP10: jsonNum(m.RelP10), RelP90: jsonNum(m.RelP90), MaxRel: jsonNum(m.MaxRel)})
 		}
 	}
@@ -442,7 +442,7 @@ func writeGEMMOutputs(dir string, rep *gemmReport, res *tensorgemm.Result, ks []
 		return err
 	}
 	var csv bytes.Buffer
-	if err := sim.WriteCSV(&csv, rep.rows); err != nil {
+	if err := sweep.WriteCSV(&csv, rep.rows); err != nil {
 		return err
 	}
 	if err := put("results.csv", csv.Bytes()); err != nil {
@@ -475,7 +475,7 @@ func writeGEMMOutputs(dir string, rep *gemmReport, res *tensorgemm.Result, ks []
 			for i, m := range s.Metrics {
 				l.K = append(l.K, s.K[i])
 				l.Median, l.P10, l.P90 = append(l.Median, m.MedianRel), append(l.P10, m.RelP10), append(l.P90, m.RelP90)
-				fmt.Fprintf(&b, "%s,%s,%s,%d,%s,%s,%s,%s\n", pt.Preset.Name, pt.Scaling, sim.NcLabel(pt.Nc), s.K[i],
+				fmt.Fprintf(&b, "%s,%s,%s,%d,%s,%s,%s,%s\n", pt.Preset.Name, pt.Scaling, sweep.NcLabel(pt.Nc), s.K[i],
 					fmtG(m.MedianRel), fmtG(m.RelP10), fmtG(m.RelP90), fmtG(m.MaxRel))
 			}
 			lines = append(lines, l)
@@ -499,8 +499,8 @@ func writeGEMMOutputs(dir string, rep *gemmReport, res *tensorgemm.Result, ks []
 func fmtG(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 func pointLabel(pt *tensorgemm.Point) string {
-	nc := "N_c " + sim.NcLabel(pt.Nc)
-	if pt.Nc == sim.NcFP32 {
+	nc := "N_c " + sweep.NcLabel(pt.Nc)
+	if pt.Nc == sweep.NcFP32 {
 		nc = "FP32 baseline"
 	}
 	return fmt.Sprintf("%s · %s · %s", pt.Preset.Name, pt.Scaling, nc)

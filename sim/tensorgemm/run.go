@@ -7,6 +7,7 @@ import (
 
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -21,8 +22,8 @@ type Options struct {
 	// ScalingNone. They quantise real-valued operands only; when both
 	// operands are FP8 codes there is one run, labelled ScalingNone.
 	Scalings []string
-	Nc       []int // promotion intervals (sim.NcNever for none)
-	// Baseline adds the CUDA-core FP32 accumulation (N_c = sim.NcFP32).
+	Nc       []int // promotion intervals (sweep.NcNever for none)
+	// Baseline adds the CUDA-core FP32 accumulation (N_c = sweep.NcFP32).
 	Baseline   bool
 	SplitK     int
 	Pow2Scales bool
@@ -33,7 +34,7 @@ type Point struct {
 	Preset  *tensorcore.Preset
 	Scaling string
 	Config  sim.Config
-	Nc      int // as listed (sim.NcFP32 for the baseline)
+	Nc      int // as listed (sweep.NcFP32 for the baseline)
 	D       []float32
 	Quant   int // index of its quantisation in Result.Quants
 	Acc     sim.Metrics
@@ -145,18 +146,18 @@ func Run(ctx context.Context, a, b *Operand, opt Options, progress func(i, n int
 			res.Quants = append(res.Quants, Quant{Preset: p, Scaling: sc, problem: prob})
 			ncs := append([]int{}, opt.Nc...)
 			if opt.Baseline {
-				ncs = append(ncs, sim.NcFP32)
+				ncs = append(ncs, sweep.NcFP32)
 			}
 			for _, nc := range ncs {
 				c := sim.Config{Preset: p, Nc: nc, SplitK: opt.SplitK}
-				if nc == sim.NcFP32 {
+				if nc == sweep.NcFP32 {
 					c.FP32, c.Nc = true, 0
 					if prob.Scaled() && prob.ScaleBlock < prob.K {
 						c.Nc = prob.ScaleBlock
 					}
 				}
 				if err := c.Check(prob); err != nil {
-					res.Skipped = append(res.Skipped, fmt.Sprintf("%s %s N_c=%s: %v", p.Name, sc, sim.NcLabel(nc), err))
+					res.Skipped = append(res.Skipped, fmt.Sprintf("%s %s N_c=%s: %v", p.Name, sc, sweep.NcLabel(nc), err))
 					continue
 				}
 				jobs = append(jobs, job{q, c, nc})
@@ -180,7 +181,7 @@ func Run(ctx context.Context, a, b *Operand, opt Options, progress func(i, n int
 	for i, jb := range jobs {
 		qt := &res.Quants[jb.quant]
 		if progress != nil {
-			progress(i, len(jobs), fmt.Sprintf("%s %s N_c=%s", qt.Preset.Name, qt.Scaling, sim.NcLabel(jb.nc)))
+			progress(i, len(jobs), fmt.Sprintf("%s %s N_c=%s", qt.Preset.Name, qt.Scaling, sweep.NcLabel(jb.nc)))
 		}
 		d, err := sim.GEMMContext(ctx, jb.cfg, qt.problem)
 		if err != nil {
@@ -314,7 +315,7 @@ func quantize(op *Operand, f numerics.Format, p *tensorcore.Preset, sc string, p
 		}
 		return q, nil
 	}
-	s, err := sim.LookupScaling(sc)
+	s, err := sweep.LookupScaling(sc)
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
