@@ -287,7 +287,7 @@ type gemmReport struct {
 	M               int             `json:"m"`
 	N               int             `json:"n"`
 	K               int             `json:"k"`
-	PoisonedOutputs int             `json:"poisoned_outputs"`
+	PoisonedOutputs int             `json:"outputs_with_nonfinite_inputs"`
 	Options         optionsReport   `json:"options"`
 	Configurations  []configReport  `json:"configurations"`
 	Skipped         []string        `json:"skipped"`

@@ -181,7 +181,7 @@ type Operand struct {
 	Rows, K int
 	// Format is the codes' format for an FP8 operand, nil for real values.
 	Format *numerics.Format
-	Codes  []uint32 // Rows×K codes (non-finite ones replaced by +0)
+	Codes  []uint32 // Rows×K codes, NaN and Inf included
 	// Scales are the block scales, Rows × K/128 (each row's value for each
 	// 128-wide K block), or nil.
 	Scales      []float32
@@ -255,16 +255,17 @@ func (p *Pending) Load() (*Operand, error) {
 			case math.IsInf(v, 0):
 				op.Inf++
 			default:
-				if codes != nil {
-					op.Codes[i] = codes[j]
-					if scale != nil {
-						v *= scale(r, k)
-					}
+				if scale != nil {
+					v *= scale(r, k)
 				}
 				op.Values[i] = v
-				continue
 			}
-			op.Bad[r] = true // the code stays +0 and the value 0
+			if codes != nil {
+				op.Codes[i] = codes[j]
+			}
+			if op.Values[i] != v {
+				op.Bad[r] = true // the value stays 0
+			}
 		}
 	}
 	return op, nil

@@ -62,9 +62,13 @@ type Result struct {
 	// Float64 is the float64 product of the unquantised operands.
 	Float64 []float64
 	// Poisoned counts the outputs whose row of A or column of B holds NaN
-	// or Inf: they are NaN in every output and left out of the metrics.
+	// or Inf. They are left out of the metrics, and their references are
+	// NaN. Where the non-finite input is an FP8 code, the datapath's output
+	// is kept (the model handles NaN and Inf as the hardware does); where it
+	// is a real value, which no quantisation defines, the output is NaN.
 	Poisoned int
 	poisoned []bool
+	undefined []bool // outputs set to NaN
 	// Skipped lists the configurations that cannot run, with the reason.
 	Skipped []string
 }
@@ -114,11 +118,13 @@ func Run(ctx context.Context, a, b *Operand, opt Options, progress func(i, n int
 	}
 	res := &Result{M: a.Rows, N: b.Rows, K: a.K}
 	res.poisoned = make([]bool, res.M*res.N)
+	res.undefined = make([]bool, res.M*res.N)
 	for i := range res.M {
 		for j := range res.N {
 			if a.Bad[i] || b.Bad[j] {
 				res.poisoned[i*res.N+j] = true
 				res.Poisoned++
+				res.undefined[i*res.N+j] = a.Bad[i] && a.Format == nil || b.Bad[j] && b.Format == nil
 			}
 		}
 	}
@@ -171,7 +177,7 @@ func Run(ctx context.Context, a, b *Operand, opt Options, progress func(i, n int
 	res.mask(res.Float64)
 	for q := range res.Quants {
 		qt := &res.Quants[q]
-		ex, err := sim.ExactProductContext(ctx, qt.problem, qt.Preset.A, qt.Preset.B)
+		ex, err := sim.ExactProductContext(ctx, finite(qt.problem, a, b), qt.Preset.A, qt.Preset.B)
 		if err != nil {
 			return nil, err
 		}
@@ -187,8 +193,8 @@ func Run(ctx context.Context, a, b *Operand, opt Options, progress func(i, n int
 		if err != nil {
 			return nil, err
 		}
-		nan := float32(math.Float32frombits(0x7FFFFFFF))
-		for e, bad := range res.poisoned {
+		nan := math.Float32frombits(0x7FFFFFFF)
+		for e, bad := range res.undefined {
 			if bad {
 				d[e] = nan
 			}
@@ -331,4 +337,25 @@ func quantize(op *Operand, f numerics.Format, p *tensorcore.Preset, sc string, p
 		return nil, &InputError{Operand: role, Source: op.Source, Err: err}
 	}
 	return q, nil
+}
+
+// finite returns p, or a copy of it whose NaN and Inf codes are +0 when
+// an FP8 operand has any (the exact reference needs finite operands; the
+// outputs concerned are left out).
+func finite(p *sim.Problem, a, b *Operand) *sim.Problem {
+	zero := func(codes []uint32, op *Operand) []uint32 {
+		if op.Format == nil || op.NaN+op.Inf == 0 {
+			return codes
+		}
+		out := make([]uint32, len(codes))
+		for i, c := range codes {
+			if v := op.Format.Decode(c); !math.IsNaN(v) && !math.IsInf(v, 0) {
+				out[i] = c
+			}
+		}
+		return out
+	}
+	q := *p
+	q.A, q.B = zero(p.A, a), zero(p.B, b)
+	return &q
 }
