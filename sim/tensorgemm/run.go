@@ -66,8 +66,8 @@ type Result struct {
 	// NaN. Where the non-finite input is an FP8 code, the datapath's output
 	// is kept (the model handles NaN and Inf as the hardware does); where it
 	// is a real value, which no quantisation defines, the output is NaN.
-	Poisoned int
-	poisoned []bool
+	Poisoned  int
+	poisoned  []bool
 	undefined []bool // outputs set to NaN
 	// Skipped lists the configurations that cannot run, with the reason.
 	Skipped []string
