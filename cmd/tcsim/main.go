@@ -40,7 +40,7 @@ func init() {
 		{"verify", "check the model bit for bit against recorded hardware outputs", runVerify},
 		{"presets", "list the datapath presets, their parameters and validation", runPresets},
 		{"bench", "time a simulated GEMM against a float64 GEMM of the same shape", runBench},
-		{"experiments", "list the reproducible experiments on FP8 accumulation and how to run them", runExperiments},
+		{"experiments", "list the reproducible experiments on FP8 accumulation, or run one", runExperiments},
 		{"version", "print the version", runVersion},
 		{"help", "show the commands, or one command's help", runHelp},
 	}
