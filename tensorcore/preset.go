@@ -3,6 +3,7 @@ package tensorcore
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/tcsim/tcsim/numerics"
 )
@@ -97,11 +98,8 @@ func (p *Preset) init() error {
 	}
 	if p.Via != nil {
 		for _, f := range []numerics.Format{p.A, p.B} {
-			for c := range f.NumCodes() {
-				v := f.Decode(uint32(c))
-				if !math.IsNaN(v) && p.Via.Decode(p.Via.Encode(v, numerics.NearestEven, numerics.ToInf)) != v {
-					return fmt.Errorf("tensorcore: preset %s: %s is not exact in %s", p.Name, f, p.Via)
-				}
+			if !exactIn(f, *p.Via) {
+				return fmt.Errorf("tensorcore: preset %s: %s is not exact in %s", p.Name, f, p.Via)
 			}
 		}
 	}
@@ -167,4 +165,26 @@ func (p *Preset) Dot(a, b []uint32, c uint32) uint32 {
 	p.DecodeA(a, &va)
 	p.DecodeB(b, &vb)
 	return p.Chain(&va, &vb, 0, len(a), c)
+}
+
+// exactCache memoises exactIn: candidate datapaths (tcsim fit) ask it
+// thousands of times.
+var exactCache sync.Map // [2]numerics.Format → bool
+
+// exactIn reports whether every non-NaN value of f is exact in via.
+func exactIn(f, via numerics.Format) bool {
+	key := [2]numerics.Format{f, via}
+	if ok, hit := exactCache.Load(key); hit {
+		return ok.(bool)
+	}
+	ok := true
+	for c := range f.NumCodes() {
+		v := f.Decode(uint32(c))
+		if !math.IsNaN(v) && via.Decode(via.Encode(v, numerics.NearestEven, numerics.ToInf)) != v {
+			ok = false
+			break
+		}
+	}
+	exactCache.Store(key, ok)
+	return ok
 }

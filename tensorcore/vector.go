@@ -1,6 +1,10 @@
 package tensorcore
 
-import "github.com/tcsim/tcsim/numerics"
+import (
+	"sync"
+
+	"github.com/tcsim/tcsim/numerics"
+)
 
 // Vector is an operand vector (a row of A or a column of B) decoded for the
 // datapath: per element a signed integer significand and a field exponent,
@@ -36,7 +40,27 @@ type entry struct {
 	class numerics.Class
 }
 
+// decoders memoises newDecoder: a decoder is read-only once built, and its
+// table (65,536 entries for a 16-bit format) is worth sharing between the
+// presets of one format, such as the thousands of candidate datapaths
+// tcsim fit builds.
+var decoders sync.Map // decoderKey → *decoder
+
+type decoderKey struct {
+	in, via numerics.Format
+	fixed   bool
+}
+
 func newDecoder(in, via numerics.Format, fixed bool) *decoder {
+	key := decoderKey{in, via, fixed}
+	if d, ok := decoders.Load(key); ok {
+		return d.(*decoder)
+	}
+	d, _ := decoders.LoadOrStore(key, buildDecoder(in, via, fixed))
+	return d.(*decoder)
+}
+
+func buildDecoder(in, via numerics.Format, fixed bool) *decoder {
 	d := &decoder{in: in, via: via, conv: in != via, fixed: fixed}
 	if in.Bits() <= 16 {
 		d.tab = make([]entry, in.NumCodes())

@@ -38,6 +38,7 @@ func init() {
 		{"plot", "redraw a sweep's figures from its results.csv", runPlot},
 		{"merge", "join the outputs of a sharded sweep", runMerge},
 		{"verify", "check the model bit for bit against recorded hardware outputs", runVerify},
+		{"fit", "find the datapath parameters that reproduce a GPU's records", runFit},
 		{"presets", "list the datapath presets, their parameters and validation", runPresets},
 		{"bench", "time a simulated GEMM against a float64 GEMM of the same shape", runBench},
 		{"experiments", "list the reproducible experiments on FP8 accumulation, or run one", runExperiments},

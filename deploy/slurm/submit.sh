@@ -74,19 +74,28 @@ repo=$(cd "$here/../.." && pwd -P)
 mkdir -p "$rundir/bin" "$rundir/logs"
 rundir=$(cd "$rundir" && pwd -P)
 
-# One build for every task: shards of different builds must not be merged.
-(cd "$repo" && go build -o "$rundir/bin/tcsim" ./cmd/tcsim) || {
-	echo "submit.sh: building tcsim failed" >&2
+# undo removes what this script made in RUNDIR and exits 1 with MESSAGE.
+undo() {
+	rm -rf "${rundir:?}/bin" "${rundir:?}/logs"
+	rmdir "$rundir" 2>/dev/null || true
+	echo "submit.sh: $*" >&2
 	exit 1
 }
 
+# One build for every task: shards of different builds must not be merged.
+(cd "$repo" && go build -o "$rundir/bin/tcsim" ./cmd/tcsim) || undo "building tcsim failed"
+
 array=$(sbatch --parsable --array="0-$((shards - 1))" --cpus-per-task="$cpus" \
 	--output="$rundir/logs/shard-%a.out" \
-	"$here/shard.sbatch" "$rundir" "$shards" "$study" "$@")
+	"$here/shard.sbatch" "$rundir" "$shards" "$study" "$@") ||
+	undo "sbatch refused the array; nothing was submitted"
 array=${array%%;*}
 merge=$(sbatch --parsable --dependency="afterok:$array" --kill-on-invalid-dep=yes \
 	--output="$rundir/logs/merge.out" \
-	"$here/merge.sbatch" "$rundir" "$shards" "$study")
+	"$here/merge.sbatch" "$rundir" "$shards" "$study") || {
+	scancel "$array"
+	undo "sbatch refused the merge job; cancelled the array $array"
+}
 merge=${merge%%;*}
 
 flags=
