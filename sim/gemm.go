@@ -1,13 +1,12 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/tcsim/tcsim/numerics"
+	"github.com/tcsim/tcsim/sim/parallel"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -91,12 +90,12 @@ type Problem struct {
 // Scaled reports whether the problem carries dequantisation scales.
 func (p *Problem) Scaled() bool { return p.SA != nil || p.SB != nil }
 
-// scaledAtPromotion reports whether scales are applied at each promotion
+// ScaledAtPromotion reports whether scales are applied at each promotion
 // rather than in the epilogue.
-func (p *Problem) scaledAtPromotion() bool { return p.Scaled() && p.ScaleBlock < p.K }
+func (p *Problem) ScaledAtPromotion() bool { return p.Scaled() && p.ScaleBlock < p.K }
 
-// slices returns the [lo, hi) bounds of the K slices.
-func (c *Config) slices(k int) [][2]int {
+// Slices returns the [lo, hi) bounds of the K slices.
+func (c *Config) Slices(k int) [][2]int {
 	if c.SplitK <= 1 {
 		return [][2]int{{0, k}}
 	}
@@ -144,8 +143,8 @@ func (c *Config) Check(p *Problem) error {
 		if len(p.SA) != p.M*kb || len(p.SB) != p.N*kb {
 			return fmt.Errorf("scale sizes %d and %d do not match %d and %d rows of %d blocks", len(p.SA), len(p.SB), p.M, p.N, kb)
 		}
-		for _, s := range c.slices(p.K) {
-			if !p.scaledAtPromotion() {
+		for _, s := range c.Slices(p.K) {
+			if !p.ScaledAtPromotion() {
 				break
 			}
 			for k0 := s[0]; k0 < s[1]; k0 += c.interval(s) {
@@ -172,6 +171,12 @@ func (c *Config) interval(s [2]int) int {
 // tiles; each element is computed alone in a fixed order, so the bits do
 // not depend on the parallelism.
 func GEMM(c Config, p *Problem) ([]float32, error) {
+	return GEMMContext(context.Background(), c, p)
+}
+
+// GEMMContext is [GEMM] with its work spread over the workers ctx allows
+// (see [parallel.WithLimit]), stopping when ctx is cancelled.
+func GEMMContext(ctx context.Context, c Config, p *Problem) ([]float32, error) {
 	if err := c.Check(p); err != nil {
 		return nil, err
 	}
@@ -204,42 +209,39 @@ func GEMM(c Config, p *Problem) ([]float32, error) {
 		// without affecting the result.
 		va := make([]tensorcore.Vector, p.M)
 		vb := make([]tensorcore.Vector, p.N)
-		parallelRows(p.M+p.N, func(r int) {
+		err := parallel.For(ctx, p.M+p.N, 0, func(r int) error {
 			if r < p.M {
 				tc.DecodeA(p.A[r*p.K:(r+1)*p.K], &va[r])
 			} else {
 				j := r - p.M
 				tc.DecodeB(p.B[j*p.K:(j+1)*p.K], &vb[j])
 			}
+			return nil
 		})
+		if err != nil {
+			return nil, err
+		}
 		acc := tc.Acc()
 		chain = func(i, j, lo, hi int) float32 {
 			return accToFloat32(acc, tc.Chain(&va[i], &vb[j], lo, hi, 0))
 		}
 	}
 	d := make([]float32, p.M*p.N)
-	slices := c.slices(p.K)
+	slices := c.Slices(p.K)
 	const tile = 16
 	tm, tn := (p.M+tile-1)/tile, (p.N+tile-1)/tile
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), tm*tn) {
-		wg.Go(func() {
-			for {
-				t := int(next.Add(1) - 1)
-				if t >= tm*tn {
-					return
-				}
-				i0, j0 := t/tn*tile, t%tn*tile
-				for i := i0; i < min(i0+tile, p.M); i++ {
-					for j := j0; j < min(j0+tile, p.N); j++ {
-						d[i*p.N+j] = c.element(p, chain, i, j, slices)
-					}
-				}
+	err := parallel.For(ctx, tm*tn, 0, func(t int) error {
+		i0, j0 := t/tn*tile, t%tn*tile
+		for i := i0; i < min(i0+tile, p.M); i++ {
+			for j := j0; j < min(j0+tile, p.N); j++ {
+				d[i*p.N+j] = c.element(p, chain, i, j, slices)
 			}
-		})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
 	return d, nil
 }
 
@@ -250,7 +252,7 @@ func (c *Config) element(p *Problem, chain func(i, j, lo, hi int) float32, i, j 
 	if p.Scaled() {
 		kb = p.K / p.ScaleBlock
 	}
-	perBlock := p.scaledAtPromotion()
+	perBlock := p.ScaledAtPromotion()
 	var total float32
 	for si, s := range slices {
 		var sum float32

@@ -8,12 +8,12 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot/vg"
-
 	"github.com/tcsim/tcsim/experiments/internal/lab"
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
+	"gonum.org/v1/plot/vg"
 )
 
 const (
@@ -49,14 +49,14 @@ func channels(frac float64, k int) []bool {
 // outliers is N(0,1) activations with a fraction frac of the K channels
 // (the same columns of A in every row) multiplied by mag, and N(0,1)
 // weights.
-func outliers(frac, mag float64) sim.Dist {
-	return sim.Dist{Name: fmt.Sprintf("outlier-%g-x%g", frac, mag),
+func outliers(frac, mag float64) sweep.Dist {
+	return sweep.Dist{Name: fmt.Sprintf("outlier-%g-x%g", frac, mag),
 		Description: fmt.Sprintf("A N(0,1) with %g%% of channels ×%g; B N(0,1)", 100*frac, mag),
-		Fill: func(r *rand.Rand, x []float64, rows, k int, role sim.Role) {
+		Fill: func(r *rand.Rand, x []float64, rows, k int, role sweep.Role) {
 			for i := range x {
 				x[i] = r.NormFloat64()
 			}
-			if role != sim.RoleA {
+			if role != sweep.RoleA {
 				return
 			}
 			for c, out := range channels(frac, k) {
@@ -72,9 +72,9 @@ func outliers(frac, mag float64) sim.Dist {
 // inputError is the median relative error of the dequantised activations
 // over the regular (non-outlier) channels: what the outliers do to the
 // rest of the tensor.
-func inputError(d sim.Dist, frac float64, g sim.Granularity, m, k int) (float64, error) {
+func inputError(d sweep.Dist, frac float64, g sim.Granularity, m, k int) (float64, error) {
 	x := make([]float64, m*k)
-	d.Fill(lab.Stream(seed, d.Name, k, 0, sim.RoleA), x, m, k, sim.RoleA)
+	d.Fill(lab.Stream(seed, d.Name, k, 0, sweep.RoleA), x, m, k, sweep.RoleA)
 	q, err := sim.Quantize(x, m, k, numerics.E4M3, g, false, 0)
 	if err != nil {
 		return 0, err
@@ -112,7 +112,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	for _, frac := range fracs {
 		for _, mag := range mags {
 			for _, sn := range scalingOrder {
-				sc, err := sim.LookupScaling(sn)
+				sc, err := sweep.LookupScaling(sn)
 				if err != nil {
 					return nil, err
 				}

@@ -22,8 +22,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-
-	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/atomicfile"
 )
 
 // Config is what an experiment gets from its command line.
@@ -88,7 +87,7 @@ func (r *Result) Write(dir string, short bool) ([]string, error) {
 	put := func(name string, data []byte) error {
 		p := filepath.Join(dir, name)
 		paths = append(paths, p)
-		return sim.WriteFileAtomic(p, data)
+		return atomicfile.WriteFile(p, data)
 	}
 	var csv bytes.Buffer
 	if err := r.Data.WriteCSV(&csv); err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -70,7 +71,7 @@ func TestCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Case{Presets: []*tensorcore.Preset{p}, Nc: []int{sim.NcNever, 128, sim.NcFP32}, Dist: MustDist("pos"),
+	c := Case{Presets: []*tensorcore.Preset{p}, Nc: []int{sweep.NcNever, 128, sweep.NcFP32}, Dist: MustDist("pos"),
 		GA: sim.PerTensor, GB: sim.PerTensor, Unscaled: true, M: 4, N: 4, K: 256, Trials: 2, Seed: 1}
 	o, err := c.Run()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -21,10 +22,10 @@ import (
 type Case struct {
 	Presets []*tensorcore.Preset // all with the same operand formats
 	// Nc are the promotion intervals: a multiple of the instruction K,
-	// sim.NcNever (one tensor-core chain over K) or sim.NcFP32 (CUDA-core
+	// sweep.NcNever (one tensor-core chain over K) or sweep.NcFP32 (CUDA-core
 	// FP32 FMA baseline).
 	Nc     []int
-	Dist   sim.Dist
+	Dist   sweep.Dist
 	GA, GB sim.Granularity
 	// Unscaled multiplies the codes alone, with dequantisation scales 1.0,
 	// as cuBLAS was called for the H100 GEMM records (whose inputs were
@@ -68,7 +69,7 @@ func (o *Outcome) Quant() sim.Metrics {
 }
 
 // Stream is the random source of one operand of one trial.
-func Stream(seed uint64, dist string, k, trial int, role sim.Role) *rand.Rand {
+func Stream(seed uint64, dist string, k, trial int, role sweep.Role) *rand.Rand {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s/%d/%d/%d", dist, k, trial, role)
 	return rand.New(rand.NewPCG(seed, h.Sum64()))
@@ -92,8 +93,8 @@ func (c *Case) Run() (*Outcome, error) {
 	}
 	x, w := make([]float64, m*k), make([]float64, n*k)
 	for t := range c.Trials {
-		c.Dist.Fill(Stream(c.Seed, c.Dist.Name, k, t, sim.RoleA), x, m, k, sim.RoleA)
-		c.Dist.Fill(Stream(c.Seed, c.Dist.Name, k, t, sim.RoleB), w, n, k, sim.RoleB)
+		c.Dist.Fill(Stream(c.Seed, c.Dist.Name, k, t, sweep.RoleA), x, m, k, sweep.RoleA)
+		c.Dist.Fill(Stream(c.Seed, c.Dist.Name, k, t, sweep.RoleB), w, n, k, sweep.RoleB)
 		qa, err := sim.Quantize(x, m, k, fa, c.GA, false, headroom(c.Presets, fa, k))
 		if err != nil {
 			return nil, err
@@ -117,7 +118,7 @@ func (c *Case) Run() (*Outcome, error) {
 		for pi, p := range c.Presets {
 			for i, nc := range c.Nc {
 				cfg := sim.Config{Preset: p, Nc: nc}
-				if nc == sim.NcFP32 {
+				if nc == sweep.NcFP32 {
 					cfg.FP32, cfg.Nc = true, 0
 					if prob.Scaled() && prob.ScaleBlock < k {
 						cfg.Nc = prob.ScaleBlock // scales are applied at promotion
@@ -125,7 +126,7 @@ func (c *Case) Run() (*Outcome, error) {
 				}
 				d, err := sim.GEMM(cfg, prob)
 				if err != nil {
-					return nil, fmt.Errorf("%s, N_c = %s, K = %d: %v", p.Name, sim.NcLabel(nc), k, err)
+					return nil, fmt.Errorf("%s, N_c = %s, K = %d: %v", p.Name, sweep.NcLabel(nc), k, err)
 				}
 				o.D[pi][i] = append(o.D[pi][i], d...)
 			}
@@ -157,8 +158,8 @@ func MustPreset(name string) *tensorcore.Preset {
 }
 
 // MustDist returns a named distribution of package sim.
-func MustDist(name string) sim.Dist {
-	d, err := sim.LookupDist(name)
+func MustDist(name string) sweep.Dist {
+	d, err := sweep.LookupDist(name)
 	if err != nil {
 		panic(err)
 	}

@@ -1,17 +1,19 @@
-package sim
+package sweep
 
 import (
 	"bytes"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/tcsim/tcsim/sim"
 )
 
 func TestResultsCSVRoundTrip(t *testing.T) {
 	rows := []Row{
 		{Preset: "h100-wgmma-e4m3-e4m3", FBits: 13, Dist: "pos", Scaling: "tensor", K: 4096, Nc: NcNever, M: 64, N: 64,
-			Trials: 2, Outputs: 8192, Acc: Metrics{MaxRel: 0.1, MeanSignedRel: -0.0745, NormRel: math.NaN(), ZeroRef: 3},
-			Tot: Metrics{MaxRel: math.Inf(1), RelP90: 1.0000000000000002}},
+			Trials: 2, Outputs: 8192, Acc: sim.Metrics{MaxRel: 0.1, MeanSignedRel: -0.0745, NormRel: math.NaN(), ZeroRef: 3},
+			Tot: sim.Metrics{MaxRel: math.Inf(1), RelP90: 1.0000000000000002}},
 		{Preset: "x", FBits: 25, Dist: "normal", Scaling: "deepseek", K: 128, Nc: 128, Promotions: 1},
 		{Preset: "x", Dist: "normal", Scaling: "deepseek", K: 128, Nc: NcFP32},
 	}

@@ -1,4 +1,4 @@
-package sim
+package verify
 
 import (
 	"bufio"
@@ -19,7 +19,7 @@ import (
 //	go test ./sim -run TestRegenTestdata -regen
 var regen = flag.Bool("regen", false, "rewrite ../testdata/h100 from the H100 recordings")
 
-const testdataDir = "../testdata/h100"
+const testdataDir = "../../testdata/h100"
 
 // corpusDir is where the full H100 recordings are, if present:
 // $TCSIM_H100_DIR, else ../shared/hw/h100 beside the repository.
@@ -27,7 +27,7 @@ func corpusDir() string {
 	if d := os.Getenv("TCSIM_H100_DIR"); d != "" {
 		return d
 	}
-	return "../../shared/hw/h100"
+	return "../../../shared/hw/h100"
 }
 
 // What the subset keeps.

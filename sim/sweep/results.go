@@ -1,4 +1,4 @@
-package sim
+package sweep
 
 import (
 	"bufio"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/tcsim/tcsim/sim"
 )
 
 // Special values of Row.Nc.
@@ -32,7 +34,7 @@ type Row struct {
 	Trials     int
 	Outputs    int // M·N·Trials
 	Promotions int // FP32 promotion adds per output
-	Acc, Tot   Metrics
+	Acc, Tot   sim.Metrics
 }
 
 // NcLabel is Nc as written in CSV: the number, "never" or "fp32".
@@ -65,7 +67,8 @@ var metricColumns = []string{"max_rel", "median_rel", "mean_rel", "norm_rel", "m
 	"median_err_absdot", "mean_signed_rel", "frac_below", "rel_p10", "rel_p25", "rel_p75", "rel_p90",
 	"zero_ref", "nonfinite"}
 
-func (m *Metrics) fields() []*float64 {
+// metricFields are the float fields of m in metricColumns order.
+func metricFields(m *sim.Metrics) []*float64 {
 	return []*float64{&m.MaxRel, &m.MedianRel, &m.MeanRel, &m.NormRel, &m.MaxErrAbsDot,
 		&m.MedianErrAbsDot, &m.MeanSignedRel, &m.FracBelow, &m.RelP10, &m.RelP25, &m.RelP75, &m.RelP90}
 }
@@ -88,8 +91,8 @@ func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) 
 func (r *Row) Record() []string {
 	rec := []string{r.Preset, strconv.Itoa(r.FBits), r.Dist, r.Scaling, strconv.Itoa(r.K), NcLabel(r.Nc),
 		strconv.Itoa(r.M), strconv.Itoa(r.N), strconv.Itoa(r.Trials), strconv.Itoa(r.Outputs), strconv.Itoa(r.Promotions)}
-	for _, m := range []*Metrics{&r.Acc, &r.Tot} {
-		for _, f := range m.fields() {
+	for _, m := range []*sim.Metrics{&r.Acc, &r.Tot} {
+		for _, f := range metricFields(m) {
 			rec = append(rec, formatFloat(*f))
 		}
 		rec = append(rec, strconv.Itoa(m.ZeroRef), strconv.Itoa(m.NonFinite))
@@ -167,8 +170,8 @@ func parseRecord(rec []string) (Row, error) {
 		return r, err
 	}
 	col := 11
-	for _, m := range []*Metrics{&r.Acc, &r.Tot} {
-		for _, f := range m.fields() {
+	for _, m := range []*sim.Metrics{&r.Acc, &r.Tot} {
+		for _, f := range metricFields(m) {
 			if *f, err = strconv.ParseFloat(rec[col], 64); err != nil {
 				return r, fmt.Errorf("column %s: %q is not a number", Header()[col], rec[col])
 			}

@@ -1,4 +1,4 @@
-package sim
+package sweep
 
 import (
 	"bytes"
@@ -17,8 +17,8 @@ import (
 // smallSpec is a sweep small enough for unit tests that still has every
 // kind of row: promoted, never, the FP32 baseline, block-wise and
 // per-tensor scaling.
-func smallSpec() SweepSpec {
-	return SweepSpec{Presets: []string{"h100-wgmma-e4m3-e4m3"}, K: []int{128, 256, 512}, Nc: []int{32, 128, NcNever},
+func smallSpec() Spec {
+	return Spec{Presets: []string{"h100-wgmma-e4m3-e4m3"}, K: []int{128, 256, 512}, Nc: []int{32, 128, NcNever},
 		Dists: []string{"normal", "pos"}, Scalings: []string{"deepseek", "tensor"}, M: 16, N: 8, Trials: 2, Seed: 7, Baseline: true}
 }
 
@@ -31,7 +31,7 @@ func csvBytes(t *testing.T, rows []Row) []byte {
 	return b.Bytes()
 }
 
-func runSpec(t *testing.T, s SweepSpec, shard, shards, jobs int, store Store) []Row {
+func runSpec(t *testing.T, s Spec, shard, shards, jobs int, store Store) []Row {
 	t.Helper()
 	rows, err := s.Run(context.Background(), shard, shards, jobs, store, nil)
 	if err != nil {
@@ -96,7 +96,7 @@ type countingStore struct {
 	saves atomic.Int64
 }
 
-func (c *countingStore) Save(g SweepGroup, rows []Row) error {
+func (c *countingStore) Save(g Group, rows []Row) error {
 	c.saves.Add(1)
 	return c.DirStore.Save(g, rows)
 }
@@ -148,18 +148,18 @@ func TestSweepResumeAfterInterruption(t *testing.T) {
 
 func TestSweepSpecErrors(t *testing.T) {
 	for _, tc := range []struct {
-		edit func(*SweepSpec)
+		edit func(*Spec)
 		want string
 	}{
-		{func(s *SweepSpec) { s.K = []int{100} }, "K = 100 is not a positive multiple"},
-		{func(s *SweepSpec) { s.Nc = []int{48} }, "N_c = 48"},
-		{func(s *SweepSpec) { s.Presets = []string{"h100-nope"} }, "unknown preset"},
-		{func(s *SweepSpec) { s.Dists = []string{"cauchy"} }, "unknown distribution"},
-		{func(s *SweepSpec) { s.Scalings = []string{"per-atom"} }, "unknown scaling"},
-		{func(s *SweepSpec) { s.K = []int{160} }, "multiple of 128"},
-		{func(s *SweepSpec) { s.Nc = []int{256}; s.Scalings = []string{"deepseek"}; s.Baseline = false }, "no applicable point"},
-		{func(s *SweepSpec) { s.M = 0 }, "must be positive"},
-		{func(s *SweepSpec) { s.FBits = []int{3} }, "--fbits 3"},
+		{func(s *Spec) { s.K = []int{100} }, "K = 100 is not a positive multiple"},
+		{func(s *Spec) { s.Nc = []int{48} }, "N_c = 48"},
+		{func(s *Spec) { s.Presets = []string{"h100-nope"} }, "unknown preset"},
+		{func(s *Spec) { s.Dists = []string{"cauchy"} }, "unknown distribution"},
+		{func(s *Spec) { s.Scalings = []string{"per-atom"} }, "unknown scaling"},
+		{func(s *Spec) { s.K = []int{160} }, "multiple of 128"},
+		{func(s *Spec) { s.Nc = []int{256}; s.Scalings = []string{"deepseek"}; s.Baseline = false }, "no applicable point"},
+		{func(s *Spec) { s.M = 0 }, "must be positive"},
+		{func(s *Spec) { s.FBits = []int{3} }, "--fbits 3"},
 	} {
 		s := smallSpec()
 		tc.edit(&s)
@@ -174,7 +174,7 @@ func TestSweepSpecErrors(t *testing.T) {
 // K = 4096 lose about 7.4% without promotion and about 5.6e-4 with
 // promotion every 128.
 func TestSweepHardwareNumbers(t *testing.T) {
-	s := SweepSpec{Presets: []string{"h100-wgmma-e4m3-e4m3"}, K: []int{4096}, Nc: []int{128, NcNever},
+	s := Spec{Presets: []string{"h100-wgmma-e4m3-e4m3"}, K: []int{4096}, Nc: []int{128, NcNever},
 		Dists: []string{"pos"}, Scalings: []string{"tensor"}, M: 32, N: 32, Trials: 1, Seed: 1}
 	rows := runSpec(t, s, 0, 1, 2, nil)
 	for _, r := range rows {
@@ -195,7 +195,7 @@ func TestSweepHardwareNumbers(t *testing.T) {
 func TestEveryPresetSweeps(t *testing.T) {
 	for _, p := range tensorcore.Presets() {
 		k := 4 * p.K
-		s := SweepSpec{Presets: []string{p.Name}, K: []int{k}, Nc: []int{p.K, NcNever}, Dists: []string{"normal", "pos"},
+		s := Spec{Presets: []string{p.Name}, K: []int{k}, Nc: []int{p.K, NcNever}, Dists: []string{"normal", "pos"},
 			Scalings: []string{"tensor"}, M: 8, N: 8, Trials: 1, Seed: 1, Baseline: true}
 		rows, err := s.Run(context.Background(), 0, 1, 1, nil, nil)
 		if err != nil {

@@ -1,4 +1,4 @@
-package sim
+package sweep
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/tcsim/tcsim/sim"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -87,16 +88,16 @@ func LookupDist(name string) (Dist, error) {
 type Scaling struct {
 	Name        string
 	Description string
-	A, B        Granularity
+	A, B        sim.Granularity
 }
 
 // Scalings lists the scaling schemes, in a fixed order.
 var Scalings = []Scaling{
-	{"deepseek", "DeepSeek-V3: 1×128 activation tiles, 128×128 weight blocks", Tile128, Block128},
-	{"tensor", "one scale per tensor", PerTensor, PerTensor},
-	{"row", "one scale per row of A (token) and per column of B (output channel)", PerRow, PerRow},
-	{"tile", "1×128 tiles for both operands", Tile128, Tile128},
-	{"block", "128×128 blocks for both operands", Block128, Block128},
+	{"deepseek", "DeepSeek-V3: 1×128 activation tiles, 128×128 weight blocks", sim.Tile128, sim.Block128},
+	{"tensor", "one scale per tensor", sim.PerTensor, sim.PerTensor},
+	{"row", "one scale per row of A (token) and per column of B (output channel)", sim.PerRow, sim.PerRow},
+	{"tile", "1×128 tiles for both operands", sim.Tile128, sim.Tile128},
+	{"block", "128×128 blocks for both operands", sim.Block128, sim.Block128},
 }
 
 // LookupScaling returns the named scaling scheme.

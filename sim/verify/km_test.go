@@ -1,4 +1,4 @@
-package sim
+package verify
 
 import (
 	"bufio"
@@ -9,11 +9,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tcsim/tcsim/numerics"
+	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/records"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -22,7 +23,7 @@ import (
 //
 //	go test ./sim -run TestRegenKMTestdata -regen
 const (
-	kmTestdataDir = "../testdata/km"
+	kmTestdataDir = "../../testdata/km"
 	kmSubsetLines = 128
 )
 
@@ -32,7 +33,7 @@ func kmCorpusDir() string {
 	if d := os.Getenv("TCSIM_KM_DIR"); d != "" {
 		return d
 	}
-	return "../../shared/hw/km"
+	return "../../../shared/hw/km"
 }
 
 // kmSets lists the K–M folders under root (root/<GPU>/<fmt>), in order.
@@ -75,7 +76,7 @@ func kmSets(t testing.TB, root string) []*kmSet {
 }
 
 func newTestVerifier() *verifier {
-	return &verifier{opts: VerifyOptions{MaxListed: 3, Workers: 2}, open: func(n string) (io.ReadCloser, error) { return os.Open(n) }}
+	return &verifier{opts: Options{MaxListed: 3, Workers: 2}, open: func(n string) (io.ReadCloser, error) { return os.Open(n) }}
 }
 
 // checkAll runs every output file of the sets with the preset the folder
@@ -116,7 +117,7 @@ func checkAll(t *testing.T, sets []*kmSet, vary func(p *tensorcore.Preset) *tens
 // recogniser with no mismatch, and covers every K–M record set a preset
 // claims.
 func TestKMTestdata(t *testing.T) {
-	rep, err := Verify([]string{kmTestdataDir}, VerifyOptions{MaxListed: 3})
+	rep, err := Verify([]string{kmTestdataDir}, Options{MaxListed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,17 +170,21 @@ func TestKMVerifiedCounts(t *testing.T) {
 	}
 	if h := corpusDir(); exists(filepath.Join(h, "inst_wgmma.csv.gz")) {
 		ran = true
-		rep, err := Verify([]string{filepath.Join(h, "inst_wgmma.csv.gz"), filepath.Join(h, "inst_mma.csv.gz")}, VerifyOptions{})
+		rep, err := Verify([]string{filepath.Join(h, "inst_wgmma.csv.gz"), filepath.Join(h, "inst_mma.csv.gz")}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, g := range rep.Groups {
-			c, err := ParseInstConfig(g.Name)
+			c, err := records.ParseInstConfig(g.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := instPreset(c)
 			if err != nil {
 				t.Fatal(err)
 			}
 			rec := "h100 " + strings.TrimSuffix(filepath.Base(g.File), ".csv.gz")
-			k := c.Preset.Name + " " + rec
+			k := p.Name + " " + rec
 			v := got[k]
 			v.Records, v.Total, v.Matched = rec, v.Total+g.Records, v.Matched+g.Records-g.Mismatches
 			got[k] = v
@@ -358,7 +363,7 @@ func copyLines(src, dst string, n int) error {
 		return err
 	}
 	defer in.Close()
-	l, err := newKMLines(src, in)
+	l, err := records.NewKMLines(src, in)
 	if err != nil {
 		return err
 	}
@@ -372,7 +377,7 @@ func copyLines(src, dst string, n int) error {
 	zw, _ := gzip.NewWriterLevel(out, gzip.BestCompression)
 	w := bufio.NewWriter(zw)
 	for range n {
-		s, err := l.next()
+		s, err := l.Next()
 		if err == io.EOF {
 			break
 		}
@@ -391,25 +396,6 @@ func copyLines(src, dst string, n int) error {
 }
 
 // ---- the reader ---------------------------------------------------------
-
-func TestParseKMName(t *testing.T) {
-	for name, want := range map[string]kmFile{
-		"a_A100_fp16.txt.gz": {"a", "A100", "fp16"},
-		"d_B200_fp16.txt":    {"d", "B200", "fp16"},
-		"c_L40S_fp32.txt.gz": {"c", "L40S", "fp32"},
-		"b_Ada_E4M3.txt":     {"b", "Ada", "E4M3"},
-	} {
-		if got, ok := parseKMName(name); !ok || got != want {
-			t.Errorf("%s: %+v %v", name, got, ok)
-		}
-	}
-	for _, name := range []string{"", "a_A100_fp16", "a_A100_fp16.csv.gz", "e_A100_fp16.txt", "a_A100.txt",
-		"a_A100_fp16_x.txt", "ab_A100_fp16.txt", "a__fp16.txt", "a_A-1_fp16.txt", "README.md", "LICENCE"} {
-		if got, ok := parseKMName(name); ok {
-			t.Errorf("%q: recognised as %+v", name, got)
-		}
-	}
-}
 
 func TestKMPresetName(t *testing.T) {
 	for _, tc := range []struct{ gpu, f, out, want string }{
@@ -434,80 +420,6 @@ func TestKMPresetName(t *testing.T) {
 	for _, tc := range [][3]string{{"A100", "fp8", "fp32"}, {"A100", "fp16", "fp64"}, {"A100", "FP16", "fp32"}} {
 		if _, _, err := kmPresetName(tc[0], tc[1], tc[2]); err == nil {
 			t.Errorf("%v: no error", tc)
-		}
-	}
-}
-
-func TestParseKMOperands(t *testing.T) {
-	for _, tc := range []struct {
-		line string
-		f    numerics.Format
-		want []uint32
-		err  string
-	}{
-		{"3f800000 bf800000", numerics.FP16, []uint32{0x3C00, 0xBC00}, ""},
-		{"  3f800000\t00000000 80000000 ", numerics.FP16, []uint32{0x3C00, 0, 0x8000}, ""},
-		{"33800000", numerics.FP16, []uint32{0x0001}, ""}, // 2^-24, the smallest FP16 subnormal
-		{"3f800000 3f810000", numerics.BF16, []uint32{0x3F80, 0x3F81}, ""},
-		{"3f802000", numerics.TF32, []uint32{0x3F802000 >> 13}, ""},
-		{"43e00000", numerics.E4M3, []uint32{0x7E}, ""}, // 448
-		{"7fc00000", numerics.E4M3, []uint32{0x7F}, ""}, // NaN
-		{"7f800000", numerics.E5M2, []uint32{0x7C}, ""}, // Inf
-		{"3f800001", numerics.FP16, nil, "not exact in f16"},
-		{"3f801000", numerics.TF32, nil, "low 13 bits"},
-		{"3f800001", numerics.BF16, nil, "low 16 bits"},
-		{"7f800000", numerics.E4M3, nil, "not exact in e4m3"},
-		{"47800000", numerics.FP16, nil, "not exact"}, // 65536
-		{"3f80000", numerics.FP16, nil, "want 8 hex digits"},
-		{"3f8000000", numerics.FP16, nil, "want 8 hex digits"},
-		{"3f80000g", numerics.FP16, nil, "not hex"},
-		{"", numerics.FP16, nil, "no operands"},
-		{"   ", numerics.FP16, nil, "no operands"},
-	} {
-		got, err := parseKMOperands(tc.line, tc.f, nil)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%q %s: %v, want error %q", tc.line, tc.f, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("%q %s: %x %v, want %x", tc.line, tc.f, got, err, tc.want)
-		}
-	}
-}
-
-func TestParseKMBits(t *testing.T) {
-	for s, want := range map[string]uint32{
-		"00111111100000000000000000000000":   0x3F800000,
-		"11111111111111111111111111111111":   0xFFFFFFFF,
-		" 00000000000000000000000000000001 ": 1,
-	} {
-		if got, err := parseKMBits(s); err != nil || got != want {
-			t.Errorf("%q: %x %v", s, got, err)
-		}
-	}
-	for _, s := range []string{"", "0", "0011111110000000000000000000000", "001111111000000000000000000000000",
-		"0011111110000000000000000000000x", "3f800000", strings.Repeat("1", 100)} {
-		if _, err := parseKMBits(s); err == nil {
-			t.Errorf("%q: no error", s)
-		}
-	}
-}
-
-// TestFP16ToFP32Bits: every FP16 code widens to the FP32 bits of its value.
-func TestFP16ToFP32Bits(t *testing.T) {
-	for h := range uint32(1 << 16) {
-		got := fp16ToFP32Bits(h)
-		v := numerics.FP16.Decode(h)
-		if math.IsNaN(v) {
-			if want := (h>>15)<<31 | 0x7F800000 | (h&0x3FF)<<13; got != want {
-				t.Fatalf("%04x: %08x, want %08x", h, got, want)
-			}
-			continue
-		}
-		if want := math.Float32bits(float32(v)); got != want {
-			t.Fatalf("%04x: %08x, want %08x", h, got, want)
 		}
 	}
 }
@@ -547,13 +459,13 @@ func subsetText(t testing.TB, gpu, format, name string, n int) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	l, err := newKMLines(p, f)
+	l, err := records.NewKMLines(p, f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
 	for range n {
-		s, err := l.next()
+		s, err := l.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -585,7 +497,7 @@ func TestKMPlainAndExplicit(t *testing.T) {
 		{[]string{filepath.Join(dir, "a_V100_fp16.txt")}, 2},
 		{[]string{filepath.Join(dir, "d_V100_fp32.txt"), filepath.Join(dir, "c_V100_fp32.txt")}, 2},
 	} {
-		rep, err := Verify(tc.paths, VerifyOptions{})
+		rep, err := Verify(tc.paths, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -602,7 +514,7 @@ func TestKMMismatchListed(t *testing.T) {
 	files["d_V100_fp32.txt"] = strings.Replace(files["d_V100_fp32.txt"], "0", "1", 1)
 	root := t.TempDir()
 	writeKM(t, root, "V100", "fp16", files)
-	rep, err := Verify([]string{root}, VerifyOptions{MaxListed: 5})
+	rep, err := Verify([]string{root}, Options{MaxListed: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -678,11 +590,11 @@ func TestKMInputErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeKM(t, root, tc.gpu, tc.fmt, tc.files)
-			_, err := Verify([]string{root}, VerifyOptions{})
+			_, err := Verify([]string{root}, Options{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want %q", err, tc.want)
 			}
-			re, ok := errors.AsType[*RecordError](err)
+			re, ok := errors.AsType[*records.RecordError](err)
 			if !ok {
 				t.Fatalf("%T is not a *RecordError", err)
 			}
@@ -694,49 +606,6 @@ func TestKMInputErrors(t *testing.T) {
 }
 
 // ---- fuzzing ------------------------------------------------------------
-
-func FuzzParseKMOperands(f *testing.F) {
-	f.Add("3f800000 bf800000", uint8(2))
-	f.Add("3f802000", uint8(4))
-	f.Add("43e00000 7fc00000", uint8(0))
-	f.Add("zz", uint8(1))
-	f.Fuzz(func(t *testing.T, line string, fi uint8) {
-		formats := []numerics.Format{numerics.E4M3, numerics.E5M2, numerics.FP16, numerics.BF16, numerics.TF32}
-		fm := formats[int(fi)%len(formats)]
-		codes, err := parseKMOperands(line, fm, nil)
-		if err != nil {
-			return
-		}
-		for i, c := range codes {
-			if c >= uint32(fm.NumCodes()) {
-				t.Fatalf("code %d = %x out of %s", i, c, fm)
-			}
-		}
-	})
-}
-
-func FuzzParseKMBits(f *testing.F) {
-	f.Add("00111111100000000000000000000000")
-	f.Add("0101")
-	f.Fuzz(func(t *testing.T, s string) {
-		x, err := parseKMBits(s)
-		if err == nil && fmt.Sprintf("%032b", x) != strings.TrimSpace(s) {
-			t.Fatalf("%q parsed as %032b", s, x)
-		}
-	})
-}
-
-func FuzzParseKMName(f *testing.F) {
-	f.Add("a_A100_fp16.txt.gz")
-	f.Add("d_B200_fp16.txt")
-	f.Add("x__.txt")
-	f.Fuzz(func(t *testing.T, name string) {
-		k, ok := parseKMName(name)
-		if ok && (k.gpu == "" || k.fmt == "" || len(k.role) != 1) {
-			t.Fatalf("%q: %+v", name, k)
-		}
-	})
-}
 
 // FuzzKMFolder: whatever the files of a K–M folder hold, Verify returns a
 // report or an error and never panics.
@@ -753,7 +622,7 @@ func FuzzKMFolder(f *testing.F) {
 		}
 		writeKM(t, root, "V100", "fp16", map[string]string{"a_V100_fp16.txt": a, "b_V100_fp16.txt": b,
 			"c_V100_fp32.txt": c, dname: d})
-		rep, err := Verify([]string{root}, VerifyOptions{MaxListed: 2})
+		rep, err := Verify([]string{root}, Options{MaxListed: 2})
 		if err == nil {
 			var sb strings.Builder
 			rep.WriteText(&sb)
@@ -787,9 +656,9 @@ func TestPresetsThroughGEMM(t *testing.T) {
 			}
 			return codes
 		}
-		prob := &Problem{M: m, N: n, K: k, A: enc(m, p.A), B: enc(n, p.B)}
+		prob := &sim.Problem{M: m, N: n, K: k, A: enc(m, p.A), B: enc(n, p.B)}
 		for _, nc := range []int{0, p.K} {
-			d, err := GEMM(Config{Preset: p, Nc: nc}, prob)
+			d, err := sim.GEMM(sim.Config{Preset: p, Nc: nc}, prob)
 			if err != nil {
 				t.Fatalf("%s: %v", p.Name, err)
 			}

@@ -1,4 +1,4 @@
-package sim
+package sweep
 
 import (
 	"fmt"
@@ -6,10 +6,10 @@ import (
 	"runtime"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/tcsim/tcsim/numerics"
+	"github.com/tcsim/tcsim/sim"
 	"github.com/tcsim/tcsim/tensorcore"
+	"gonum.org/v1/gonum/mat"
 )
 
 // BenchResult compares a bit-exact simulated GEMM with a float64 GEMM
@@ -38,16 +38,16 @@ func Bench(preset *tensorcore.Preset, m, n, k, reps int) (*BenchResult, error) {
 	for i := range w {
 		w[i] = r.NormFloat64()
 	}
-	qa, err := Quantize(x, m, k, preset.A, PerTensor, false, Headroom(preset.A, preset.Acc(), k))
+	qa, err := sim.Quantize(x, m, k, preset.A, sim.PerTensor, false, sim.Headroom(preset.A, preset.Acc(), k))
 	if err != nil {
 		return nil, err
 	}
-	qb, err := Quantize(w, n, k, preset.B, PerTensor, false, Headroom(preset.B, preset.Acc(), k))
+	qb, err := sim.Quantize(w, n, k, preset.B, sim.PerTensor, false, sim.Headroom(preset.B, preset.Acc(), k))
 	if err != nil {
 		return nil, err
 	}
-	p := &Problem{M: m, N: n, K: k, A: qa.Codes, B: qb.Codes}
-	if err := (&Config{Preset: preset}).Check(p); err != nil {
+	p := &sim.Problem{M: m, N: n, K: k, A: qa.Codes, B: qb.Codes}
+	if err := (&sim.Config{Preset: preset}).Check(p); err != nil {
 		return nil, err
 	}
 	a := mat.NewDense(m, k, decodeAll(preset.A, qa.Codes))
@@ -55,7 +55,7 @@ func Bench(preset *tensorcore.Preset, m, n, k, reps int) (*BenchResult, error) {
 	var simBest, f64Best time.Duration
 	for range reps {
 		t := time.Now()
-		if _, err := GEMM(Config{Preset: preset}, p); err != nil {
+		if _, err := sim.GEMM(sim.Config{Preset: preset}, p); err != nil {
 			return nil, err
 		}
 		simBest = best(simBest, time.Since(t))

@@ -1,4 +1,4 @@
-package sim
+package records
 
 import (
 	"bufio"
@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/tcsim/tcsim/numerics"
-	"github.com/tcsim/tcsim/tensorcore"
 )
 
 // This file reads the record files of recorded hardware outputs
@@ -161,9 +160,9 @@ func decodeHex(field, s string) ([]byte, error) {
 	return b, nil
 }
 
-// containerBytes is the number of bytes one element of f occupies in memory:
+// ContainerBytes is the number of bytes one element of f occupies in memory:
 // 1 for FP8, 2 for FP16 and BF16, 4 for TF32 (an FP32 container).
-func containerBytes(f numerics.Format) int {
+func ContainerBytes(f numerics.Format) int {
 	switch {
 	case f.Bits() <= 8:
 		return 1
@@ -177,7 +176,7 @@ func containerBytes(f numerics.Format) int {
 // into codes of f. An element narrower than its container is held in the
 // container's top bits (TF32 in FP32: the code is the container >> 13).
 func decodeCodes(field string, b []byte, f numerics.Format) ([]uint32, error) {
-	w := containerBytes(f)
+	w := ContainerBytes(f)
 	if len(b)%w != 0 {
 		return nil, fmt.Errorf("%s: %d bytes is not a whole number of %d-byte %s elements", field, len(b), w, f)
 	}
@@ -266,13 +265,18 @@ type InstConfig struct {
 	A, B   numerics.Format
 	F16Acc bool // FP16 C and D
 	UseC   bool // cR: a C was loaded; c0: scale-d 0, C not read (taken as +0)
-	Preset *tensorcore.Preset
 }
 
-// ParseInstConfig parses an instruction-file config name and finds its
-// H100 preset (h100-<instr>-<a>-<b>[-f16acc], or h100-<instr>-<a>[-f16acc] for
-// 16- and 32-bit operands, which share one type). A well-formed name whose
-// preset does not exist is an error naming the preset.
+// Acc is the format of the accumulator bit patterns C and D: FP16 or FP32.
+func (c *InstConfig) Acc() numerics.Format {
+	if c.F16Acc {
+		return numerics.FP16
+	}
+	return numerics.FP32
+}
+
+// ParseInstConfig parses an instruction-file config name. Which model
+// reproduces the records is not its concern (see package verify).
 func ParseInstConfig(name string) (*InstConfig, error) {
 	parts := strings.Split(name, "_")
 	bad := func(why string) error {
@@ -305,18 +309,6 @@ func ParseInstConfig(name string) (*InstConfig, error) {
 	default:
 		return nil, bad("last part must be c0 or cR")
 	}
-	// FP8 presets name both operand types (any pairing); 16- and 32-bit
-	// ones, whose operands share a type, name it once.
-	pname := fmt.Sprintf("h100-%s-%s-%s", c.Instr, c.A, c.B)
-	if c.A == c.B && c.A.Bits() > 8 {
-		pname = fmt.Sprintf("h100-%s-%s", c.Instr, c.A)
-	}
-	if c.F16Acc {
-		pname += "-f16acc"
-	}
-	if c.Preset, err = tensorcore.Lookup(pname); err != nil {
-		return nil, fmt.Errorf("config %s: no preset %s models it", name, pname)
-	}
 	return c, nil
 }
 
@@ -326,7 +318,7 @@ type InstRecord struct {
 	Line       int
 	Config     *InstConfig
 	AHex, BHex string   // the operand hex as written
-	A, B       []uint32 // operand codes, K = Config.Preset.K of each
+	A, B       []uint32 // operand codes, as many in B as in A
 	C, D       uint32   // accumulator bit patterns (C is +0 for c0 configs)
 	Labels     []string // the values of the label columns ([InstReader.LabelNames])
 }
@@ -350,6 +342,19 @@ func NewInstReader(name string, r io.Reader) (*InstReader, error) {
 	return &InstReader{c: c, configs: map[string]*InstConfig{}}, nil
 }
 
+// IsInstFile reports whether the file's header is an instruction file's;
+// an empty file is not one.
+func IsInstFile(name string, r io.Reader) (bool, error) {
+	c, err := newCSVReader(name, r)
+	if err != nil {
+		if re, ok := errors.AsType[*RecordError](err); ok && re.Line == 1 && strings.HasPrefix(re.Err.Error(), "empty file") {
+			return false, nil
+		}
+		return false, err
+	}
+	return hasPrefix(c.header, instHeader...), nil
+}
+
 // LabelNames are the names of the label columns.
 func (r *InstReader) LabelNames() []string { return r.c.header[len(instHeader):] }
 
@@ -366,18 +371,18 @@ func (r *InstReader) Read() (*InstRecord, error) {
 		}
 		r.configs[f[0]] = cfg
 	}
-	p := cfg.Preset
 	rec := &InstRecord{Line: r.c.line, Config: cfg, AHex: f[1], BHex: f[2], Labels: slices.Clone(f[len(instHeader):])}
-	if rec.A, err = operandCodes("a_hex", f[1], p.A, p.K); err != nil {
+	if rec.A, err = operandCodes("a_hex", f[1], cfg.A, 0); err != nil {
 		return nil, r.c.wrap(err)
 	}
-	if rec.B, err = operandCodes("b_hex", f[2], p.B, p.K); err != nil {
+	if rec.B, err = operandCodes("b_hex", f[2], cfg.B, len(rec.A)); err != nil {
 		return nil, r.c.wrap(err)
 	}
-	accBits := p.Acc().Bits()
+	acc := cfg.Acc()
+	accBits := acc.Bits()
 	c, err := decodeWords("c_hex", f[3], accBits)
 	if err == nil && len(c) != 1 {
-		err = fmt.Errorf("c_hex: %d hex digits, want %d for %s", len(f[3]), accBits/4, p.Acc())
+		err = fmt.Errorf("c_hex: %d hex digits, want %d for %s", len(f[3]), accBits/4, acc)
 	}
 	if err != nil {
 		return nil, r.c.wrap(err)
@@ -387,7 +392,7 @@ func (r *InstReader) Read() (*InstRecord, error) {
 	}
 	d, err := decodeWords("d_hex", f[4], accBits)
 	if err == nil && len(d) != 1 {
-		err = fmt.Errorf("d_hex: %d hex digits, want %d for %s", len(f[4]), accBits/4, p.Acc())
+		err = fmt.Errorf("d_hex: %d hex digits, want %d for %s", len(f[4]), accBits/4, acc)
 	}
 	if err != nil {
 		return nil, r.c.wrap(err)
@@ -396,7 +401,8 @@ func (r *InstReader) Read() (*InstRecord, error) {
 	return rec, nil
 }
 
-// operandCodes decodes one instruction operand of k elements of f.
+// operandCodes decodes one instruction operand of elements of f: k of
+// them, or at least one when k is 0.
 func operandCodes(field, s string, f numerics.Format, k int) ([]uint32, error) {
 	b, err := decodeHex(field, s)
 	if err != nil {
@@ -406,8 +412,11 @@ func operandCodes(field, s string, f numerics.Format, k int) ([]uint32, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(codes) != k {
-		return nil, fmt.Errorf("%s: %d %s elements, the instruction takes K = %d", field, len(codes), f, k)
+	if k == 0 && len(codes) == 0 {
+		return nil, fmt.Errorf("%s: no elements", field)
+	}
+	if k > 0 && len(codes) != k {
+		return nil, fmt.Errorf("%s: %d %s elements, a_hex has %d", field, len(codes), f, k)
 	}
 	return codes, nil
 }

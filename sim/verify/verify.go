@@ -1,6 +1,7 @@
-package sim
+package verify
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,14 +14,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/parallel"
+	"github.com/tcsim/tcsim/sim/records"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
-// VerifyOptions tunes [Verify].
-type VerifyOptions struct {
+// Options tunes [Verify].
+type Options struct {
 	// MaxListed is the number of mismatches listed per group (the first
 	// ones in file order); the rest are only counted. 0 lists none.
 	MaxListed int
@@ -38,19 +40,19 @@ const DefaultMaxListed = 5
 // by the name of their output file, and configurations in order of first
 // appearance in it.
 type Report struct {
-	Groups []*VerifyGroup
+	Groups []*Group
 }
 
-// VerifyGroup counts the records (output elements) of one configuration and
+// Group counts the records (output elements) of one configuration and
 // those the model does not reproduce.
-type VerifyGroup struct {
+type Group struct {
 	File   string   // the file holding the recorded outputs
 	Inputs []string // the input files paired with it, if any
 	Name   string   // the configuration, e.g. "wgmma_e4m3_e4m3_cR" or "wgmma_promo N_c=128"
 	// Records is the number of output elements checked, Mismatches how
 	// many differ in any bit.
 	Records, Mismatches int
-	Listed              []Mismatch // the first mismatches, at most VerifyOptions.MaxListed
+	Listed              []Mismatch // the first mismatches, at most Options.MaxListed
 }
 
 // Mismatch is one output element the model does not reproduce.
@@ -120,7 +122,7 @@ func (r *Report) WriteText(w io.Writer) error {
 // Records are output elements. Unreadable or malformed input is an error (a
 // *RecordError where it has a file and line); mismatches are not errors but
 // counted and listed in the report.
-func Verify(paths []string, opts VerifyOptions) (*Report, error) {
+func Verify(paths []string, opts Options) (*Report, error) {
 	v := &verifier{opts: opts, open: func(name string) (io.ReadCloser, error) { return os.Open(name) }}
 	if v.opts.Workers <= 0 {
 		v.opts.Workers = runtime.GOMAXPROCS(0)
@@ -144,7 +146,7 @@ type openFunc func(name string) (io.ReadCloser, error)
 
 // verifier carries what the record families need.
 type verifier struct {
-	opts VerifyOptions
+	opts Options
 	open openFunc
 }
 
@@ -154,7 +156,7 @@ type verifier struct {
 // recordSet is the files of one record family verified together.
 type recordSet struct {
 	files  []string
-	verify func(v *verifier) ([]*VerifyGroup, error)
+	verify func(v *verifier) ([]*Group, error)
 }
 
 // dirFiles is what a directory offers a recogniser: the names it may claim
@@ -227,7 +229,7 @@ func claimGEMM(d *dirFiles) ([]recordSet, []string, error) {
 	for _, n := range d.wanted {
 		if b, _ := recordBase(n); b == "gemm_cases" {
 			p := d.path(n)
-			sets = append(sets, recordSet{files: []string{p}, verify: func(v *verifier) ([]*VerifyGroup, error) { return v.verifyGEMM(p) }})
+			sets = append(sets, recordSet{files: []string{p}, verify: func(v *verifier) ([]*Group, error) { return v.verifyGEMM(p) }})
 			used = append(used, n)
 		}
 	}
@@ -253,7 +255,7 @@ func claimPaired(outputs string, inputs ...string) func(d *dirFiles) ([]recordSe
 			return nil, nil, err
 		}
 		if out == "" {
-			return nil, nil, &RecordError{File: d.path(hit), Err: fmt.Errorf("no %s.csv.gz beside it to verify against", outputs)}
+			return nil, nil, &records.RecordError{File: d.path(hit), Err: fmt.Errorf("no %s.csv.gz beside it to verify against", outputs)}
 		}
 		var ins []string
 		used := []string{out}
@@ -268,10 +270,10 @@ func claimPaired(outputs string, inputs ...string) func(d *dirFiles) ([]recordSe
 			}
 		}
 		if len(ins) == 0 {
-			return nil, nil, &RecordError{File: d.path(out), Err: fmt.Errorf("no %s.csv.gz beside it", strings.Join(inputs, ".csv.gz or "))}
+			return nil, nil, &records.RecordError{File: d.path(out), Err: fmt.Errorf("no %s.csv.gz beside it", strings.Join(inputs, ".csv.gz or "))}
 		}
 		op := d.path(out)
-		set := recordSet{files: append(slices.Clone(ins), op), verify: func(v *verifier) ([]*VerifyGroup, error) { return v.verifyCases(ins, op) }}
+		set := recordSet{files: append(slices.Clone(ins), op), verify: func(v *verifier) ([]*Group, error) { return v.verifyCases(ins, op) }}
 		return []recordSet{set}, used, nil
 	}
 }
@@ -285,33 +287,26 @@ func claimInst(d *dirFiles) ([]recordSet, []string, error) {
 			continue
 		}
 		p := d.path(n)
-		ok, err := sniffHeader(d.open, p, instHeader)
+		ok, err := sniffInst(d.open, p)
 		if err != nil {
 			return nil, nil, err
 		}
 		if ok {
-			sets = append(sets, recordSet{files: []string{p}, verify: func(v *verifier) ([]*VerifyGroup, error) { return v.verifyInst(p) }})
+			sets = append(sets, recordSet{files: []string{p}, verify: func(v *verifier) ([]*Group, error) { return v.verifyInst(p) }})
 			used = append(used, n)
 		}
 	}
 	return sets, used, nil
 }
 
-// sniffHeader reports whether the CSV file's header begins with want.
-func sniffHeader(open openFunc, path string, want []string) (bool, error) {
+// sniffInst reports whether the file is an instruction file.
+func sniffInst(open openFunc, path string) (bool, error) {
 	f, err := open(path)
 	if err != nil {
 		return false, err
 	}
 	defer f.Close()
-	c, err := newCSVReader(path, f)
-	if err != nil {
-		if re, ok := errors.AsType[*RecordError](err); ok && re.Line == 1 && strings.HasPrefix(re.Err.Error(), "empty file") {
-			return false, nil
-		}
-		return false, err
-	}
-	return hasPrefix(c.header, want...), nil
+	return records.IsInstFile(path, f)
 }
 
 // findRecordSets resolves the paths into record sets.
@@ -396,7 +391,7 @@ func findRecordSets(paths []string, open openFunc) ([]recordSet, error) {
 		sets = append(sets, dirSets...)
 		for _, n := range d.wanted {
 			if e.explicit[n] {
-				return nil, &RecordError{File: d.path(n), Err: errors.New("not a record file tcsim verify recognises (" + families() + ")")}
+				return nil, &records.RecordError{File: d.path(n), Err: errors.New("not a record file tcsim verify recognises (" + families() + ")")}
 			}
 		}
 	}
@@ -411,18 +406,18 @@ func findRecordSets(paths []string, open openFunc) ([]recordSet, error) {
 type verifyGroups struct {
 	file   string
 	inputs []string
-	byName map[string]*VerifyGroup
-	list   []*VerifyGroup
+	byName map[string]*Group
+	list   []*Group
 }
 
 func newVerifyGroups(file string, inputs []string) *verifyGroups {
-	return &verifyGroups{file: file, inputs: inputs, byName: map[string]*VerifyGroup{}}
+	return &verifyGroups{file: file, inputs: inputs, byName: map[string]*Group{}}
 }
 
-func (gs *verifyGroups) get(name string) *VerifyGroup {
+func (gs *verifyGroups) get(name string) *Group {
 	g := gs.byName[name]
 	if g == nil {
-		g = &VerifyGroup{File: gs.file, Inputs: gs.inputs, Name: name}
+		g = &Group{File: gs.file, Inputs: gs.inputs, Name: name}
 		gs.byName[name] = g
 		gs.list = append(gs.list, g)
 	}
@@ -431,7 +426,7 @@ func (gs *verifyGroups) get(name string) *VerifyGroup {
 
 // tally counts one record, a mismatch or not; m describes a mismatch and is
 // called only while the listing (of at most max) has room.
-func (g *VerifyGroup) tally(max int, mismatch bool, m func() Mismatch) {
+func (g *Group) tally(max int, mismatch bool, m func() Mismatch) {
 	g.Records++
 	if !mismatch {
 		return
@@ -440,24 +435,6 @@ func (g *VerifyGroup) tally(max int, mismatch bool, m func() Mismatch) {
 	if len(g.Listed) < max {
 		g.Listed = append(g.Listed, m())
 	}
-}
-
-// parallelEach runs f(i) for i in [0, n) on up to workers goroutines.
-func parallelEach(n, workers int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // abbrev writes bytes as hex, abbreviating more than 32 bytes to the first
@@ -492,30 +469,36 @@ func labelList(names, values []string) string {
 
 const instBatch = 8192
 
-func (v *verifier) verifyInst(path string) ([]*VerifyGroup, error) {
+func (v *verifier) verifyInst(path string) ([]*Group, error) {
 	f, err := v.open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := NewInstReader(path, f)
+	r, err := records.NewInstReader(path, f)
 	if err != nil {
 		return nil, err
 	}
 	names := r.LabelNames()
 	gs := newVerifyGroups(path, nil)
-	batch := make([]*InstRecord, 0, instBatch)
+	type item struct {
+		*records.InstRecord
+		preset *tensorcore.Preset
+	}
+	presets := map[string]*tensorcore.Preset{}
+	batch := make([]item, 0, instBatch)
 	got := make([]uint32, instBatch)
 	flush := func() {
 		chunk := (len(batch) + v.opts.Workers - 1) / v.opts.Workers
-		parallelEach((len(batch)+chunk-1)/max(chunk, 1), v.opts.Workers, func(c int) {
+		parallel.For(context.Background(), (len(batch)+chunk-1)/max(chunk, 1), v.opts.Workers, func(c int) error {
 			for i := c * chunk; i < min((c+1)*chunk, len(batch)); i++ {
 				rec := batch[i]
-				got[i] = rec.Config.Preset.MMA(rec.A, rec.B, rec.C)
+				got[i] = rec.preset.MMA(rec.A, rec.B, rec.C)
 			}
+			return nil
 		})
 		for i, rec := range batch {
-			bits := rec.Config.Preset.Acc().Bits()
+			bits := rec.Config.Acc().Bits()
 			gs.get(rec.Config.Name).tally(v.opts.MaxListed, got[i] != rec.D, func() Mismatch {
 				in := fmt.Sprintf("a=%s b=%s", rec.AHex, rec.BHex)
 				if rec.Config.UseC {
@@ -535,16 +518,48 @@ func (v *verifier) verifyInst(path string) ([]*VerifyGroup, error) {
 		if err != nil {
 			return nil, err
 		}
-		batch = append(batch, rec)
+		p, ok := presets[rec.Config.Name]
+		if !ok {
+			if p, err = instPreset(rec.Config); err != nil {
+				return nil, &records.RecordError{File: path, Line: rec.Line, Err: err}
+			}
+			presets[rec.Config.Name] = p
+		}
+		if len(rec.A) != p.K {
+			return nil, &records.RecordError{File: path, Line: rec.Line,
+				Err: fmt.Errorf("a_hex: %d %s elements, the instruction takes K = %d", len(rec.A), p.A, p.K)}
+		}
+		batch = append(batch, item{rec, p})
 		if len(batch) == instBatch {
 			flush()
 		}
 	}
 	flush()
 	if len(gs.list) == 0 {
-		return nil, &RecordError{File: path, Err: errors.New("no records")}
+		return nil, &records.RecordError{File: path, Err: errors.New("no records")}
 	}
 	return gs.list, nil
+}
+
+// instPreset finds the H100 preset of an instruction-file config:
+// h100-<instr>-<a>-<b>[-f16acc], or h100-<instr>-<a>[-f16acc] for 16- and
+// 32-bit operands, which share one type. A well-formed name whose preset
+// does not exist is an error naming the preset.
+func instPreset(c *records.InstConfig) (*tensorcore.Preset, error) {
+	// FP8 presets name both operand types (any pairing); 16- and 32-bit
+	// ones, whose operands share a type, name it once.
+	name := fmt.Sprintf("h100-%s-%s-%s", c.Instr, c.A, c.B)
+	if c.A == c.B && c.A.Bits() > 8 {
+		name = fmt.Sprintf("h100-%s-%s", c.Instr, c.A)
+	}
+	if c.F16Acc {
+		name += "-f16acc"
+	}
+	p, err := tensorcore.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: no preset %s models it", c.Name, name)
+	}
+	return p, nil
 }
 
 // ---------------------------------------------------------------------------
@@ -552,16 +567,16 @@ func (v *verifier) verifyInst(path string) ([]*VerifyGroup, error) {
 
 // caseJob is one recorded output tile to reproduce.
 type caseJob struct {
-	in    *CaseInput
-	out   *CaseOutput
+	in    *records.CaseInput
+	out   *records.CaseOutput
 	group string
-	cfg   Config
+	cfg   sim.Config
 	got   []uint32
 	err   error
 }
 
 // wgmmaPreset is the FP32-accumulator wgmma preset for the operand formats.
-func wgmmaPreset(in *CaseInput) (*tensorcore.Preset, error) {
+func wgmmaPreset(in *records.CaseInput) (*tensorcore.Preset, error) {
 	name := fmt.Sprintf("h100-wgmma-%s-%s", in.FmtA, in.FmtB)
 	p, err := tensorcore.Lookup(name)
 	if err != nil {
@@ -572,8 +587,8 @@ func wgmmaPreset(in *CaseInput) (*tensorcore.Preset, error) {
 
 // readCaseInputs reads the cases of the input files, and which file each
 // case is in.
-func (v *verifier) readCaseInputs(paths []string) (map[string]*CaseInput, map[string]string, error) {
-	cases := map[string]*CaseInput{}
+func (v *verifier) readCaseInputs(paths []string) (map[string]*records.CaseInput, map[string]string, error) {
+	cases := map[string]*records.CaseInput{}
 	file := map[string]string{}
 	for _, path := range paths {
 		err := func() error {
@@ -582,7 +597,7 @@ func (v *verifier) readCaseInputs(paths []string) (map[string]*CaseInput, map[st
 				return err
 			}
 			defer f.Close()
-			r, err := NewCaseInputReader(path, f)
+			r, err := records.NewCaseInputReader(path, f)
 			if err != nil {
 				return err
 			}
@@ -595,7 +610,7 @@ func (v *verifier) readCaseInputs(paths []string) (map[string]*CaseInput, map[st
 					return err
 				}
 				if prev, dup := cases[in.Case]; dup {
-					return &RecordError{File: path, Line: in.Line, Err: fmt.Errorf("case %s: duplicate (first at %s:%d)",
+					return &records.RecordError{File: path, Line: in.Line, Err: fmt.Errorf("case %s: duplicate (first at %s:%d)",
 						in.Case, filepath.Base(file[in.Case]), prev.Line)}
 				}
 				cases[in.Case] = in
@@ -610,12 +625,12 @@ func (v *verifier) readCaseInputs(paths []string) (map[string]*CaseInput, map[st
 }
 
 // caseJobFor checks an output against its input and says how to compute it.
-func caseJobFor(in *CaseInput, out *CaseOutput) (*caseJob, error) {
+func caseJobFor(in *records.CaseInput, out *records.CaseOutput) (*caseJob, error) {
 	p, err := wgmmaPreset(in)
 	if err != nil {
 		return nil, err
 	}
-	j := &caseJob{in: in, out: out, cfg: Config{Preset: p}}
+	j := &caseJob{in: in, out: out, cfg: sim.Config{Preset: p}}
 	switch {
 	case out.K != in.K:
 		return nil, fmt.Errorf("K = %d, but case %s has K = %d", out.K, in.Case, in.K)
@@ -645,9 +660,9 @@ func caseJobFor(in *CaseInput, out *CaseOutput) (*caseJob, error) {
 		if in.SA == nil {
 			return nil, fmt.Errorf("%s needs scales, but case %s has none", out.Kernel, in.Case)
 		}
-		j.cfg.ScaleArith = ScaleFMA
+		j.cfg.ScaleArith = sim.ScaleFMA
 		if out.Kernel == "wgmma_promo_scaled_mulmul" {
-			j.cfg.ScaleArith = ScaleMulMul
+			j.cfg.ScaleArith = sim.ScaleMulMul
 		}
 		j.group = out.Kernel + " " + ncName(out.Nc, in.K)
 		if err := j.cfg.Check(j.problem(true)); err != nil {
@@ -673,9 +688,9 @@ func b2i(b bool) int {
 	return 0
 }
 
-func (j *caseJob) problem(scaled bool) *Problem {
+func (j *caseJob) problem(scaled bool) *sim.Problem {
 	in := j.in
-	p := &Problem{M: in.M, N: in.N, K: in.K, A: in.A, B: in.B}
+	p := &sim.Problem{M: in.M, N: in.N, K: in.K, A: in.A, B: in.B}
 	if scaled {
 		p.SA, p.SB, p.ScaleBlock = in.SA, in.SB, in.ScaleBlock
 	}
@@ -707,7 +722,7 @@ func (j *caseJob) run() {
 		}
 		return
 	}
-	d, err := GEMM(j.cfg, j.problem(strings.HasPrefix(j.out.Kernel, "wgmma_promo_scaled_")))
+	d, err := sim.GEMM(j.cfg, j.problem(strings.HasPrefix(j.out.Kernel, "wgmma_promo_scaled_")))
 	if err != nil {
 		j.err = err
 		return
@@ -720,7 +735,7 @@ func (j *caseJob) run() {
 
 // verifyCases verifies an outputs file against the cases of its input
 // files.
-func (v *verifier) verifyCases(inputs []string, outputs string) ([]*VerifyGroup, error) {
+func (v *verifier) verifyCases(inputs []string, outputs string) ([]*Group, error) {
 	cases, caseFile, err := v.readCaseInputs(inputs)
 	if err != nil {
 		return nil, err
@@ -730,7 +745,7 @@ func (v *verifier) verifyCases(inputs []string, outputs string) ([]*VerifyGroup,
 		return nil, err
 	}
 	defer f.Close()
-	r, err := NewCaseOutputReader(outputs, f)
+	r, err := records.NewCaseOutputReader(outputs, f)
 	if err != nil {
 		return nil, err
 	}
@@ -745,7 +760,7 @@ func (v *verifier) verifyCases(inputs []string, outputs string) ([]*VerifyGroup,
 		if err != nil {
 			return nil, err
 		}
-		at := func(err error) error { return &RecordError{File: outputs, Line: out.Line, Err: err} }
+		at := func(err error) error { return &records.RecordError{File: outputs, Line: out.Line, Err: err} }
 		in := cases[out.Case]
 		if in == nil {
 			return nil, at(fmt.Errorf("case %s is in none of %s", out.Case, baseNames(inputs)))
@@ -763,12 +778,12 @@ func (v *verifier) verifyCases(inputs []string, outputs string) ([]*VerifyGroup,
 		jobs = append(jobs, j)
 	}
 	if len(jobs) == 0 {
-		return nil, &RecordError{File: outputs, Err: errors.New("no records")}
+		return nil, &records.RecordError{File: outputs, Err: errors.New("no records")}
 	}
 	for _, c := range sortedKeys(cases) {
 		if !used[c] {
 			in := cases[c]
-			return nil, &RecordError{File: caseFile[c], Line: in.Line,
+			return nil, &records.RecordError{File: caseFile[c], Line: in.Line,
 				Err: fmt.Errorf("case %s has no output in %s", c, filepath.Base(outputs))}
 		}
 	}
@@ -777,18 +792,18 @@ func (v *verifier) verifyCases(inputs []string, outputs string) ([]*VerifyGroup,
 	order := make([]*caseJob, len(jobs))
 	copy(order, jobs)
 	slices.SortStableFunc(order, func(a, b *caseJob) int { return b.in.K - a.in.K })
-	parallelEach(len(order), v.opts.Workers, func(i int) { order[i].run() })
+	parallel.For(context.Background(), len(order), v.opts.Workers, func(i int) error { order[i].run(); return nil })
 	gs := newVerifyGroups(outputs, inputs)
 	for _, j := range jobs {
 		if j.err != nil {
-			return nil, &RecordError{File: outputs, Line: j.out.Line, Err: j.err}
+			return nil, &records.RecordError{File: outputs, Line: j.out.Line, Err: j.err}
 		}
 		g := gs.get(j.group)
 		in := j.in
 		for e, want := range j.out.D {
 			g.tally(v.opts.MaxListed, j.got[e] != want, func() Mismatch {
 				i, c := e/in.N, e%in.N
-				ea, eb := containerBytes(in.FmtA), containerBytes(in.FmtB)
+				ea, eb := records.ContainerBytes(in.FmtA), records.ContainerBytes(in.FmtB)
 				inp := fmt.Sprintf("a[%d]=%s b[%d]=%s", i, abbrev(in.ARaw[i*in.K*ea:(i+1)*in.K*ea]),
 					c, abbrev(in.BRaw[c*in.K*eb:(c+1)*in.K*eb]))
 				if j.out.UseC {
@@ -838,13 +853,13 @@ func sortedKeys[V any](m map[string]V) []string {
 // gemmPreset is the datapath of the recorded cuBLAS FP8 GEMMs.
 const gemmPreset = "h100-wgmma-e4m3-e4m3"
 
-func (v *verifier) verifyGEMM(path string) ([]*VerifyGroup, error) {
+func (v *verifier) verifyGEMM(path string) ([]*Group, error) {
 	f, err := v.open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := NewGEMMReader(path, f)
+	r, err := records.NewGEMMReader(path, f)
 	if err != nil {
 		return nil, err
 	}
@@ -866,29 +881,29 @@ func (v *verifier) verifyGEMM(path string) ([]*VerifyGroup, error) {
 		}
 	}
 	if len(gs.list) == 0 {
-		return nil, &RecordError{File: path, Err: errors.New("no records")}
+		return nil, &records.RecordError{File: path, Err: errors.New("no records")}
 	}
 	return gs.list, nil
 }
 
-func (v *verifier) verifyGEMMCase(path string, p *tensorcore.Preset, gc *GEMMCase, gs *verifyGroups) error {
-	prob := &Problem{M: gc.M, N: gc.N, K: gc.K, A: bytesToCodes(gc.A), B: bytesToCodes(gc.B)}
-	if err := (&Config{Preset: p, Nc: 128}).Check(prob); err != nil {
-		return &RecordError{File: path, Line: gc.Line, Err: fmt.Errorf("case %s: %v", gc.Case, err)}
+func (v *verifier) verifyGEMMCase(path string, p *tensorcore.Preset, gc *records.GEMMCase, gs *verifyGroups) error {
+	prob := &sim.Problem{M: gc.M, N: gc.N, K: gc.K, A: bytesToCodes(gc.A), B: bytesToCodes(gc.B)}
+	if err := (&sim.Config{Preset: p, Nc: 128}).Check(prob); err != nil {
+		return &records.RecordError{File: path, Line: gc.Line, Err: fmt.Errorf("case %s: %v", gc.Case, err)}
 	}
-	cache := map[Config][]float32{}
-	compute := func(c Config) ([]float32, error) {
+	cache := map[sim.Config][]float32{}
+	compute := func(c sim.Config) ([]float32, error) {
 		if d, ok := cache[c]; ok {
 			return d, nil
 		}
-		d, err := GEMM(c, prob)
+		d, err := sim.GEMM(c, prob)
 		if err == nil {
 			cache[c] = d
 		}
 		return d, err
 	}
 	for _, out := range gc.Outputs {
-		cfg := Config{Preset: p}
+		cfg := sim.Config{Preset: p}
 		var label string
 		var d []float32
 		var err error
@@ -908,10 +923,10 @@ func (v *verifier) verifyGEMMCase(path string, p *tensorcore.Preset, gc *GEMMCas
 			label = "(N_c=128)"
 			d, err = compute(cfg)
 		default:
-			return &RecordError{File: path, Line: out.Line, Err: fmt.Errorf("what: unknown output %q (want D_fast, D_nofast or D_chunk128)", out.What)}
+			return &records.RecordError{File: path, Line: out.Line, Err: fmt.Errorf("what: unknown output %q (want D_fast, D_nofast or D_chunk128)", out.What)}
 		}
 		if err != nil {
-			return &RecordError{File: path, Line: out.Line, Err: err}
+			return &records.RecordError{File: path, Line: out.Line, Err: err}
 		}
 		g := gs.get(fmt.Sprintf("%s %dx%dx%d %s: cuBLAS %s %s", gc.Case, gc.M, gc.N, gc.K, gc.Dist, out.What, label))
 		for e, want := range out.D {
@@ -973,12 +988,12 @@ func (f *splitFit) label() string {
 // full; so the search costs little more than one GEMM, and a few corrupt
 // recorded elements do not derail it. With K ≤ 128 nothing can be split and
 // the unsplit output is returned with ns nil.
-func inferSplitK(base Config, prob *Problem, want []uint32) (*splitFit, error) {
+func inferSplitK(base sim.Config, prob *sim.Problem, want []uint32) (*splitFit, error) {
 	const tile = 128
 	tiles := (prob.K + tile - 1) / tile
 	type cand struct {
 		ns     []int
-		cfg    Config
+		cfg    sim.Config
 		sample int
 	}
 	var cands []*cand
@@ -986,7 +1001,7 @@ func inferSplitK(base Config, prob *Problem, want []uint32) (*splitFit, error) {
 	for n := 2; n <= tiles; n++ {
 		c := base
 		c.SplitK, c.SplitTile = n, tile
-		key := fmt.Sprint(c.slices(prob.K))
+		key := fmt.Sprint(c.Slices(prob.K))
 		if k := bySlices[key]; k != nil {
 			k.ns = append(k.ns, n)
 			continue
@@ -996,7 +1011,7 @@ func inferSplitK(base Config, prob *Problem, want []uint32) (*splitFit, error) {
 		cands = append(cands, k)
 	}
 	if len(cands) == 0 {
-		d, err := GEMM(base, prob)
+		d, err := sim.GEMM(base, prob)
 		if err != nil {
 			return nil, err
 		}
@@ -1005,7 +1020,7 @@ func inferSplitK(base Config, prob *Problem, want []uint32) (*splitFit, error) {
 	// The sample: a few rows and columns spread over the matrix.
 	rows := spreadIndices(prob.M, 4)
 	cols := spreadIndices(prob.N, 16)
-	sub := &Problem{M: len(rows), N: len(cols), K: prob.K}
+	sub := &sim.Problem{M: len(rows), N: len(cols), K: prob.K}
 	for _, i := range rows {
 		sub.A = append(sub.A, prob.A[i*prob.K:(i+1)*prob.K]...)
 	}
@@ -1020,7 +1035,7 @@ func inferSplitK(base Config, prob *Problem, want []uint32) (*splitFit, error) {
 	}
 	best := math.MaxInt
 	for _, k := range cands {
-		sd, err := GEMM(k.cfg, sub)
+		sd, err := sim.GEMM(k.cfg, sub)
 		if err != nil {
 			return nil, err
 		}
@@ -1032,7 +1047,7 @@ func inferSplitK(base Config, prob *Problem, want []uint32) (*splitFit, error) {
 		if k.sample != best {
 			continue
 		}
-		d, err := GEMM(k.cfg, prob)
+		d, err := sim.GEMM(k.cfg, prob)
 		if err != nil {
 			return nil, err
 		}

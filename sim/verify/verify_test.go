@@ -1,4 +1,4 @@
-package sim
+package verify
 
 import (
 	"bytes"
@@ -9,10 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/records"
+	"github.com/tcsim/tcsim/sim/records/recordtest"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -33,7 +37,7 @@ func groupCounts(t *testing.T, rep *Report) map[string]int {
 // TestVerifyTestdata verifies the committed subset of the H100 recordings:
 // every record reproduced, and exactly the records expected.
 func TestVerifyTestdata(t *testing.T) {
-	rep, err := Verify([]string{testdataDir}, VerifyOptions{MaxListed: 5})
+	rep, err := Verify([]string{testdataDir}, Options{MaxListed: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +110,8 @@ func flipDigit(t *testing.T, text string, line, col, off int) string {
 	t.Helper()
 	lines := strings.Split(text, "\n")
 	f := strings.Split(lines[line-1], ",")
-	v, ok := unhex(f[col][off])
-	if !ok {
+	v, err := strconv.ParseUint(f[col][off:off+1], 16, 8)
+	if err != nil {
 		t.Fatalf("line %d field %d offset %d: %q is not hex", line, col, off, f[col][off])
 	}
 	f[col] = f[col][:off] + string("0123456789abcdef"[v^1]) + f[col][off+1:]
@@ -154,7 +158,7 @@ func TestVerifyCatchesFlippedBit(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			rep, err := Verify([]string{dir}, VerifyOptions{MaxListed: 3})
+			rep, err := Verify([]string{dir}, Options{MaxListed: 3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,11 +190,11 @@ func TestVerifyCatchesFlippedBit(t *testing.T) {
 // TestVerifyDeterministic: the report does not depend on the parallelism.
 func TestVerifyDeterministic(t *testing.T) {
 	paths := []string{filepath.Join(testdataDir, "multi_outputs.csv.gz"), filepath.Join(testdataDir, "inst_mma.csv.gz")}
-	a, err := Verify(paths, VerifyOptions{MaxListed: 5, Workers: 1})
+	a, err := Verify(paths, Options{MaxListed: 5, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Verify(paths, VerifyOptions{MaxListed: 5, Workers: 7})
+	b, err := Verify(paths, Options{MaxListed: 5, Workers: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +202,7 @@ func TestVerifyDeterministic(t *testing.T) {
 		t.Error("reports differ between 1 and 7 workers")
 	}
 	// The same file named twice, or through its directory, counts once.
-	c, err := Verify([]string{paths[1], testdataDir + "/./inst_mma.csv.gz"}, VerifyOptions{})
+	c, err := Verify([]string{paths[1], testdataDir + "/./inst_mma.csv.gz"}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,15 +231,22 @@ func writeFiles(t *testing.T, files map[string]string) string {
 // model itself (to exercise the plumbing: C, N_c, scales, indexing).
 func modelOutputs(t *testing.T, line, kernel string, nc int, useC bool) string {
 	t.Helper()
-	cs, err := readCases("x", []byte(scaledHeaderLine+line))
+	readCases := func(data string) ([]*records.CaseInput, error) {
+		r, err := records.NewCaseInputReader("x", strings.NewReader(data))
+		if err != nil {
+			return nil, err
+		}
+		return recordtest.ReadAll(r)
+	}
+	cs, err := readCases(recordtest.ScaledHeaderLine + line)
 	if err != nil {
-		cs, err = readCases("x", []byte(caseHeaderLine+line))
+		cs, err = readCases(recordtest.CaseHeaderLine + line)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := cs[0]
-	out := &CaseOutput{Case: in.Case, Kernel: kernel, K: in.K, Nc: nc, UseC: useC}
+	out := &records.CaseOutput{Case: in.Case, Kernel: kernel, K: in.K, Nc: nc, UseC: useC}
 	out.D = make([]uint32, in.M*in.N)
 	j, err := caseJobFor(in, out)
 	if err != nil {
@@ -264,22 +275,22 @@ func TestVerifySynthetic(t *testing.T) {
 	if d16&0x7c00 == 0x7c00 {
 		t.Fatalf("synthetic FP16 result %04x is not finite", d16)
 	}
-	inst := instHeaderLine + fmt.Sprintf("wgmma_e5m2_e4m3_f16_cR,%s,%s,3c00,%04x,x,0,0,0\n", codesHex(a), codesHex(b), d16) +
+	inst := recordtest.InstHeaderLine + fmt.Sprintf("wgmma_e5m2_e4m3_f16_cR,%s,%s,3c00,%04x,x,0,0,0\n", codesHex(a), codesHex(b), d16) +
 		fmt.Sprintf("wgmma_e5m2_e4m3_f16_cR,%s,%s,3c00,%04x,x,0,0,1\n", codesHex(a), codesHex(b), d16^0x8000)
 	// Cases: a chain with C, promotion, both scaled kernels.
-	chain := caseLine("chain_1", 3, 2, 96, true, 0)
-	scaled := caseLine("s_1", 2, 3, 256, false, 2)
+	chain := recordtest.CaseLine("chain_1", 3, 2, 96, true, 0)
+	scaled := recordtest.CaseLine("s_1", 2, 3, 256, false, 2)
 	dir := writeFiles(t, map[string]string{
 		"sub/inst.csv":            inst,
-		"chain_inputs.csv":        caseHeaderLine + chain,
-		"multi_outputs.csv":       outHeaderLine + modelOutputs(t, chain, "wgmma_chain", 96, true) + modelOutputs(t, chain, "wgmma_promo", 32, false),
-		"promo_scaled_inputs.csv": scaledHeaderLine + scaled,
-		"promo_scaled_outputs.csv": outHeaderLine + modelOutputs(t, scaled, "wgmma_promo_scaled_fma", 128, false) +
+		"chain_inputs.csv":        recordtest.CaseHeaderLine + chain,
+		"multi_outputs.csv":       recordtest.OutHeaderLine + modelOutputs(t, chain, "wgmma_chain", 96, true) + modelOutputs(t, chain, "wgmma_promo", 32, false),
+		"promo_scaled_inputs.csv": recordtest.ScaledHeaderLine + scaled,
+		"promo_scaled_outputs.csv": recordtest.OutHeaderLine + modelOutputs(t, scaled, "wgmma_promo_scaled_fma", 128, false) +
 			modelOutputs(t, scaled, "wgmma_promo_scaled_mulmul", 64, false) + modelOutputs(t, scaled, "wgmma_promo", 256, false),
 		"README.md":          "not a record file",
 		"gemm_scaled_mm.csv": "K,mode,max_rel\n256,fast,0.1\n",
 	})
-	rep, err := Verify([]string{dir}, VerifyOptions{MaxListed: 5})
+	rep, err := Verify([]string{dir}, Options{MaxListed: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +321,7 @@ func codesHex(c []uint32) string {
 }
 
 func TestVerifyErrors(t *testing.T) {
-	chain := caseLine("chain_1", 2, 1, 64, true, 0)
+	chain := recordtest.CaseLine("chain_1", 2, 1, 64, true, 0)
 	chainOut := "chain_1,wgmma_chain,64,64,0,0," + strings.Repeat("00000000", 2) + "\n"
 	for _, tc := range []struct {
 		name  string
@@ -321,54 +332,54 @@ func TestVerifyErrors(t *testing.T) {
 		{"nonexistent", nil, "nope", "stat DIR/nope: no such file or directory"},
 		{"unrecognised", map[string]string{"README.md": "x"}, "README.md", "DIR/README.md: not a record file tcsim verify recognises"},
 		{"unrecognised csv", map[string]string{"t.csv": "a,b\n1,2\n"}, "t.csv", "DIR/t.csv: not a record file"},
-		{"no outputs", map[string]string{"chain_inputs.csv": caseHeaderLine + chain}, "", "DIR/chain_inputs.csv: no multi_outputs.csv.gz beside it"},
-		{"no outputs explicit", map[string]string{"promo_inputs.csv": caseHeaderLine + chain}, "promo_inputs.csv", "DIR/promo_inputs.csv: no multi_outputs.csv.gz beside it"},
-		{"no inputs", map[string]string{"multi_outputs.csv": outHeaderLine + chainOut}, "", "DIR/multi_outputs.csv: no chain_inputs.csv.gz or promo_inputs.csv.gz beside it"},
-		{"no scaled inputs", map[string]string{"promo_scaled_outputs.csv": outHeaderLine + chainOut}, "", "DIR/promo_scaled_outputs.csv: no promo_scaled_inputs.csv.gz beside it"},
+		{"no outputs", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain}, "", "DIR/chain_inputs.csv: no multi_outputs.csv.gz beside it"},
+		{"no outputs explicit", map[string]string{"promo_inputs.csv": recordtest.CaseHeaderLine + chain}, "promo_inputs.csv", "DIR/promo_inputs.csv: no multi_outputs.csv.gz beside it"},
+		{"no inputs", map[string]string{"multi_outputs.csv": recordtest.OutHeaderLine + chainOut}, "", "DIR/multi_outputs.csv: no chain_inputs.csv.gz or promo_inputs.csv.gz beside it"},
+		{"no scaled inputs", map[string]string{"promo_scaled_outputs.csv": recordtest.OutHeaderLine + chainOut}, "", "DIR/promo_scaled_outputs.csv: no promo_scaled_inputs.csv.gz beside it"},
 		{"both", map[string]string{"multi_outputs.csv": "", "multi_outputs.csv.gz": "", "chain_inputs.csv": ""}, "", "DIR: both multi_outputs.csv.gz and multi_outputs.csv: keep one"},
-		{"dup case", map[string]string{"chain_inputs.csv": caseHeaderLine + chain, "promo_inputs.csv": caseHeaderLine + chain, "multi_outputs.csv": outHeaderLine + chainOut},
+		{"dup case", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain, "promo_inputs.csv": recordtest.CaseHeaderLine + chain, "multi_outputs.csv": recordtest.OutHeaderLine + chainOut},
 			"", "DIR/promo_inputs.csv:2: case chain_1: duplicate (first at chain_inputs.csv:2)"},
-		{"missing case", map[string]string{"chain_inputs.csv": caseHeaderLine + chain, "multi_outputs.csv": outHeaderLine + chainOut + strings.Replace(chainOut, "chain_1", "chain_2", 1)},
+		{"missing case", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain, "multi_outputs.csv": recordtest.OutHeaderLine + chainOut + strings.Replace(chainOut, "chain_1", "chain_2", 1)},
 			"", "DIR/multi_outputs.csv:3: case chain_2 is in none of chain_inputs.csv"},
-		{"unused case", map[string]string{"chain_inputs.csv": caseHeaderLine + chain + strings.Replace(chain, "chain_1", "chain_2", 1), "multi_outputs.csv": outHeaderLine + chainOut},
+		{"unused case", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain + strings.Replace(chain, "chain_1", "chain_2", 1), "multi_outputs.csv": recordtest.OutHeaderLine + chainOut},
 			"", "DIR/chain_inputs.csv:3: case chain_2 has no output in multi_outputs.csv"},
-		{"dup output", map[string]string{"chain_inputs.csv": caseHeaderLine + chain, "multi_outputs.csv": outHeaderLine + chainOut + chainOut},
+		{"dup output", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain, "multi_outputs.csv": recordtest.OutHeaderLine + chainOut + chainOut},
 			"", "DIR/multi_outputs.csv:3: duplicate output (case, kernel, N_c, use_c, serial) of line 2"},
-		{"K", map[string]string{"chain_inputs.csv": caseHeaderLine + chain, "multi_outputs.csv": outHeaderLine + strings.Replace(chainOut, ",64,64,", ",96,96,", 1)},
+		{"K", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain, "multi_outputs.csv": recordtest.OutHeaderLine + strings.Replace(chainOut, ",64,64,", ",96,96,", 1)},
 			"", "DIR/multi_outputs.csv:2: K = 96, but case chain_1 has K = 64"},
-		{"d size", map[string]string{"chain_inputs.csv": caseHeaderLine + chain, "multi_outputs.csv": outHeaderLine + chainOut[:len(chainOut)-9] + "\n"},
+		{"d size", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain, "multi_outputs.csv": recordtest.OutHeaderLine + chainOut[:len(chainOut)-9] + "\n"},
 			"", "DIR/multi_outputs.csv:2: d_hex: 1 values, but case chain_1 has M·N = 2·1"},
-		{"N_c", map[string]string{"chain_inputs.csv": caseHeaderLine + chain, "multi_outputs.csv": outHeaderLine + strings.Replace(chainOut, "chain,64,64,", "promo,64,48,", 1)},
+		{"N_c", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain, "multi_outputs.csv": recordtest.OutHeaderLine + strings.Replace(chainOut, "chain,64,64,", "promo,64,48,", 1)},
 			"", "DIR/multi_outputs.csv:2: N_c = 48 is not a multiple of 32 in [32, K = 64]"},
-		{"chain N_c", map[string]string{"chain_inputs.csv": caseHeaderLine + chain, "multi_outputs.csv": outHeaderLine + strings.Replace(chainOut, ",64,64,", ",64,32,", 1)},
+		{"chain N_c", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain, "multi_outputs.csv": recordtest.OutHeaderLine + strings.Replace(chainOut, ",64,64,", ",64,32,", 1)},
 			"", "DIR/multi_outputs.csv:2: wgmma_chain with N_c = 32 ≠ K = 64"},
-		{"kernel", map[string]string{"chain_inputs.csv": caseHeaderLine + chain, "multi_outputs.csv": outHeaderLine + strings.Replace(chainOut, "wgmma_chain", "wgmma_magic", 1)},
+		{"kernel", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain, "multi_outputs.csv": recordtest.OutHeaderLine + strings.Replace(chainOut, "wgmma_chain", "wgmma_magic", 1)},
 			"", `DIR/multi_outputs.csv:2: kernel: unknown "wgmma_magic"`},
-		{"use_c promo", map[string]string{"chain_inputs.csv": caseHeaderLine + chain, "multi_outputs.csv": outHeaderLine + strings.Replace(chainOut, "chain,64,64,0", "promo,64,64,1", 1)},
+		{"use_c promo", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain, "multi_outputs.csv": recordtest.OutHeaderLine + strings.Replace(chainOut, "chain,64,64,0", "promo,64,64,1", 1)},
 			"", "DIR/multi_outputs.csv:2: use_c = 1 is only meaningful for wgmma_chain, not wgmma_promo"},
-		{"use_c no C", map[string]string{"chain_inputs.csv": caseHeaderLine + caseLine("chain_1", 2, 1, 64, false, 0), "multi_outputs.csv": outHeaderLine + strings.Replace(chainOut, "64,64,0", "64,64,1", 1)},
+		{"use_c no C", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + recordtest.CaseLine("chain_1", 2, 1, 64, false, 0), "multi_outputs.csv": recordtest.OutHeaderLine + strings.Replace(chainOut, "64,64,0", "64,64,1", 1)},
 			"", "DIR/multi_outputs.csv:2: use_c = 1 but case chain_1 has no c_hex"},
-		{"scales missing", map[string]string{"chain_inputs.csv": caseHeaderLine + chain, "multi_outputs.csv": outHeaderLine + strings.Replace(chainOut, "chain,64,64,", "promo_scaled_fma,64,32,", 1)},
+		{"scales missing", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + chain, "multi_outputs.csv": recordtest.OutHeaderLine + strings.Replace(chainOut, "chain,64,64,", "promo_scaled_fma,64,32,", 1)},
 			"", "DIR/multi_outputs.csv:2: wgmma_promo_scaled_fma needs scales, but case chain_1 has none"},
-		{"scale straddle", map[string]string{"promo_scaled_inputs.csv": scaledHeaderLine + caseLine("s", 1, 1, 256, false, 4),
-			"promo_scaled_outputs.csv": outHeaderLine + "s,wgmma_promo_scaled_fma,256,128,0,0,00000000\n"},
+		{"scale straddle", map[string]string{"promo_scaled_inputs.csv": recordtest.ScaledHeaderLine + recordtest.CaseLine("s", 1, 1, 256, false, 4),
+			"promo_scaled_outputs.csv": recordtest.OutHeaderLine + "s,wgmma_promo_scaled_fma,256,128,0,0,00000000\n"},
 			"", "DIR/promo_scaled_outputs.csv:2: case s: promotion interval [0,128) straddles scale blocks of 64"},
-		{"fmt", map[string]string{"chain_inputs.csv": caseHeaderLine + strings.Replace(chain, "e4m3,e4m3", "e4m3,bf16", 1), "multi_outputs.csv": outHeaderLine + chainOut},
+		{"fmt", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + strings.Replace(chain, "e4m3,e4m3", "e4m3,bf16", 1), "multi_outputs.csv": recordtest.OutHeaderLine + chainOut},
 			"", "DIR/chain_inputs.csv:2: b_hex: 32 bf16 elements is not a whole, non-zero number of rows of K = 64"},
-		{"preset", map[string]string{"chain_inputs.csv": caseHeaderLine + strings.Replace(caseLine("chain_1", 2, 2, 64, false, 0), "e4m3,e4m3", "f16,f16", 1), "multi_outputs.csv": outHeaderLine + chainOut[:len(chainOut)-9] + "\n"},
+		{"preset", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + strings.Replace(recordtest.CaseLine("chain_1", 2, 2, 64, false, 0), "e4m3,e4m3", "f16,f16", 1), "multi_outputs.csv": recordtest.OutHeaderLine + chainOut[:len(chainOut)-9] + "\n"},
 			"", "DIR/multi_outputs.csv:2: case chain_1: no preset h100-wgmma-f16-f16 models f16×f16 wgmma"},
-		{"K not 32", map[string]string{"chain_inputs.csv": caseHeaderLine + caseLine("chain_1", 1, 1, 48, false, 0), "multi_outputs.csv": outHeaderLine + "chain_1,wgmma_chain,48,48,0,0,00000000\n"},
+		{"K not 32", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine + recordtest.CaseLine("chain_1", 1, 1, 48, false, 0), "multi_outputs.csv": recordtest.OutHeaderLine + "chain_1,wgmma_chain,48,48,0,0,00000000\n"},
 			"", "DIR/multi_outputs.csv:2: case chain_1: K = 48 is not a multiple of the instruction K = 32"},
-		{"empty outputs", map[string]string{"chain_inputs.csv": caseHeaderLine, "multi_outputs.csv": outHeaderLine}, "", "DIR/multi_outputs.csv: no records"},
-		{"empty inst", map[string]string{"i.csv": instHeaderLine}, "", "DIR/i.csv: no records"},
-		{"gemm what", map[string]string{"gemm_cases.csv": gemmHeaderLine + gemmRows("g", 1, 1, 32, "A", "B", "D_slow")}, "", `DIR/gemm_cases.csv:4: what: unknown output "D_slow"`},
-		{"gemm K", map[string]string{"gemm_cases.csv": gemmHeaderLine + gemmRows("g", 1, 1, 40, "A", "B", "D_fast")}, "", "DIR/gemm_cases.csv:2: case g: K = 40 is not a multiple of the instruction K = 32"},
+		{"empty outputs", map[string]string{"chain_inputs.csv": recordtest.CaseHeaderLine, "multi_outputs.csv": recordtest.OutHeaderLine}, "", "DIR/multi_outputs.csv: no records"},
+		{"empty inst", map[string]string{"i.csv": recordtest.InstHeaderLine}, "", "DIR/i.csv: no records"},
+		{"gemm what", map[string]string{"gemm_cases.csv": recordtest.GEMMHeaderLine + recordtest.GEMMRows("g", 1, 1, 32, "A", "B", "D_slow")}, "", `DIR/gemm_cases.csv:4: what: unknown output "D_slow"`},
+		{"gemm K", map[string]string{"gemm_cases.csv": recordtest.GEMMHeaderLine + recordtest.GEMMRows("g", 1, 1, 40, "A", "B", "D_fast")}, "", "DIR/gemm_cases.csv:2: case g: K = 40 is not a multiple of the instruction K = 32"},
 		{"bad gzip", map[string]string{"gemm_cases.csv.gz": "\x1f\x8b\x08garbage"}, "", "DIR/gemm_cases.csv.gz: gzip: "},
 		{"bad gzip inst", map[string]string{"x.csv.gz": "\x1f\x8b\x08garbage"}, "", "DIR/x.csv.gz: gzip: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, tc.files)
-			_, err := Verify([]string{filepath.Join(dir, tc.path)}, VerifyOptions{})
+			_, err := Verify([]string{filepath.Join(dir, tc.path)}, Options{})
 			want := strings.ReplaceAll(tc.err, "DIR", dir)
 			if err == nil || !strings.HasPrefix(err.Error(), want) {
 				t.Errorf("error %v, want %q...", err, want)
@@ -377,7 +388,7 @@ func TestVerifyErrors(t *testing.T) {
 	}
 	// Directories without record files verify nothing, without error.
 	dir := writeFiles(t, map[string]string{"README.md": "x", "gemm_scaled_mm.csv": "K,x\n1,2\n", "empty.csv": "", "LICENCE": "x"})
-	rep, err := Verify([]string{dir}, VerifyOptions{})
+	rep, err := Verify([]string{dir}, Options{})
 	if err != nil || len(rep.Groups) != 0 {
 		t.Errorf("no record files: %v, %+v", err, rep)
 	}
@@ -389,14 +400,14 @@ func TestVerifyErrors(t *testing.T) {
 func TestVerifySplitKInference(t *testing.T) {
 	p, _ := tensorcore.Lookup(gemmPreset)
 	m, n, k := 4, 3, 1024
-	prob := &Problem{M: m, N: n, K: k, A: make([]uint32, m*k), B: make([]uint32, n*k)}
+	prob := &sim.Problem{M: m, N: n, K: k, A: make([]uint32, m*k), B: make([]uint32, n*k)}
 	for i := range prob.A {
 		prob.A[i] = uint32(i*7919+13) % 0x7e
 	}
 	for i := range prob.B {
 		prob.B[i] = uint32(i*104729+5)%0x7e | uint32(i&1)<<7
 	}
-	d, err := GEMM(Config{Preset: p, SplitK: 3}, prob)
+	d, err := sim.GEMM(sim.Config{Preset: p, SplitK: 3}, prob)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,7 +415,7 @@ func TestVerifySplitKInference(t *testing.T) {
 	for i, x := range d {
 		want[i] = math.Float32bits(x)
 	}
-	fit, err := inferSplitK(Config{Preset: p}, prob, want)
+	fit, err := inferSplitK(sim.Config{Preset: p}, prob, want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,21 +424,21 @@ func TestVerifySplitKInference(t *testing.T) {
 		t.Errorf("fit %v %d %q", fit.ns, fit.mismatches, fit.label())
 	}
 	want[5] ^= 1
-	fit, _ = inferSplitK(Config{Preset: p}, prob, want)
+	fit, _ = inferSplitK(sim.Config{Preset: p}, prob, want)
 	if fit.mismatches != 1 || !reflect.DeepEqual(fit.ns, []int{3}) || fit.label() != "(split-K n=3 closest of n=2..8, none reproduces it)" {
 		t.Errorf("corrupt: fit %v %d %q", fit.ns, fit.mismatches, fit.label())
 	}
 	// n = 5..7 all slice 8 tiles as 2+2+2+2 (n=4 as well).
-	d, _ = GEMM(Config{Preset: p, SplitK: 4}, prob)
+	d, _ = sim.GEMM(sim.Config{Preset: p, SplitK: 4}, prob)
 	for i, x := range d {
 		want[i] = math.Float32bits(x)
 	}
-	fit, _ = inferSplitK(Config{Preset: p}, prob, want)
+	fit, _ = inferSplitK(sim.Config{Preset: p}, prob, want)
 	if fit.mismatches != 0 || fit.label() != "(split-K n=4..7)" {
 		t.Errorf("4 slices: fit %v %d %q", fit.ns, fit.mismatches, fit.label())
 	}
-	short := &Problem{M: 1, N: 1, K: 128, A: prob.A[:128], B: prob.B[:128]}
-	fit, _ = inferSplitK(Config{Preset: p}, short, want[:1])
+	short := &sim.Problem{M: 1, N: 1, K: 128, A: prob.A[:128], B: prob.B[:128]}
+	fit, _ = inferSplitK(sim.Config{Preset: p}, short, want[:1])
 	if fit.ns != nil || fit.label() != "(split-K: K too short to split, compared unsplit)" {
 		t.Errorf("K=128: %v %q", fit.ns, fit.label())
 	}
@@ -445,7 +456,7 @@ func TestVerifyCorpus(t *testing.T) {
 		t.Skip("the full H100 corpus takes 10-20 s; skipped with -short")
 	}
 	start := time.Now()
-	rep, err := Verify([]string{dir}, VerifyOptions{MaxListed: 5})
+	rep, err := Verify([]string{dir}, Options{MaxListed: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

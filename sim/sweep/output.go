@@ -1,4 +1,4 @@
-package sim
+package sweep
 
 import (
 	"bytes"
@@ -12,29 +12,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-)
 
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so readers never see a partial file.
-func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
-}
+	"github.com/tcsim/tcsim/sim/atomicfile"
+)
 
 // ProgressDir is where a sweep keeps finished groups inside its output
 // directory.
@@ -49,7 +29,7 @@ type DirStore struct {
 // OpenDirStore prepares the store for spec in out. With resume, groups
 // saved by an earlier run of the same spec are kept (another spec's are an
 // error); without, any earlier progress is discarded.
-func OpenDirStore(out string, spec *SweepSpec, resume bool) (*DirStore, error) {
+func OpenDirStore(out string, spec *Spec, resume bool) (*DirStore, error) {
 	dir := filepath.Join(out, ProgressDir)
 	specPath := filepath.Join(dir, "spec.json")
 	if resume {
@@ -73,21 +53,21 @@ func OpenDirStore(out string, spec *SweepSpec, resume bool) (*DirStore, error) {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(struct {
-		ID   string     `json:"spec_id"`
-		Spec *SweepSpec `json:"spec"`
+		ID   string `json:"spec_id"`
+		Spec *Spec  `json:"spec"`
 	}{spec.ID(), spec}, "", "  ")
-	if err := WriteFileAtomic(specPath, append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(specPath, append(b, '\n')); err != nil {
 		return nil, err
 	}
 	return &DirStore{dir: dir}, nil
 }
 
-func (s *DirStore) path(g SweepGroup) string {
+func (s *DirStore) path(g Group) string {
 	return filepath.Join(s.dir, "group-"+strconv.Itoa(g.Index)+".csv")
 }
 
 // Load returns the saved rows of g.
-func (s *DirStore) Load(g SweepGroup) ([]Row, bool, error) {
+func (s *DirStore) Load(g Group) ([]Row, bool, error) {
 	f, err := os.Open(s.path(g))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
@@ -104,12 +84,12 @@ func (s *DirStore) Load(g SweepGroup) ([]Row, bool, error) {
 }
 
 // Save writes the rows of g atomically.
-func (s *DirStore) Save(g SweepGroup, rows []Row) error {
+func (s *DirStore) Save(g Group, rows []Row) error {
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, rows); err != nil {
 		return err
 	}
-	return WriteFileAtomic(s.path(g), buf.Bytes())
+	return atomicfile.WriteFile(s.path(g), buf.Bytes())
 }
 
 // Summary is summary.json: what was run, where, how long, and the headline
@@ -118,7 +98,7 @@ type Summary struct {
 	Tool        string     `json:"tool"`
 	Version     string     `json:"version"`
 	SpecID      string     `json:"spec_id"`
-	Spec        SweepSpec  `json:"spec"`
+	Spec        Spec       `json:"spec"`
 	Shard       string     `json:"shard,omitempty"` // "i/n" for one shard of a sweep
 	Points      int        `json:"points"`
 	Machine     Machine    `json:"machine"`
@@ -192,7 +172,7 @@ func WriteResults(dir string, rows []Row, sum *Summary) error {
 	if err := WriteCSV(&buf, rows); err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "results.csv"), buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "results.csv"), buf.Bytes()); err != nil {
 		return err
 	}
 	sum.Points = len(rows)
@@ -201,7 +181,7 @@ func WriteResults(dir string, rows []Row, sum *Summary) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, "summary.json"), append(b, '\n'))
+	return atomicfile.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'))
 }
 
 // ReadResults reads results.csv from a path or an output directory.

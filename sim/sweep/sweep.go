@@ -1,4 +1,4 @@
-package sim
+package sweep
 
 import (
 	"context"
@@ -11,12 +11,14 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/parallel"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
-// SweepSpec is a GEMM error sweep: the cartesian product of its axes.
-// Every field is part of the sweep's identity (see [SweepSpec.ID]).
-type SweepSpec struct {
+// Spec is a GEMM error sweep: the cartesian product of its axes.
+// Every field is part of the sweep's identity (see [Spec.ID]).
+type Spec struct {
 	Presets  []string `json:"presets"`
 	FBits    []int    `json:"fbits,omitempty"` // what-if accumulator widths; empty: the presets' own
 	K        []int    `json:"k"`
@@ -63,10 +65,10 @@ func (l *NcList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// SweepGroup is the unit of work of a sweep (and of sharding and resuming): one
+// Group is the unit of work of a sweep (and of sharding and resuming): one
 // datapath, distribution, scaling and K, with every N_c row of it sharing
 // the same inputs and references.
-type SweepGroup struct {
+type Group struct {
 	Index   int
 	Preset  *tensorcore.Preset
 	Dist    Dist
@@ -76,7 +78,7 @@ type SweepGroup struct {
 }
 
 // ID is a short hash of the spec: outputs of different specs never mix.
-func (s *SweepSpec) ID() string {
+func (s *Spec) ID() string {
 	b, _ := json.Marshal(s)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
@@ -99,7 +101,7 @@ func Applicable(p *tensorcore.Preset, sc Scaling, nc int) bool {
 
 // Groups validates the spec and lists its groups in canonical order
 // (preset, width, distribution, scaling, K).
-func (s *SweepSpec) Groups() ([]SweepGroup, error) {
+func (s *Spec) Groups() ([]Group, error) {
 	switch {
 	case len(s.Presets) == 0 || len(s.K) == 0 || len(s.Nc) == 0 || len(s.Dists) == 0 || len(s.Scalings) == 0:
 		return nil, fmt.Errorf("every axis needs at least one value")
@@ -158,12 +160,12 @@ func (s *SweepSpec) Groups() ([]SweepGroup, error) {
 			}
 		}
 	}
-	var gs []SweepGroup
+	var gs []Group
 	for _, p := range presets {
 		for _, d := range dists {
 			for _, sc := range scs {
 				for _, k := range s.K {
-					g := SweepGroup{Index: len(gs), Preset: p, Dist: d, Scaling: sc, K: k}
+					g := Group{Index: len(gs), Preset: p, Dist: d, Scaling: sc, K: k}
 					for _, nc := range s.Nc {
 						if Applicable(p, sc, nc) {
 							g.Nc = append(g.Nc, nc)
@@ -188,7 +190,7 @@ func (s *SweepSpec) Groups() ([]SweepGroup, error) {
 
 // Work is the relative cost of a group, for progress and ETA: simulated
 // MACs over its GEMMs (each N_c row, plus the references).
-func (s *SweepSpec) Work(g SweepGroup) float64 {
+func (s *Spec) Work(g Group) float64 {
 	return float64(s.M) * float64(s.N) * float64(g.K) * float64(s.Trials) * float64(len(g.Nc)+2)
 }
 
@@ -202,7 +204,7 @@ func stream(seed uint64, dist string, k, trial int, role Role) *rand.Rand {
 }
 
 // RunGroup computes the rows of one group.
-func (s *SweepSpec) RunGroup(ctx context.Context, g SweepGroup) ([]Row, error) {
+func (s *Spec) RunGroup(ctx context.Context, g Group) ([]Row, error) {
 	p := g.Preset
 	m, n, k := s.M, s.N, g.K
 	d := make([][]float32, len(g.Nc))
@@ -218,22 +220,25 @@ func (s *SweepSpec) RunGroup(ctx context.Context, g SweepGroup) ([]Row, error) {
 		if err != nil {
 			return nil, err
 		}
-		prob, err := NewScaledProblem(qa, qb)
+		prob, err := sim.NewScaledProblem(qa, qb)
 		if err != nil {
 			return nil, err
 		}
-		ex := ExactProduct(prob, p.A, p.B)
+		ex, err := sim.ExactProductContext(ctx, prob, p.A, p.B)
+		if err != nil {
+			return nil, err
+		}
 		exact, absDot = append(exact, ex.D...), append(absDot, ex.AbsDot...)
-		f64 = append(f64, Float64Product(x, w, m, n, k)...)
+		f64 = append(f64, sim.Float64Product(x, w, m, n, k)...)
 		for i, nc := range g.Nc {
-			c := Config{Preset: p, Nc: nc}
+			c := sim.Config{Preset: p, Nc: nc}
 			if nc == NcFP32 {
 				c.FP32, c.Nc = true, 0
-				if prob.scaledAtPromotion() {
+				if prob.ScaledAtPromotion() {
 					c.Nc = prob.ScaleBlock
 				}
 			}
-			out, err := GEMM(c, prob)
+			out, err := sim.GEMMContext(ctx, c, prob)
 			if err != nil {
 				return nil, err
 			}
@@ -244,27 +249,27 @@ func (s *SweepSpec) RunGroup(ctx context.Context, g SweepGroup) ([]Row, error) {
 	for i, nc := range g.Nc {
 		rows[i] = Row{Preset: p.Name, FBits: p.F, Dist: g.Dist.Name, Scaling: g.Scaling.Name, K: k, Nc: nc,
 			M: m, N: n, Trials: s.Trials, Outputs: m * n * s.Trials, Promotions: promotions(k, nc),
-			Acc: Measure(d[i], exact, absDot), Tot: Measure(d[i], f64, absDot)}
+			Acc: sim.Measure(d[i], exact, absDot), Tot: sim.Measure(d[i], f64, absDot)}
 	}
 	return rows, nil
 }
 
 // quantize rounds the operands for preset p: with the preset's in-core
 // block scales when it has them, else with scaling sc.
-func (s *SweepSpec) quantize(p *tensorcore.Preset, sc Scaling, x, w []float64, m, n, k int) (*Quantized, *Quantized, error) {
+func (s *Spec) quantize(p *tensorcore.Preset, sc Scaling, x, w []float64, m, n, k int) (*sim.Quantized, *sim.Quantized, error) {
 	if p.BlockScaled() {
-		qa, err := QuantizeBlocks(x, m, k, p.A, p.Scale.Format, p.Scale.Block)
+		qa, err := sim.QuantizeBlocks(x, m, k, p.A, p.Scale.Format, p.Scale.Block)
 		if err != nil {
 			return nil, nil, err
 		}
-		qb, err := QuantizeBlocks(w, n, k, p.B, p.Scale.Format, p.Scale.Block)
+		qb, err := sim.QuantizeBlocks(w, n, k, p.B, p.Scale.Format, p.Scale.Block)
 		return qa, qb, err
 	}
-	qa, err := Quantize(x, m, k, p.A, sc.A, s.Pow2Scales, Headroom(p.A, p.Acc(), k))
+	qa, err := sim.Quantize(x, m, k, p.A, sc.A, s.Pow2Scales, sim.Headroom(p.A, p.Acc(), k))
 	if err != nil {
 		return nil, nil, err
 	}
-	qb, err := Quantize(w, n, k, p.B, sc.B, s.Pow2Scales, Headroom(p.B, p.Acc(), k))
+	qb, err := sim.Quantize(w, n, k, p.B, sc.B, s.Pow2Scales, sim.Headroom(p.B, p.Acc(), k))
 	return qa, qb, err
 }
 
@@ -280,24 +285,24 @@ func promotions(k, nc int) int {
 // Run calls Save from several goroutines at once, for different groups.
 type Store interface {
 	// Load returns the rows of a finished group, or ok = false.
-	Load(g SweepGroup) (rows []Row, ok bool, err error)
+	Load(g Group) (rows []Row, ok bool, err error)
 	// Save records a finished group durably (atomically).
-	Save(g SweepGroup, rows []Row) error
+	Save(g Group, rows []Row) error
 }
 
-// Progress is told about finished work (in units of [SweepSpec.Work]).
+// Progress is told about finished work (in units of [Spec.Work]).
 type Progress func(done, total float64, groupsDone, groups int)
 
 // Run computes the groups whose Index % shards == shard (all of them for
 // shards <= 1) on jobs workers, skipping those the store already has, and
 // returns their rows in canonical order. The rows do not depend on jobs,
 // GOMAXPROCS or the shard layout.
-func (s *SweepSpec) Run(ctx context.Context, shard, shards, jobs int, store Store, progress Progress) ([]Row, error) {
+func (s *Spec) Run(ctx context.Context, shard, shards, jobs int, store Store, progress Progress) ([]Row, error) {
 	gs, err := s.Groups()
 	if err != nil {
 		return nil, err
 	}
-	var mine []SweepGroup
+	var mine []Group
 	for _, g := range gs {
 		if shards <= 1 || g.Index%shards == shard {
 			mine = append(mine, g)
@@ -325,51 +330,29 @@ func (s *SweepSpec) Run(ctx context.Context, shard, shards, jobs int, store Stor
 	if progress != nil {
 		progress(done, total, finished, len(mine))
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// One budget of jobs workers for the groups and the GEMMs inside them.
+	ctx = parallel.WithLimit(ctx, jobs)
 	var mu sync.Mutex
-	var firstErr error
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range max(1, min(jobs, len(todo))) {
-		wg.Go(func() {
-			for i := range next {
-				rows, err := s.RunGroup(ctx, mine[i])
-				if err == nil && store != nil {
-					err = store.Save(mine[i], rows)
-				}
-				mu.Lock()
-				if err != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-					cancel()
-				} else {
-					results[i] = rows
-					done += s.Work(mine[i])
-					finished++
-					if progress != nil {
-						progress(done, total, finished, len(mine))
-					}
-				}
-				mu.Unlock()
-			}
-		})
-	}
-feed:
-	for _, i := range todo {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	err = parallel.For(ctx, len(todo), jobs, func(t int) error {
+		i := todo[t]
+		rows, err := s.RunGroup(ctx, mine[i])
+		if err == nil && store != nil {
+			err = store.Save(mine[i], rows)
 		}
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		results[i] = rows
+		done += s.Work(mine[i])
+		finished++
+		if progress != nil {
+			progress(done, total, finished, len(mine))
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return slices.Concat(results...), nil
@@ -378,7 +361,7 @@ feed:
 // Order sorts rows of this spec into canonical order (the order a single
 // run writes them), as merging shards needs. Rows that do not belong to the
 // spec are an error.
-func (s *SweepSpec) Order(rows []Row) ([]Row, error) {
+func (s *Spec) Order(rows []Row) ([]Row, error) {
 	gs, err := s.Groups()
 	if err != nil {
 		return nil, err
