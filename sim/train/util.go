@@ -1,26 +1,13 @@
 package train
 
 import (
-	"runtime"
-	"sync"
-	"sync/atomic"
+	"context"
+
+	"github.com/tcsim/tcsim/sim/parallel"
 )
 
-// parallelFor calls f(i) for i in [0, n) on GOMAXPROCS goroutines; f must
-// write disjoint outputs.
+// parallelFor calls f(i) for i in [0, n) on the project's worker pool;
+// f writes disjoint outputs, so results do not depend on scheduling.
 func parallelFor(n int, f func(int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
+	_ = parallel.For(context.Background(), n, 0, func(i int) error { f(i); return nil })
 }

@@ -1,12 +1,11 @@
 package backend
 
 import (
+	"context"
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/tcsim/tcsim/numerics"
+	"github.com/tcsim/tcsim/sim/parallel"
 )
 
 // GEMM computes D = A·Bᵀ (M×N) in the given arithmetic, where a is M×K
@@ -119,28 +118,8 @@ func toFloat32(x []float64) []float32 {
 	return out
 }
 
-// parallelFor calls f(i) for i in [0, n) on GOMAXPROCS goroutines; f must
-// write disjoint outputs.
+// parallelFor calls f(i) for i in [0, n) on the project's worker pool;
+// f writes disjoint outputs, so results do not depend on scheduling.
 func parallelFor(n int, f func(int)) {
-	w := min(runtime.GOMAXPROCS(0), n)
-	if w <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range w {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
+	_ = parallel.For(context.Background(), n, 0, func(i int) error { f(i); return nil })
 }
