@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
+	"path"
 	"slices"
 	"strings"
 
@@ -83,8 +83,8 @@ func claimKM(d *dirFiles) ([]recordSet, []string, error) {
 	if len(hits) == 0 {
 		return nil, nil, nil
 	}
-	format := filepath.Base(d.dir)
-	gpu := filepath.Base(filepath.Dir(d.dir))
+	format := path.Base(d.dir)
+	gpu := path.Base(path.Dir(d.dir))
 	for _, n := range hits {
 		f, _ := records.ParseKMName(n)
 		want := format
@@ -109,7 +109,7 @@ func claimKM(d *dirFiles) ([]recordSet, []string, error) {
 	var sets []recordSet
 	for _, out := range kmOutputs {
 		dp := set.d[out]
-		if dp == "" || !inputNamed && !slices.Contains(hits, filepath.Base(dp)) {
+		if dp == "" || !inputNamed && !slices.Contains(hits, path.Base(dp)) {
 			continue
 		}
 		sets = append(sets, recordSet{files: []string{set.a, set.b, set.c, dp},
@@ -157,7 +157,7 @@ func newKMSet(dir, gpu, format string, names map[string]bool) (*kmSet, []string,
 		if n == "" {
 			return nil, nil, fmt.Errorf("K–M folder %s lacks %s_%s_%s.txt[.gz]", dir, in.role, gpu, in.f)
 		}
-		*in.dst = filepath.Join(dir, n)
+		*in.dst = path.Join(dir, n)
 		used = append(used, n)
 	}
 	for _, out := range kmOutputs {
@@ -166,7 +166,7 @@ func newKMSet(dir, gpu, format string, names map[string]bool) (*kmSet, []string,
 			return nil, nil, err
 		}
 		if n != "" {
-			set.d[out] = filepath.Join(dir, n)
+			set.d[out] = path.Join(dir, n)
 			used = append(used, n)
 		}
 	}
@@ -247,7 +247,7 @@ func (v *verifier) checkKM(set *kmSet, out string, p *tensorcore.Preset) (*kmRes
 			short := slices.IndexFunc(lines, func(l *records.KMLines) bool { return l.Done() })
 			long := slices.IndexFunc(lines, func(l *records.KMLines) bool { return !l.Done() })
 			return nil, &records.RecordError{File: files[short], Err: fmt.Errorf("has %d lines, %s has more",
-				lines[short].Line(), filepath.Base(files[long]))}
+				lines[short].Line(), path.Base(files[long]))}
 		}
 		line := lines[0].Line()
 		if a, err = records.ParseKMOperands(txt[0], f, a[:0]); err != nil {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -123,11 +124,17 @@ func (r *Report) WriteText(w io.Writer) error {
 // *RecordError where it has a file and line); mismatches are not errors but
 // counted and listed in the report.
 func Verify(paths []string, opts Options) (*Report, error) {
-	v := &verifier{opts: opts, open: func(name string) (io.ReadCloser, error) { return os.Open(name) }}
+	return VerifyFS(osFS{}, paths, opts)
+}
+
+// VerifyFS is [Verify] over the files of fsys, with paths naming files and
+// folders in it. Reports and errors name files by their paths in fsys.
+func VerifyFS(fsys fs.FS, paths []string, opts Options) (*Report, error) {
+	v := &verifier{opts: opts, open: func(name string) (io.ReadCloser, error) { return fsys.Open(name) }}
 	if v.opts.Workers <= 0 {
 		v.opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	sets, err := findRecordSets(paths, v.open)
+	sets, err := findRecordSets(fsys, paths, v.open)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +150,16 @@ func Verify(paths []string, opts Options) (*Report, error) {
 }
 
 type openFunc func(name string) (io.ReadCloser, error)
+
+// osFS is the operating system's files as an fs.FS whose names are OS
+// paths, relative to the working directory or absolute, passed through
+// unchanged, so that reports name files as the user did. (It is not a
+// rooted fs.FS: fs.ValidPath does not hold for its names.)
+type osFS struct{}
+
+func (osFS) Open(name string) (fs.File, error)          { return os.Open(name) }
+func (osFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
+func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
 
 // verifier carries what the record families need.
 type verifier struct {
@@ -169,7 +186,7 @@ type dirFiles struct {
 	open   openFunc
 }
 
-func (d *dirFiles) path(name string) string { return filepath.Join(d.dir, name) }
+func (d *dirFiles) path(name string) string { return path.Join(d.dir, name) }
 
 // pick returns the name of record file base (base.csv.gz or base.csv) in
 // the directory, or "" when there is none.
@@ -310,20 +327,22 @@ func sniffInst(open openFunc, path string) (bool, error) {
 }
 
 // findRecordSets resolves the paths into record sets.
-func findRecordSets(paths []string, open openFunc) ([]recordSet, error) {
+func findRecordSets(fsys fs.FS, paths []string, open openFunc) ([]recordSet, error) {
 	type dirEntry struct {
 		dir      string // as first named
 		wanted   map[string]bool
 		explicit map[string]bool
 	}
-	// Directories are keyed by absolute path, so that one named two ways
-	// is verified once.
+	// Directories are keyed by clean (for OS paths, absolute) path, so
+	// that one named two ways is verified once.
 	dirs := map[string]*dirEntry{}
 	var order []*dirEntry
 	add := func(dir, name string, explicit bool) {
-		key, err := filepath.Abs(dir)
-		if err != nil {
-			key = dir
+		key := path.Clean(dir)
+		if _, ok := fsys.(osFS); ok {
+			if abs, err := filepath.Abs(dir); err == nil {
+				key = abs
+			}
 		}
 		e := dirs[key]
 		if e == nil {
@@ -337,21 +356,21 @@ func findRecordSets(paths []string, open openFunc) ([]recordSet, error) {
 		}
 	}
 	for _, p := range paths {
-		p = filepath.Clean(p)
-		st, err := os.Stat(p)
+		p = path.Clean(p)
+		st, err := fs.Stat(fsys, p)
 		if err != nil {
 			return nil, err
 		}
 		if !st.IsDir() {
-			add(filepath.Dir(p), filepath.Base(p), true)
+			add(path.Dir(p), path.Base(p), true)
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, de fs.DirEntry, err error) error {
+		err = fs.WalkDir(fsys, p, func(name string, de fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			if de.Type().IsRegular() {
-				add(filepath.Dir(path), de.Name(), false)
+				add(path.Dir(name), de.Name(), false)
 			}
 			return nil
 		})
@@ -362,7 +381,7 @@ func findRecordSets(paths []string, open openFunc) ([]recordSet, error) {
 	var sets []recordSet
 	for _, e := range order {
 		dir := e.dir
-		ents, err := os.ReadDir(dir)
+		ents, err := fs.ReadDir(fsys, dir)
 		if err != nil {
 			return nil, err
 		}
@@ -697,6 +716,43 @@ func (j *caseJob) problem(scaled bool) *sim.Problem {
 	return p
 }
 
+// chainLanes recomputes a wgmma_chain output tile from the recorded C
+// through the lane kernels, as GEMM runs them, and fails the job where
+// they differ from Chain, so that verification checks both.
+func (j *caseJob) chainLanes() {
+	in, p := j.in, j.cfg.Preset
+	rows := make([]tensorcore.LaneRow, in.M)
+	for i := range rows {
+		if !p.DecodeRow(in.A[i*in.K:(i+1)*in.K], &rows[i]) {
+			return
+		}
+	}
+	var pn tensorcore.Panel
+	for c0 := 0; c0 < in.N; c0 += tensorcore.Lanes {
+		c1 := min(c0+tensorcore.Lanes, in.N)
+		var cols [][]uint32
+		for c := c0; c < c1; c++ {
+			cols = append(cols, in.B[c*in.K:(c+1)*in.K])
+		}
+		if !p.DecodePanel(cols, &pn) {
+			return
+		}
+		for i := range rows {
+			acc := make([]uint32, c1-c0)
+			if j.out.UseC {
+				copy(acc, in.C[i*in.N+c0:i*in.N+c1])
+			}
+			p.ChainLanes(&rows[i], &pn, 0, in.K, acc)
+			for l, x := range acc {
+				if y := j.got[i*in.N+c0+l]; x != y {
+					j.err = fmt.Errorf("%s: lane kernels give %#08x, Chain %#08x at (%d,%d)", p.Name, x, y, i, c0+l)
+					return
+				}
+			}
+		}
+	}
+}
+
 // run computes the job's output tile.
 func (j *caseJob) run() {
 	in := j.in
@@ -719,6 +775,9 @@ func (j *caseJob) run() {
 				}
 				j.got[i*in.N+c] = p.Chain(&va[i], &vb[c], 0, in.K, c0)
 			}
+		}
+		if p.Lanes() {
+			j.chainLanes()
 		}
 		return
 	}

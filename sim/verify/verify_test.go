@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/tcsim/tcsim/sim"
@@ -102,6 +103,41 @@ func gunzipFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestVerifyFS verifies the same records from an in-memory fs.FS, under
+// another folder name: the same report, naming the files as the FS does.
+func TestVerifyFS(t *testing.T) {
+	disk, err := Verify([]string{testdataDir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	ents, err := os.ReadDir(testdataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(testdataDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys["rec/h100/"+e.Name()] = &fstest.MapFile{Data: b}
+	}
+	mem, err := VerifyFS(fsys, []string{"rec"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mem.Groups) != len(disk.Groups) {
+		t.Fatalf("%d groups from the FS, %d from disk", len(mem.Groups), len(disk.Groups))
+	}
+	for i, g := range mem.Groups {
+		d := disk.Groups[i]
+		if g.File != "rec/h100/"+filepath.Base(d.File) || g.Name != d.Name || g.Records != d.Records || g.Mismatches != d.Mismatches {
+			t.Errorf("group %d: %s %s %d/%d from the FS, %s %s %d/%d from disk", i,
+				g.File, g.Name, g.Records, g.Mismatches, d.File, d.Name, d.Records, d.Mismatches)
+		}
+	}
 }
 
 // flipDigit flips the lowest bit of the hex digit at byte offset off of

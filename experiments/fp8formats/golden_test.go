@@ -1,4 +1,4 @@
-package main
+package fp8formats
 
 import (
 	"testing"
