@@ -7,12 +7,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tcsim/tcsim/sim/sweep"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/tcsim/tcsim/sim"
 )
 
 // BiasVsK draws the truncation bias (Acc.MeanSignedRel, in percent)
@@ -23,7 +22,7 @@ import (
 // bias both read as values; otherwise it is linear.
 //
 // The directory of path must exist; the file is written atomically.
-func BiasVsK(rows []sim.Row, path string) error {
+func BiasVsK(rows []sweep.Row, path string) error {
 	return saveOne(rows, path, biasVsKFigure)
 }
 
@@ -149,7 +148,7 @@ func percentTicks(t plot.Ticker) plot.Ticker {
 	})
 }
 
-func biasVsKFigure(s *sweep) *Page {
+func biasVsKFigure(s *presetRows) *Page {
 	styles := ncStyles(s.ncs)
 	pg := &Page{
 		Title: s.preset + ": truncation bias vs K (mean signed relative error)",

@@ -6,7 +6,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 )
 
 // errNoRows is returned for an empty input.
@@ -18,28 +18,28 @@ type cellKey struct {
 	k, nc         int
 }
 
-// sweep is the rows of one preset, indexed for drawing.
-type sweep struct {
+// presetRows is the rows of one preset, indexed for drawing.
+type presetRows struct {
 	preset   string
 	fbits    int
 	dists    []string // in order of first appearance
 	scalings []string // in order of first appearance
 	ks       []int    // ascending
 	ncs      []int    // numeric ascending, then NcNever, then NcFP32
-	cells    map[cellKey]*sim.Row
+	cells    map[cellKey]*sweep.Row
 	panels   map[[2]string]bool // (dist, scaling) pairs that have rows
 }
 
 // newSweep indexes rows, which must all belong to one (Preset, FBits).
 // Where two rows share (Dist, Scaling, K, Nc) the later one is used.
-func newSweep(rows []sim.Row) (*sweep, error) {
+func newSweep(rows []sweep.Row) (*presetRows, error) {
 	if len(rows) == 0 {
 		return nil, errNoRows
 	}
-	s := &sweep{
+	s := &presetRows{
 		preset: rows[0].Preset,
 		fbits:  rows[0].FBits,
-		cells:  make(map[cellKey]*sim.Row, len(rows)),
+		cells:  make(map[cellKey]*sweep.Row, len(rows)),
 		panels: make(map[[2]string]bool),
 	}
 	for i := range rows {
@@ -50,9 +50,9 @@ func newSweep(rows []sim.Row) (*sweep, error) {
 		}
 		if r.K <= 0 {
 			return nil, fmt.Errorf("plots: row %d (%s %s %s N_c=%s) has K = %d", i, r.Preset, r.Dist, r.Scaling,
-				sim.NcLabel(r.Nc), r.K)
+				sweep.NcLabel(r.Nc), r.K)
 		}
-		if r.Nc < sim.NcFP32 {
+		if r.Nc < sweep.NcFP32 {
 			return nil, fmt.Errorf("plots: row %d (%s %s %s K=%d) has N_c = %d", i, r.Preset, r.Dist, r.Scaling,
 				r.K, r.Nc)
 		}
@@ -80,24 +80,24 @@ func newSweep(rows []sim.Row) (*sweep, error) {
 // (the limit of ever longer intervals), then the FP32 baseline.
 func ncRank(nc int) int {
 	switch nc {
-	case sim.NcNever:
+	case sweep.NcNever:
 		return math.MaxInt32 - 1
-	case sim.NcFP32:
+	case sweep.NcFP32:
 		return math.MaxInt32
 	}
 	return nc
 }
 
 // row returns the row at (dist, scaling, k, nc), or nil.
-func (s *sweep) row(dist, scaling string, k, nc int) *sim.Row {
+func (s *presetRows) row(dist, scaling string, k, nc int) *sweep.Row {
 	return s.cells[cellKey{dist, scaling, k, nc}]
 }
 
 // has reports whether the panel (dist, scaling) has any rows.
-func (s *sweep) has(dist, scaling string) bool { return s.panels[[2]string{dist, scaling}] }
+func (s *presetRows) has(dist, scaling string) bool { return s.panels[[2]string{dist, scaling}] }
 
 // missingPanels lists the (dist, scaling) panels without rows.
-func (s *sweep) missingPanels() []string {
+func (s *presetRows) missingPanels() []string {
 	var out []string
 	for _, d := range s.dists {
 		for _, sc := range s.scalings {
@@ -115,18 +115,18 @@ func panelTitle(dist, scaling string) string {
 }
 
 // presetLabel names the preset in figure titles.
-func (s *sweep) presetLabel() string {
+func (s *presetRows) presetLabel() string {
 	return fmt.Sprintf("%s (F = %d)", s.preset, s.fbits)
 }
 
 // point is one (K, value) of a series.
 type point struct {
 	k   int
-	row *sim.Row
+	row *sweep.Row
 }
 
 // series returns the rows of one panel and N_c in K order.
-func (s *sweep) series(dist, scaling string, nc int) []point {
+func (s *presetRows) series(dist, scaling string, nc int) []point {
 	var pts []point
 	for _, k := range s.ks {
 		if r := s.row(dist, scaling, k, nc); r != nil {

@@ -1,5 +1,5 @@
 // Package plots owns the figures of a tcsim sweep: it turns the rows of
-// results.csv ([sim.Row]) into PNG images, one set per datapath preset.
+// results.csv ([sweep.Row]) into PNG images, one set per datapath preset.
 //
 // [Figures] writes every figure for a set of rows. Each figure is a grid of
 // panels, one row of panels per input distribution and one column per

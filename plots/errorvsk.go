@@ -5,12 +5,11 @@ import (
 	"math"
 	"strings"
 
+	"github.com/tcsim/tcsim/sim/sweep"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/tcsim/tcsim/sim"
 )
 
 // ErrorVsK draws the median relative accumulation error (Acc.MedianRel)
@@ -20,7 +19,7 @@ import (
 // show (zero, negative, NaN) are left out and counted in the caption.
 //
 // The directory of path must exist; the file is written atomically.
-func ErrorVsK(rows []sim.Row, path string) error {
+func ErrorVsK(rows []sweep.Row, path string) error {
 	return saveOne(rows, path, errorVsKFigure)
 }
 
@@ -31,7 +30,7 @@ type dropNote struct {
 	total int
 }
 
-func (d *dropNote) add(reason string, r *sim.Row) {
+func (d *dropNote) add(reason string, r *sweep.Row) {
 	if d.count == nil {
 		d.count = make(map[string]int)
 	}
@@ -39,7 +38,7 @@ func (d *dropNote) add(reason string, r *sim.Row) {
 	d.total++
 	if len(d.where) < 4 {
 		d.where = append(d.where, fmt.Sprintf("%s, K=%d, Nc=%s", panelTitle(r.Dist, r.Scaling), r.K,
-			sim.NcLabel(r.Nc)))
+			sweep.NcLabel(r.Nc)))
 	}
 }
 
@@ -63,7 +62,7 @@ func (d *dropNote) text(what string, reasons []string) string {
 		where)
 }
 
-func errorVsKFigure(s *sweep) *Page {
+func errorVsKFigure(s *presetRows) *Page {
 	styles := ncStyles(s.ncs)
 	legend := ncLegend(s.ncs, styles)
 	pg := &Page{

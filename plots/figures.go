@@ -8,13 +8,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 )
 
 // figureKinds are the figures drawn for each preset, by file stem.
 var figureKinds = []struct {
 	stem string
-	draw func(s *sweep) *Page
+	draw func(s *presetRows) *Page
 }{
 	{"error_vs_k", errorVsKFigure},
 	{"heatmap", heatmapFigure},
@@ -27,14 +27,14 @@ var figureKinds = []struct {
 // bias_vs_k.png, otherwise each name carries the sanitised preset, as in
 // error_vs_k_h100-wgmma-e4m3-e4m3.png (with "-f<FBits>" added where two
 // groups would otherwise share a name). An empty rows is an error.
-func Figures(rows []sim.Row, dir string) ([]string, error) {
+func Figures(rows []sweep.Row, dir string) ([]string, error) {
 	if len(rows) == 0 {
 		return nil, errNoRows
 	}
 	type group struct {
 		preset string
 		fbits  int
-		rows   []sim.Row
+		rows   []sweep.Row
 	}
 	var groups []*group
 	index := map[string]*group{}
@@ -85,7 +85,7 @@ func Figures(rows []sim.Row, dir string) ([]string, error) {
 
 // saveOne draws the figure fig of rows, which must all be of one (Preset,
 // FBits), into the PNG file path.
-func saveOne(rows []sim.Row, path string, fig func(*sweep) *Page) error {
+func saveOne(rows []sweep.Row, path string, fig func(*presetRows) *Page) error {
 	s, err := newSweep(rows)
 	if err != nil {
 		return err

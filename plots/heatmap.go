@@ -6,13 +6,12 @@ import (
 	"math"
 	"strings"
 
+	"github.com/tcsim/tcsim/sim/sweep"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/tcsim/tcsim/sim"
 )
 
 // Heatmap draws the normwise relative accumulation error (Acc.NormRel) for
@@ -22,7 +21,7 @@ import (
 // from rows are grey.
 //
 // The directory of path must exist; the file is written atomically.
-func Heatmap(rows []sim.Row, path string) error {
+func Heatmap(rows []sweep.Row, path string) error {
 	return saveOne(rows, path, heatmapFigure)
 }
 
@@ -67,7 +66,7 @@ func cellDigits(cellW, cellH vg.Length) (sig int, ok bool) {
 	return 0, false
 }
 
-func heatmapFigure(s *sweep) *Page {
+func heatmapFigure(s *presetRows) *Page {
 	nk, nn := len(s.ks), len(s.ncs)
 
 	// One colour range for all panels.
@@ -104,7 +103,7 @@ func heatmapFigure(s *sweep) *Page {
 		func(i int) vg.Length { return (vg.Length(i) + 0.5) * cellW })
 	ncTicks := make(plot.ConstantTicks, nn)
 	for j, nc := range s.ncs {
-		ncTicks[j] = plot.Tick{Value: float64(j), Label: sim.NcLabel(nc)}
+		ncTicks[j] = plot.Tick{Value: float64(j), Label: sweep.NcLabel(nc)}
 	}
 
 	panels := make([][]*plot.Plot, len(s.dists))

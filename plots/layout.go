@@ -6,9 +6,8 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 
+	"github.com/tcsim/tcsim/sim/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
@@ -113,7 +112,13 @@ func (pg *Page) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("plots: drawing %s: %v", path, err)
 	}
-	return writeAtomic(path, vgimg.PngCanvas{Canvas: img})
+	if err := atomicfile.Write(path, func(w io.Writer) error {
+		_, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w)
+		return err
+	}); err != nil {
+		return fmt.Errorf("plots: writing %s: %v", path, err)
+	}
+	return nil
 }
 
 // WriteTo renders the page and writes it to w as a PNG at [DPI]. A page
@@ -366,29 +371,4 @@ func restoreTexts(grid [][]*plot.Plot, texts [][]panelText) {
 			}
 		}
 	}
-}
-
-// writeAtomic writes wt to a temporary file in path's directory and renames
-// it to path, so path is either absent, the old file or the complete new one.
-func writeAtomic(path string, wt io.WriterTo) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("plots: %v", err)
-	}
-	name := tmp.Name()
-	_, err = wt.WriteTo(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(name, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		os.Remove(name)
-		return fmt.Errorf("plots: writing %s: %v", path, err)
-	}
-	return nil
 }

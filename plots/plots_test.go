@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"gonum.org/v1/plot"
-
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
+	"gonum.org/v1/plot"
 )
 
 // -out keeps the figures of TestFigures in a directory, for looking at:
@@ -30,26 +30,26 @@ var outDir = flag.String("out", "", "write TestFigures' PNGs into this directory
 // N_c, with "deepseek" scaling limited to N_c ≤ 128 (no never), as the
 // simulator does. The numbers follow the shapes of real sweeps, not their
 // values.
-func synthRows(preset string, fbits int, dists, scalings []string, ks, ncs []int) []sim.Row {
-	var rows []sim.Row
+func synthRows(preset string, fbits int, dists, scalings []string, ks, ncs []int) []sweep.Row {
+	var rows []sweep.Row
 	for di, d := range dists {
 		positive := strings.Contains(d, "pos") || strings.Contains(d, "uniform")
 		for _, sc := range scalings {
 			for _, k := range ks {
 				for _, nc := range ncs {
-					if sc == "deepseek" && (nc == sim.NcNever || nc > 128) {
+					if sc == "deepseek" && (nc == sweep.NcNever || nc > 128) {
 						continue
 					}
 					eff := float64(nc) // products per tensor-core chain
 					switch nc {
-					case sim.NcNever:
+					case sweep.NcNever:
 						eff = float64(k)
-					case sim.NcFP32:
+					case sweep.NcFP32:
 						eff = 0
 					}
 					eff = min(eff, float64(k))
 					var med, bias float64
-					if nc == sim.NcFP32 {
+					if nc == sweep.NcFP32 {
 						med = 3e-8 * math.Sqrt(float64(k)/128)
 						bias = 1e-8 * float64(1-2*(k/128%2))
 					} else {
@@ -75,7 +75,7 @@ func synthRows(preset string, fbits int, dists, scalings []string, ks, ncs []int
 					if positive {
 						m.NormRel = math.Abs(bias) + med*0.5
 					}
-					rows = append(rows, sim.Row{Preset: preset, FBits: fbits, Dist: d, Scaling: sc, K: k, Nc: nc,
+					rows = append(rows, sweep.Row{Preset: preset, FBits: fbits, Dist: d, Scaling: sc, K: k, Nc: nc,
 						M: 64, N: 64, Trials: 4, Outputs: 64 * 64 * 4, Acc: m, Tot: m})
 				}
 			}
@@ -86,7 +86,7 @@ func synthRows(preset string, fbits int, dists, scalings []string, ks, ncs []int
 
 var (
 	allKs  = []int{128, 256, 512, 1024, 2048, 4096, 8192, 16384}
-	allNcs = []int{32, 64, 128, 256, 512, sim.NcNever, sim.NcFP32}
+	allNcs = []int{32, 64, 128, 256, 512, sweep.NcNever, sweep.NcFP32}
 )
 
 // checkPNG decodes path and checks its size and that it is not blank.
@@ -138,9 +138,9 @@ func TestFigures(t *testing.T) {
 	for i := range rows {
 		r := &rows[i]
 		switch {
-		case r.Dist == "normal" && r.Scaling == "tensor" && r.K == 128 && r.Nc == sim.NcFP32:
+		case r.Dist == "normal" && r.Scaling == "tensor" && r.K == 128 && r.Nc == sweep.NcFP32:
 			r.Acc.MedianRel, r.Acc.RelP10, r.Acc.NormRel, r.Acc.MeanSignedRel = 0, 0, 0, 0
-		case r.Dist == "normal" && r.Scaling == "tensor" && r.K == 256 && r.Nc == sim.NcFP32:
+		case r.Dist == "normal" && r.Scaling == "tensor" && r.K == 256 && r.Nc == sweep.NcFP32:
 			r.Acc.RelP10 = 0
 		case r.Dist == "uniform-pos" && r.Scaling == "deepseek" && r.K == 1024 && r.Nc == 64:
 			r.Acc.MedianRel, r.Acc.NormRel, r.Acc.MeanSignedRel = math.NaN(), math.NaN(), math.NaN()
@@ -216,7 +216,7 @@ func TestSameNameDifferentFBits(t *testing.T) {
 }
 
 func TestDegenerate(t *testing.T) {
-	base := func() []sim.Row {
+	base := func() []sweep.Row {
 		return synthRows("p", 13, []string{"normal", "uniform-pos"}, []string{"tensor"}, allKs[:4], allNcs)
 	}
 	zero := base()
@@ -239,10 +239,10 @@ func TestDegenerate(t *testing.T) {
 	missing := synthRows("p", 13, []string{"normal"}, []string{"tensor"}, allKs[:3], allNcs)
 	missing = append(missing, synthRows("p", 13, []string{"uniform-pos"}, []string{"deepseek"}, allKs[:3],
 		allNcs)...)
-	cases := map[string][]sim.Row{
+	cases := map[string][]sweep.Row{
 		"single K":      synthRows("p", 13, []string{"normal"}, []string{"tensor"}, []int{4096}, allNcs),
 		"single Nc":     synthRows("p", 13, []string{"normal", "uniform-pos"}, []string{"tensor"}, allKs, []int{128}),
-		"single row":    synthRows("p", 13, []string{"normal"}, []string{"tensor"}, []int{1024}, []int{sim.NcNever}),
+		"single row":    synthRows("p", 13, []string{"normal"}, []string{"tensor"}, []int{1024}, []int{sweep.NcNever}),
 		"all zero":      zero,
 		"all NaN":       nan,
 		"equal values":  equal,
@@ -276,7 +276,7 @@ func TestEmpty(t *testing.T) {
 	if _, err := Figures(nil, dir); !errors.Is(err, errNoRows) {
 		t.Errorf("Figures(nil) error = %v, want %v", err, errNoRows)
 	}
-	for name, f := range map[string]func([]sim.Row, string) error{"ErrorVsK": ErrorVsK, "Heatmap": Heatmap,
+	for name, f := range map[string]func([]sweep.Row, string) error{"ErrorVsK": ErrorVsK, "Heatmap": Heatmap,
 		"BiasVsK": BiasVsK} {
 		if err := f(nil, filepath.Join(dir, "x.png")); err == nil {
 			t.Errorf("%s(nil) returned no error", name)
@@ -325,12 +325,12 @@ func TestLabels(t *testing.T) {
 
 func TestNcOrder(t *testing.T) {
 	rows := synthRows("p", 13, []string{"normal"}, []string{"tensor"}, []int{256, 128},
-		[]int{sim.NcFP32, 512, sim.NcNever, 32})
+		[]int{sweep.NcFP32, 512, sweep.NcNever, 32})
 	s, err := newSweep(rows)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int{32, 512, sim.NcNever, sim.NcFP32}; !slices.Equal(s.ncs, want) {
+	if want := []int{32, 512, sweep.NcNever, sweep.NcFP32}; !slices.Equal(s.ncs, want) {
 		t.Errorf("ncs = %v, want %v", s.ncs, want)
 	}
 	if want := []int{128, 256}; !slices.Equal(s.ks, want) {

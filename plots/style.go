@@ -8,14 +8,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tcsim/tcsim/sim/sweep"
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/tcsim/tcsim/sim"
 )
 
 // Font sizes in points.
@@ -128,10 +127,10 @@ func ncStyles(ncs []int) map[int]ncStyle {
 	i := 0
 	for _, nc := range ncs {
 		switch nc {
-		case sim.NcNever:
+		case sweep.NcNever:
 			m[nc] = ncStyle{name: "never (no promotion)", color: color.RGBA{0xA5, 0x00, 0x26, 0xFF},
 				glyph: draw.CircleGlyph{}, width: vg.Points(1.6)}
-		case sim.NcFP32:
+		case sweep.NcFP32:
 			m[nc] = ncStyle{name: "FP32 baseline (CUDA cores)", color: color.Black,
 				glyph: draw.CrossGlyph{}, dashes: []vg.Length{vg.Points(5), vg.Points(3)}, width: vg.Points(1.3)}
 		default:

@@ -136,7 +136,7 @@ func TestSplitKSlices(t *testing.T) {
 		{640, 2, [][2]int{{0, 384}, {384, 640}}},
 	} {
 		c := Config{SplitK: tc.n}
-		if got := c.slices(tc.k); !slices.Equal(got, tc.want) {
+		if got := c.Slices(tc.k); !slices.Equal(got, tc.want) {
 			t.Errorf("K=%d in %d slices: %v, want %v", tc.k, tc.n, got, tc.want)
 		}
 	}

@@ -1,15 +1,14 @@
 package sim
 
 import (
+	"context"
 	"math"
 	"math/big"
 	"math/bits"
-	"runtime"
-	"sync"
-
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/tcsim/tcsim/numerics"
+	"github.com/tcsim/tcsim/sim/parallel"
+	"gonum.org/v1/gonum/mat"
 )
 
 // Exact is the exact product of a problem's quantised operands, each element
@@ -107,6 +106,14 @@ func bigFloat64(x *big.Int, e int) float64 {
 // FP16, E2M1, ...) use exact 128-bit integer sums; others, and scaled
 // problems, fall back to math/big for the final combination.
 func ExactProduct(p *Problem, fa, fb numerics.Format) *Exact {
+	ex, _ := ExactProductContext(context.Background(), p, fa, fb)
+	return ex
+}
+
+// ExactProductContext is [ExactProduct] with its rows spread over the
+// workers ctx allows (see [parallel.WithLimit]), stopping when ctx is
+// cancelled.
+func ExactProductContext(ctx context.Context, p *Problem, fa, fb numerics.Format) (*Exact, error) {
 	ex := &Exact{D: make([]float64, p.M*p.N), AbsDot: make([]float64, p.M*p.N)}
 	da, okA := newFixedDecoder(fa)
 	db, okB := newFixedDecoder(fb)
@@ -114,7 +121,7 @@ func ExactProduct(p *Problem, fa, fb numerics.Format) *Exact {
 	nb := p.K / blk
 	// small: the sum of |products| of a block fits an int64.
 	small := okA && okB && bits.Len64(uint64(da.max))+bits.Len64(uint64(db.max))+bits.Len(uint(blk)) <= 62
-	parallelRows(p.M, func(i int) {
+	err := parallel.For(ctx, p.M, 0, func(i int) error {
 		var fixA, fixB []int64
 		if okA && okB {
 			fixA = make([]int64, p.K)
@@ -142,8 +149,12 @@ func ExactProduct(p *Problem, fa, fb numerics.Format) *Exact {
 			}
 			ex.D[i*p.N+j], ex.AbsDot[i*p.N+j] = d, ad
 		}
+		return nil
 	})
-	return ex
+	if err != nil {
+		return nil, err
+	}
+	return ex, nil
 }
 
 // blockSum returns Σ a_k·b_k and Σ |a_k·b_k| exactly, in int64 arithmetic
@@ -284,22 +295,4 @@ func Float64Product(x, w []float64, m, n, k int) []float64 {
 	var d mat.Dense
 	d.Mul(mat.NewDense(m, k, x), mat.NewDense(n, k, w).T())
 	return d.RawMatrix().Data
-}
-
-// parallelRows calls f for every row in [0, rows) on GOMAXPROCS goroutines.
-func parallelRows(rows int, f func(int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), rows) {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	for i := range rows {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }

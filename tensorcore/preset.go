@@ -3,6 +3,7 @@ package tensorcore
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/tcsim/tcsim/numerics"
 )
@@ -47,6 +48,7 @@ type Preset struct {
 	da, db *decoder
 	fixed  bool // use the fixed-point kernel (products fit an int64 grid)
 	simd   bool // the SIMD kernel (fusedScaled) is exact for this datapath
+	lanes  bool // so are the lane kernels (ChainLanes)
 	// For the SIMD chain kernel (fused.go): the top regBits() bits set,
 	// and whether a step's sum with C always fits 24 bits.
 	regMask uint64
@@ -97,11 +99,8 @@ func (p *Preset) init() error {
 	}
 	if p.Via != nil {
 		for _, f := range []numerics.Format{p.A, p.B} {
-			for c := range f.NumCodes() {
-				v := f.Decode(uint32(c))
-				if !math.IsNaN(v) && p.Via.Decode(p.Via.Encode(v, numerics.NearestEven, numerics.ToInf)) != v {
-					return fmt.Errorf("tensorcore: preset %s: %s is not exact in %s", p.Name, f, p.Via)
-				}
+			if !exactIn(f, *p.Via) {
+				return fmt.Errorf("tensorcore: preset %s: %s is not exact in %s", p.Name, f, p.Via)
 			}
 		}
 	}
@@ -114,7 +113,8 @@ func (p *Preset) init() error {
 	p.simd = p.Interleave == p.L && p.Scale == nil && scaledExact(fa, fb, p.L, p.F, p.ZeroExp)
 	p.regMask = ^uint64(0) << uint(64-p.regBits())
 	p.narrow = int64(2*p.L+1)<<uint(p.F+1) <= 1<<24
-	p.da, p.db = newDecoder(p.A, fa, p.fixed), newDecoder(p.B, fb, p.fixed)
+	p.lanes = !p.SeparateC && p.Out != RNEFP16 && lanesOK(fa, fb, p.L, p.narrow, p.simd)
+	p.da, p.db = newDecoder(p.A, fa, p.fixed, p.lanes), newDecoder(p.B, fb, p.fixed, p.lanes)
 	return nil
 }
 
@@ -167,4 +167,26 @@ func (p *Preset) Dot(a, b []uint32, c uint32) uint32 {
 	p.DecodeA(a, &va)
 	p.DecodeB(b, &vb)
 	return p.Chain(&va, &vb, 0, len(a), c)
+}
+
+// exactCache memoises exactIn: candidate datapaths (tcsim fit) ask it
+// thousands of times.
+var exactCache sync.Map // [2]numerics.Format → bool
+
+// exactIn reports whether every non-NaN value of f is exact in via.
+func exactIn(f, via numerics.Format) bool {
+	key := [2]numerics.Format{f, via}
+	if ok, hit := exactCache.Load(key); hit {
+		return ok.(bool)
+	}
+	ok := true
+	for c := range f.NumCodes() {
+		v := f.Decode(uint32(c))
+		if !math.IsNaN(v) && via.Decode(via.Encode(v, numerics.NearestEven, numerics.ToInf)) != v {
+			ok = false
+			break
+		}
+	}
+	exactCache.Store(key, ok)
+	return ok
 }

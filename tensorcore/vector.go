@@ -1,6 +1,10 @@
 package tensorcore
 
-import "github.com/tcsim/tcsim/numerics"
+import (
+	"sync"
+
+	"github.com/tcsim/tcsim/numerics"
+)
 
 // Vector is an operand vector (a row of A or a column of B) decoded for the
 // datapath: per element a signed integer significand and a field exponent,
@@ -26,6 +30,7 @@ type decoder struct {
 	via   numerics.Format // format the datapath decodes (in, or an exact conversion target)
 	conv  bool            // in != via: convert exactly first
 	fixed bool            // fill Vector.Fix
+	lanes bool            // give entries their lane value
 	tab   []entry         // code → entry, for formats of at most 16 bits
 }
 
@@ -33,11 +38,32 @@ type entry struct {
 	sig   int32
 	exp   int16
 	fix   int64
+	val   float32 // the lane kernels' value (see Lanes)
 	class numerics.Class
 }
 
-func newDecoder(in, via numerics.Format, fixed bool) *decoder {
-	d := &decoder{in: in, via: via, conv: in != via, fixed: fixed}
+// decoders memoises newDecoder: a decoder is read-only once built, and its
+// table (65,536 entries for a 16-bit format) is worth sharing between the
+// presets of one format, such as the thousands of candidate datapaths
+// tcsim fit builds.
+var decoders sync.Map // decoderKey → *decoder
+
+type decoderKey struct {
+	in, via      numerics.Format
+	fixed, lanes bool
+}
+
+func newDecoder(in, via numerics.Format, fixed, lanes bool) *decoder {
+	key := decoderKey{in, via, fixed, lanes}
+	if d, ok := decoders.Load(key); ok {
+		return d.(*decoder)
+	}
+	d, _ := decoders.LoadOrStore(key, buildDecoder(in, via, fixed, lanes))
+	return d.(*decoder)
+}
+
+func buildDecoder(in, via numerics.Format, fixed, lanes bool) *decoder {
+	d := &decoder{in: in, via: via, conv: in != via, fixed: fixed, lanes: lanes}
 	if in.Bits() <= 16 {
 		d.tab = make([]entry, in.NumCodes())
 		for c := range d.tab {
@@ -60,6 +86,9 @@ func (d *decoder) slow(code uint32) entry {
 			e.sig = -e.sig
 		}
 		e.fix = int64(e.sig) << uint(exp-d.via.MinExp())
+		if d.lanes {
+			e.val = laneValue(e.sig, exp, d.via.ManBits)
+		}
 	} else if neg && cl != numerics.Zero {
 		// Remembers the sign of Inf and NaN; never used as a significand.
 		// A -0 keeps sig 0, so that Inf·(-0) is seen as Inf·0.
@@ -107,4 +136,10 @@ func (d *decoder) decode(codes []uint32, v *Vector) {
 			v.Fix[k] = fix
 		}
 	}
+}
+
+// same reports whether d and e decode alike: vectors of one serve the
+// other's datapath.
+func (d *decoder) same(e *decoder) bool {
+	return d == e || d.in == e.in && d.via == e.via && d.lanes == e.lanes
 }

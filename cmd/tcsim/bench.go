@@ -7,8 +7,7 @@ import (
 	"io"
 
 	"github.com/spf13/pflag"
-
-	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -49,7 +48,7 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 	if err != nil {
 		return usageError(stderr, "bench", err.Error())
 	}
-	res, err := sim.Bench(p, *m, *n, *k, *reps)
+	res, err := sweep.Bench(p, *m, *n, *k, *reps)
 	if err != nil {
 		return usageError(stderr, "bench", err.Error())
 	}

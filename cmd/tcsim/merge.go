@@ -7,8 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/pflag"
-
-	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 )
 
 const mergeHelp = `Usage: tcsim merge --out DIR SHARD_DIR...
@@ -39,12 +38,12 @@ func runMerge(stdout, stderr io.Writer, args []string) int {
 	if *out == "" || fs.NArg() == 0 {
 		return usageError(stderr, "merge", "want --out DIR and at least one shard directory")
 	}
-	rows, sum, err := sim.Merge(fs.Args())
+	rows, sum, err := sweep.Merge(fs.Args())
 	if err != nil {
 		fmt.Fprintf(stderr, "tcsim merge: %v\n", err)
 		return 2
 	}
-	if err := sim.WriteResults(*out, rows, sum); err != nil {
+	if err := sweep.WriteResults(*out, rows, sum); err != nil {
 		fmt.Fprintf(stderr, "tcsim merge: %v\n", err)
 		return 1
 	}

@@ -8,8 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/pflag"
-
-	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 )
 
 const plotHelp = `Usage: tcsim plot [flags] RESULTS
@@ -39,7 +38,7 @@ func runPlot(stdout, stderr io.Writer, args []string) int {
 		return usageError(stderr, "plot", "want exactly one results.csv or sweep directory")
 	}
 	path := fs.Arg(0)
-	rows, err := sim.ReadResults(path)
+	rows, err := sweep.ReadResults(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "tcsim plot: %v\n", err)
 		return 2

@@ -15,9 +15,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-
 	"github.com/tcsim/tcsim/plots"
-	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 )
 
 const sweepHelp = `Usage: tcsim sweep [flags]
@@ -92,20 +91,20 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 	if fs.NArg() > 0 {
 		return usageError(stderr, "sweep", "unexpected argument "+strconv.Quote(fs.Arg(0)))
 	}
-	spec := sim.SweepSpec{Presets: *presets, FBits: *fbits, Dists: *dists, Scalings: *scalings,
+	spec := sweep.Spec{Presets: *presets, FBits: *fbits, Dists: *dists, Scalings: *scalings,
 		M: *m, N: *n, Trials: *trials, Seed: *seed, Baseline: !*noBaseline, Pow2Scales: *pow2}
 	var err error
 	if spec.K, err = parseKs(*ks); err != nil {
 		return usageError(stderr, "sweep", err.Error())
 	}
 	for _, s := range *ncs {
-		nc, err := sim.ParseNc(s)
-		if err != nil || nc == sim.NcFP32 {
+		nc, err := sweep.ParseNc(s)
+		if err != nil || nc == sweep.NcFP32 {
 			return usageError(stderr, "sweep", fmt.Sprintf("--nc %q: want a positive multiple of the instruction K, or never", s))
 		}
 		spec.Nc = append(spec.Nc, nc)
 	}
-	si, sn, err := sim.ParseShard(*shard)
+	si, sn, err := sweep.ParseShard(*shard)
 	if err != nil {
 		return usageError(stderr, "sweep", "--shard: "+err.Error())
 	}
@@ -117,7 +116,7 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 		return usageError(stderr, "sweep", err.Error())
 	}
 
-	store, err := sim.OpenDirStore(*out, &spec, *resume)
+	store, err := sweep.OpenDirStore(*out, &spec, *resume)
 	if err != nil {
 		fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
 		return 1
@@ -136,12 +135,12 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 		}
 		return 1
 	}
-	sum := &sim.Summary{Tool: "tcsim", Version: versionString(), SpecID: spec.ID(), Spec: spec,
-		Machine: sim.ThisMachine(), WallSeconds: time.Since(start).Seconds()}
+	sum := &sweep.Summary{Tool: "tcsim", Version: versionString(), SpecID: spec.ID(), Spec: spec,
+		Machine: sweep.ThisMachine(), WallSeconds: time.Since(start).Seconds()}
 	if sn > 1 {
 		sum.Shard = *shard
 	}
-	if err := sim.WriteResults(*out, rows, sum); err != nil {
+	if err := sweep.WriteResults(*out, rows, sum); err != nil {
 		fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
 		return 1
 	}
@@ -155,7 +154,7 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 }
 
 // drawFigures writes the figures for rows into dir and lists them.
-func drawFigures(stdout, stderr io.Writer, cmd string, rows []sim.Row, dir string) int {
+func drawFigures(stdout, stderr io.Writer, cmd string, rows []sweep.Row, dir string) int {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintf(stderr, "tcsim %s: %v\n", cmd, err)
 		return 1
@@ -197,7 +196,7 @@ func parseKs(s string) ([]int, error) {
 
 func distNames() string {
 	var s []string
-	for _, d := range sim.Dists {
+	for _, d := range sweep.Dists {
 		s = append(s, d.Name)
 	}
 	return strings.Join(s, ", ")
@@ -205,7 +204,7 @@ func distNames() string {
 
 func scalingNames() string {
 	var s []string
-	for _, d := range sim.Scalings {
+	for _, d := range sweep.Scalings {
 		s = append(s, d.Name)
 	}
 	return strings.Join(s, ", ")

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 var small = []string{"--k", "128,256,512", "--nc", "32,128,never", "--dist", "normal,pos",
 	"--scaling", "deepseek,tensor", "--m", "16", "--n", "8", "--trials", "1", "--seed", "3"}
 
-func sweep(t *testing.T, out string, extra ...string) (string, string) {
+func doSweep(t *testing.T, out string, extra ...string) (string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	args := append(append([]string{"sweep", "--out", out}, small...), extra...)
@@ -62,7 +62,7 @@ func summaryNumbers(t *testing.T, dir string) string {
 
 func TestSweepOutputs(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "s")
-	stdout, _ := sweep(t, out)
+	stdout, _ := doSweep(t, out)
 	if !strings.Contains(stdout, "points (12 groups)") {
 		t.Errorf("stdout does not report the groups:\n%s", stdout)
 	}
@@ -97,9 +97,9 @@ func TestSweepOutputs(t *testing.T) {
 func TestSweepSameBytesForAnyGOMAXPROCSAndShards(t *testing.T) {
 	dir := t.TempDir()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	sweep(t, filepath.Join(dir, "p1"), "--jobs", "1")
+	doSweep(t, filepath.Join(dir, "p1"), "--jobs", "1")
 	runtime.GOMAXPROCS(2)
-	sweep(t, filepath.Join(dir, "p2"), "--jobs", "2")
+	doSweep(t, filepath.Join(dir, "p2"), "--jobs", "2")
 	want := readFile(t, filepath.Join(dir, "p1", "results.csv"))
 	if !bytes.Equal(readFile(t, filepath.Join(dir, "p2", "results.csv")), want) {
 		t.Fatal("results.csv differs between GOMAXPROCS=1 and 2")
@@ -110,7 +110,7 @@ func TestSweepSameBytesForAnyGOMAXPROCSAndShards(t *testing.T) {
 	var shards []string
 	for _, s := range []string{"0/3", "1/3", "2/3"} {
 		d := filepath.Join(dir, "shard"+s[:1])
-		sweep(t, d, "--shard", s)
+		doSweep(t, d, "--shard", s)
 		shards = append(shards, d)
 	}
 	var o, e bytes.Buffer
@@ -139,7 +139,7 @@ func TestSweepKilledThenResumed(t *testing.T) {
 	dir := t.TempDir()
 	ref := filepath.Join(dir, "ref")
 	big := []string{"--k", "128..4096", "--m", "32", "--n", "32", "--jobs", "1"}
-	sweep(t, ref, big...)
+	doSweep(t, ref, big...)
 
 	out := filepath.Join(dir, "killed")
 	args := append(append([]string{"sweep", "--out", out}, small...), big...)
@@ -173,7 +173,7 @@ func TestSweepKilledThenResumed(t *testing.T) {
 		before[p] = st.ModTime()
 	}
 
-	_, stderr := sweep(t, out, append(big, "--resume")...)
+	_, stderr := doSweep(t, out, append(big, "--resume")...)
 	if !strings.Contains(stderr, "resuming:") {
 		t.Errorf("no resume message on stderr:\n%s", stderr)
 	}

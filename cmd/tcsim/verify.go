@@ -7,8 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
-
-	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/verify"
 )
 
 const verifyHelp = `Usage: tcsim verify [flags] PATH...
@@ -53,7 +52,7 @@ Examples:
 func runVerify(stdout, stderr io.Writer, args []string) int {
 	fs := pflag.NewFlagSet("verify", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	maxListed := fs.Int("max-mismatches", sim.DefaultMaxListed, "list at most `N` mismatches per configuration (0: none)")
+	maxListed := fs.Int("max-mismatches", verify.DefaultMaxListed, "list at most `N` mismatches per configuration (0: none)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprintf(stdout, verifyHelp, fs.FlagUsages())
@@ -67,7 +66,7 @@ func runVerify(stdout, stderr io.Writer, args []string) int {
 	if fs.NArg() == 0 {
 		return usageError(stderr, "verify", "no PATH given")
 	}
-	rep, err := sim.Verify(fs.Args(), sim.VerifyOptions{MaxListed: *maxListed})
+	rep, err := verify.Verify(fs.Args(), verify.Options{MaxListed: *maxListed})
 	if err != nil {
 		fmt.Fprintf(stderr, "tcsim verify: %v\n", err)
 		return 2

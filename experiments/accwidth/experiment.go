@@ -1,18 +1,19 @@
-package main
+package accwidth
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/tcsim/tcsim/experiments/internal/lab"
+	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
+	"github.com/tcsim/tcsim/tensorcore"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/tcsim/tcsim/experiments/internal/lab"
-	"github.com/tcsim/tcsim/sim"
-	"github.com/tcsim/tcsim/tensorcore"
 )
 
 const (
@@ -53,7 +54,7 @@ type key struct {
 }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, trials, ks := 64, 1, []int{4096, 16384}
 	fs := make([]int, 0, 16)
 	for f := 10; f <= 25; f++ {
@@ -85,16 +86,16 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		presets []*tensorcore.Preset
 		nc      []int
 	}{
-		{"hopper", []*tensorcore.Preset{hop}, []int{sim.NcNever, 128, sim.NcFP32}},
-		{"fp32reg", wide, []int{sim.NcNever, 128}},
-		{"14bitreg", nar, []int{sim.NcNever}},
+		{"hopper", []*tensorcore.Preset{hop}, []int{sweep.NcNever, 128, sweep.NcFP32}},
+		{"fp32reg", wide, []int{sweep.NcNever, 128}},
+		{"14bitreg", nar, []int{sweep.NcNever}},
 	}
 	for _, k := range ks {
 		for _, d := range dists {
 			for _, fam := range families {
-				c := lab.Case{Presets: fam.presets, Nc: fam.nc, Dist: lab.MustDist(d.name), GA: sim.PerTensor, GB: sim.PerTensor,
+				c := sweep.Trials{Presets: fam.presets, Nc: fam.nc, Dist: lab.MustDist(d.name), Scaling: sweep.Scaling{A: sim.PerTensor, B: sim.PerTensor},
 					Unscaled: true, M: mn, N: mn, K: k, Trials: trials, Seed: seed}
-				o, err := c.Run()
+				o, err := c.Run(ctx)
 				if err != nil {
 					return nil, err
 				}
@@ -110,19 +111,19 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	t := lab.NewTable("register", "fbits", "dist", "k", "nc", "norm_rel", "median_rel", "max_err_absdot", "max_rel", "mean_signed_rel")
 	add := func(fam string, f int, d string, k, nc int) {
 		m := got[key{fam, d, f, k, nc}]
-		t.Add(fam, f, d, k, sim.NcLabel(nc), m.NormRel, m.MedianRel, m.MaxErrAbsDot, m.MaxRel, m.MeanSignedRel)
+		t.Add(fam, f, d, k, sweep.NcLabel(nc), m.NormRel, m.MedianRel, m.MaxErrAbsDot, m.MaxRel, m.MeanSignedRel)
 	}
 	for _, k := range ks {
 		for _, d := range dists {
-			for _, nc := range []int{sim.NcNever, 128, sim.NcFP32} {
+			for _, nc := range []int{sweep.NcNever, 128, sweep.NcFP32} {
 				add("hopper", hopper, d.name, k, nc)
 			}
 			for _, f := range fs {
-				add("fp32reg", f, d.name, k, sim.NcNever)
+				add("fp32reg", f, d.name, k, sweep.NcNever)
 				add("fp32reg", f, d.name, k, 128)
 			}
 			for _, f := range narrowFs {
-				add("14bitreg", f, d.name, k, sim.NcNever)
+				add("14bitreg", f, d.name, k, sweep.NcNever)
 			}
 		}
 	}
@@ -137,7 +138,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		for _, f := range fs {
 			ok := true
 			for _, g := range fs {
-				if g >= f && !leq(metric(got[key{"fp32reg", d, g, kmax, sim.NcNever}]), ref, factor) {
+				if g >= f && !leq(metric(got[key{"fp32reg", d, g, kmax, sweep.NcNever}]), ref, factor) {
 					ok = false // need every wider F to qualify too
 				}
 			}
@@ -156,7 +157,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	for _, d := range dists {
 		r := needRow{d.name,
 			need(d.name, metric(got[key{"hopper", d.name, hopper, kmax, 128}]), 1),
-			need(d.name, metric(got[key{"hopper", d.name, hopper, kmax, sim.NcFP32}]), 2)}
+			need(d.name, metric(got[key{"hopper", d.name, hopper, kmax, sweep.NcFP32}]), 2)}
 		needs = append(needs, r)
 		if r.vsPromo < 0 || fNeed < 0 {
 			fNeed = -1
@@ -170,7 +171,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		}
 	}
 	nr := func(fam, d string, f, nc int) float64 { return got[key{fam, d, f, kmax, nc}].NormRel }
-	narrowBest := nr("14bitreg", "pos", narrowFs[len(narrowFs)-1], sim.NcNever)
+	narrowBest := nr("14bitreg", "pos", narrowFs[len(narrowFs)-1], sweep.NcNever)
 	if !slices.Contains(fs, hopper) || !slices.Contains(fs, bw) {
 		return nil, fmt.Errorf("the F range must include %d and %d", hopper, bw)
 	}
@@ -185,8 +186,8 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		verdict = fmt.Sprintf("holds: F ≥ %d fraction bits (with an FP32-wide register) make promotion unnecessary at K = %d: "+
 			"unpromoted error ≤ Hopper's with N_c = 128 (U(0,2): %s vs %s); matching the FP32 CUDA-core baseline within 2× takes %s "+
 			"(Blackwell's 25 gives %s vs %s); widening F alone with Hopper's 14-bit register does not suffice (F = %d: %s)",
-			fNeed, kmax, lab.Sci(nr("fp32reg", "pos", fNeed, sim.NcNever)), lab.Sci(nr("hopper", "pos", hopper, 128)),
-			fmtF(fNeed32), lab.Sci(nr("fp32reg", "pos", bw, sim.NcNever)), lab.Sci(nr("hopper", "pos", hopper, sim.NcFP32)),
+			fNeed, kmax, lab.Sci(nr("fp32reg", "pos", fNeed, sweep.NcNever)), lab.Sci(nr("hopper", "pos", hopper, 128)),
+			fmtF(fNeed32), lab.Sci(nr("fp32reg", "pos", bw, sweep.NcNever)), lab.Sci(nr("hopper", "pos", hopper, sweep.NcFP32)),
 			narrowFs[len(narrowFs)-1], lab.Sci(narrowBest))
 	} else {
 		verdict = fmt.Sprintf("does not hold: no F up to %d makes promotion unnecessary at K = %d", fs[len(fs)-1], kmax)
@@ -199,22 +200,22 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	for _, f := range fs {
 		r := []string{strconv.Itoa(f)}
 		for _, d := range dists {
-			r = append(r, lab.Sci(nr("fp32reg", d.name, f, sim.NcNever)), lab.Sci(nr("fp32reg", d.name, f, 128)))
+			r = append(r, lab.Sci(nr("fp32reg", d.name, f, sweep.NcNever)), lab.Sci(nr("fp32reg", d.name, f, 128)))
 		}
 		rows = append(rows, r)
 	}
 	for _, f := range narrowFs {
 		r := []string{strconv.Itoa(f) + ", 14-bit register"}
 		for _, d := range dists {
-			r = append(r, lab.Sci(nr("14bitreg", d.name, f, sim.NcNever)), "")
+			r = append(r, lab.Sci(nr("14bitreg", d.name, f, sweep.NcNever)), "")
 		}
 		rows = append(rows, r)
 	}
 	r := []string{"Hopper (13, 14-bit register)"}
 	r2 := []string{"FP32 CUDA-core baseline"}
 	for _, d := range dists {
-		r = append(r, lab.Sci(nr("hopper", d.name, hopper, sim.NcNever)), lab.Sci(nr("hopper", d.name, hopper, 128)))
-		r2 = append(r2, lab.Sci(nr("hopper", d.name, hopper, sim.NcFP32)), "")
+		r = append(r, lab.Sci(nr("hopper", d.name, hopper, sweep.NcNever)), lab.Sci(nr("hopper", d.name, hopper, 128)))
+		r2 = append(r2, lab.Sci(nr("hopper", d.name, hopper, sweep.NcFP32)), "")
 	}
 	rows = append(rows, r, r2)
 	b.WriteString(lab.Markdown([]string{"F", "N(0,1) never", "N(0,1) N_c=128", "U(0,2) never", "U(0,2) N_c=128"}, rows))
@@ -227,7 +228,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	fF := narrowFs[len(narrowFs)-1]
 	fBest := fs[0]
 	for _, f := range fs {
-		if nr("fp32reg", "normal", f, sim.NcNever) < nr("fp32reg", "normal", fBest, sim.NcNever) {
+		if nr("fp32reg", "normal", f, sweep.NcNever) < nr("fp32reg", "normal", fBest, sweep.NcNever) {
 			fBest = f
 		}
 	}
@@ -240,9 +241,9 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		"every step's sum has more bits than the register and its truncation toward zero shrinks the accumulator "+
 		"systematically; with F = 13 a sum without carry fits the register exactly. F = 13 with an FP32 register differs "+
 		"from the real Hopper datapath only in the last step's rounding (%.4g vs %.4g for U(0,2)).\n",
-		turn, fF, lab.Sci(nr("14bitreg", "pos", fF, sim.NcNever)), lab.Sci(nr("hopper", "pos", hopper, sim.NcNever)),
-		lab.Sci(nr("14bitreg", "normal", fF, sim.NcNever)), lab.Sci(nr("hopper", "normal", hopper, sim.NcNever)),
-		nr("fp32reg", "pos", hopper, sim.NcNever), nr("hopper", "pos", hopper, sim.NcNever))
+		turn, fF, lab.Sci(nr("14bitreg", "pos", fF, sweep.NcNever)), lab.Sci(nr("hopper", "pos", hopper, sweep.NcNever)),
+		lab.Sci(nr("14bitreg", "normal", fF, sweep.NcNever)), lab.Sci(nr("hopper", "normal", hopper, sweep.NcNever)),
+		nr("fp32reg", "pos", hopper, sweep.NcNever), nr("hopper", "pos", hopper, sweep.NcNever))
 
 	return &lab.Result{
 		Name:  name,
@@ -304,21 +305,21 @@ func figure(got map[key]sim.Metrics, ks, fs, narrowFs []int, mn, trials int) *la
 				}
 				return x, y
 			}
-			x, y := series("fp32reg", fs, sim.NcNever)
+			x, y := series("fp32reg", fs, sweep.NcNever)
 			p.Add(x, y, styleNever)
 			x, y = series("fp32reg", fs, 128)
 			p.Add(x, y, style128)
-			x, y = series("14bitreg", narrowFs, sim.NcNever)
+			x, y = series("14bitreg", narrowFs, sweep.NcNever)
 			p.Add(x, y, styleNarrow)
 			lo, hi := float64(fs[0]), float64(fs[len(fs)-1])
 			h := got[key{"hopper", d.name, hopper, k, 128}].NormRel
 			p.Add([]float64{lo, hi}, []float64{h, h}, styleHopper)
-			f32 := got[key{"hopper", d.name, hopper, k, sim.NcFP32}].NormRel
+			f32 := got[key{"hopper", d.name, hopper, k, sweep.NcFP32}].NormRel
 			p.Add([]float64{lo, hi}, []float64{f32, f32}, styleFP32)
-			hn := got[key{"hopper", d.name, hopper, k, sim.NcNever}].NormRel
+			hn := got[key{"hopper", d.name, hopper, k, sweep.NcNever}].NormRel
 			p.Add([]float64{hopper}, []float64{hn}, lab.Style{Color: lab.Palette[8], Glyph: draw.CrossGlyph{}, Radius: vg.Points(5)}.Points())
 			p.Extra = []plot.Plotter{lab.Note{X: hopper, Y: hn, DX: vg.Points(7), DY: vg.Points(7), Text: "Hopper", XAlign: draw.XLeft},
-				lab.Note{X: bw, Y: got[key{"fp32reg", d.name, bw, k, sim.NcNever}].NormRel, DY: vg.Points(10), Text: "Blackwell", XAlign: draw.XRight}}
+				lab.Note{X: bw, Y: got[key{"fp32reg", d.name, bw, k, sweep.NcNever}].NormRel, DY: vg.Points(10), Text: "Blackwell", XAlign: draw.XRight}}
 			row = append(row, p)
 		}
 		panels = append(panels, row)

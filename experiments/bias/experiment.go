@@ -1,6 +1,7 @@
-package main
+package bias
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -8,12 +9,12 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
-
 	"github.com/tcsim/tcsim/experiments/internal/lab"
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 )
 
 const (
@@ -49,13 +50,13 @@ func softmax(r *rand.Rand, x []float64, rows, k int) {
 }
 
 var dists = []struct {
-	dist  sim.Dist
+	dist  sweep.Dist
 	title string
 }{
 	{lab.MustDist("pos"), "U(0,2) × U(0,2)"},
-	{sim.Dist{Name: "attn-posv", Description: "softmax probabilities × U(0,2) values",
-		Fill: func(r *rand.Rand, x []float64, rows, k int, role sim.Role) {
-			if role == sim.RoleA {
+	{sweep.Dist{Name: "attn-posv", Description: "softmax probabilities × U(0,2) values",
+		Fill: func(r *rand.Rand, x []float64, rows, k int, role sweep.Role) {
+			if role == sweep.RoleA {
 				softmax(r, x, rows, k)
 				return
 			}
@@ -63,9 +64,9 @@ var dists = []struct {
 				x[i] = 2 * r.Float64()
 			}
 		}}, "softmax × positive values"},
-	{sim.Dist{Name: "attn", Description: "softmax probabilities × N(0,1) values",
-		Fill: func(r *rand.Rand, x []float64, rows, k int, role sim.Role) {
-			if role == sim.RoleA {
+	{sweep.Dist{Name: "attn", Description: "softmax probabilities × N(0,1) values",
+		Fill: func(r *rand.Rand, x []float64, rows, k int, role sweep.Role) {
+			if role == sweep.RoleA {
 				softmax(r, x, rows, k)
 				return
 			}
@@ -102,19 +103,19 @@ func signedRel(d []float32, ref []float64) []float64 {
 func q(sorted []float64, p float64) float64 { return sorted[int(p*float64(len(sorted)-1))] }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, trials, ks := 48, 4, lab.Pow2s(128, 16384)
 	if cfg.Short {
 		mn, trials, ks = 8, 1, lab.Pow2s(128, 4096)
 	}
-	ncs := []int{sim.NcNever, 128}
+	ncs := []int{sweep.NcNever, 128}
 	wgmma := lab.MustPreset("h100-wgmma-e4m3-e4m3")
 	got := map[key]*stats{}
 	for _, d := range dists {
 		for _, k := range ks {
-			c := lab.Case{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: d.dist, GA: sim.PerTensor, GB: sim.PerTensor,
+			c := sweep.Trials{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: d.dist, Scaling: sweep.Scaling{A: sim.PerTensor, B: sim.PerTensor},
 				Unscaled: true, M: mn, N: mn, K: k, Trials: trials, Seed: seed}
-			o, err := c.Run()
+			o, err := c.Run(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -133,7 +134,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		for _, k := range ks {
 			for _, nc := range ncs {
 				s := got[key{d.dist.Name, k, nc}]
-				t.Add(d.dist.Name, k, sim.NcLabel(nc), s.m.FracBelow, s.m.MeanSignedRel, s.p01, s.p50, s.p99, s.m.MedianRel, s.m.ZeroRef)
+				t.Add(d.dist.Name, k, sweep.NcLabel(nc), s.m.FracBelow, s.m.MeanSignedRel, s.p01, s.p50, s.p99, s.m.MedianRel, s.m.ZeroRef)
 			}
 		}
 	}
@@ -151,12 +152,12 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		return from
 	}
 	pos, attn := dists[0].dist.Name, dists[2].dist.Name
-	fromPos := allLow(pos, sim.NcNever)
+	fromPos := allLow(pos, sweep.NcNever)
 	kmax := ks[len(ks)-1]
 	var hwNote []string
 	hwOK := true
 	for _, k := range []int{4096, 16384} {
-		s, ok := got[key{pos, k, sim.NcNever}]
+		s, ok := got[key{pos, k, sweep.NcNever}]
 		if !ok {
 			continue
 		}
@@ -165,13 +166,13 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 			hwOK = false
 		}
 	}
-	a := got[key{attn, kmax, sim.NcNever}]
+	a := got[key{attn, kmax, sweep.NcNever}]
 	p128 := got[key{pos, kmax, 128}]
 	var verdict string
 	switch {
 	case fromPos == 0:
 		verdict = fmt.Sprintf("does not hold: all-positive inputs do not give outputs that are all low at K = %d (%s below)",
-			kmax, lab.Pct(got[key{pos, kmax, sim.NcNever}].m.FracBelow))
+			kmax, lab.Pct(got[key{pos, kmax, sweep.NcNever}].m.FracBelow))
 	default:
 		match := "matching"
 		if !hwOK {
@@ -190,7 +191,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	var rows [][]string
 	for _, d := range dists {
 		for _, nc := range ncs {
-			r := []string{d.title, sim.NcLabel(nc)}
+			r := []string{d.title, sweep.NcLabel(nc)}
 			for _, k := range ks {
 				s := got[key{d.dist.Name, k, nc}]
 				r = append(r, lab.Pct(s.m.FracBelow)+" / "+lab.Sci(s.m.MeanSignedRel))
@@ -243,8 +244,8 @@ func joinInts(v []int) string {
 }
 
 var ncStyle = map[int]func(lab.Style) lab.Style{
-	sim.NcNever: func(s lab.Style) lab.Style { return s },
-	128:         func(s lab.Style) lab.Style { return s.Dashed().Hollow() },
+	sweep.NcNever: func(s lab.Style) lab.Style { return s },
+	128:           func(s lab.Style) lab.Style { return s.Dashed().Hollow() },
 }
 
 // fracFigure draws the fraction of low outputs and the downward drift
@@ -258,7 +259,7 @@ func fracFigure(got map[key]*stats, ks []int, mn, trials int) *lab.Figure {
 		XScale: lab.Log2, YScale: lab.Log10}
 	var legend []lab.LegendEntry
 	for i, d := range dists {
-		for _, nc := range []int{sim.NcNever, 128} {
+		for _, nc := range []int{sweep.NcNever, 128} {
 			st := ncStyle[nc](lab.S(i))
 			var x, f, m []float64
 			for _, k := range ks {
@@ -270,7 +271,7 @@ func fracFigure(got map[key]*stats, ks []int, mn, trials int) *lab.Figure {
 				right.Add(x, m, st)
 			}
 			n := d.title + ", no promotion"
-			if nc != sim.NcNever {
+			if nc != sweep.NcNever {
 				n = d.title + ", Nc = 128"
 			}
 			legend = append(legend, lab.LegendEntry{Name: n, Style: st})
@@ -307,7 +308,7 @@ func fracFigure(got map[key]*stats, ks []int, mn, trials int) *lab.Figure {
 func histFigure(got map[key]*stats, mn, trials int) *lab.Figure {
 	const bins = 30
 	var panels [][]*lab.Panel
-	for _, nc := range []int{sim.NcNever, 128} {
+	for _, nc := range []int{sweep.NcNever, 128} {
 		var row []*lab.Panel
 		for i, d := range dists {
 			st := got[key{d.dist.Name, kHist, nc}]
@@ -319,7 +320,7 @@ func histFigure(got map[key]*stats, mn, trials int) *lab.Figure {
 				hi = lo + 1e-9
 			}
 			title := d.title + ", no promotion"
-			if nc != sim.NcNever {
+			if nc != sweep.NcNever {
 				title = d.title + ", Nc = 128"
 			}
 			p := &lab.Panel{Title: title, XLabel: "(D - exact) / |exact|, %", YLabel: "fraction of outputs",

@@ -1,7 +1,8 @@
-package main
+package deepseek2pct
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/csv"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tcsim/tcsim/experiments/internal/lab"
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -46,9 +48,9 @@ var modes = []struct {
 	nc   int
 	what string
 }{
-	{"scaled_mm_fast", sim.NcNever, "no promotion (cuBLAS use_fast_accum=True)"},
+	{"scaled_mm_fast", sweep.NcNever, "no promotion (cuBLAS use_fast_accum=True)"},
 	{"scaled_mm_nofast", 128, "promotion every N_c = 128 (use_fast_accum=False)"},
-	{"fp32_matmul", sim.NcFP32, "FP32 GEMM of the same values"},
+	{"fp32_matmul", sweep.NcFP32, "FP32 GEMM of the same values"},
 }
 
 type vals [5]float64 // in metricNames order
@@ -64,10 +66,10 @@ type key struct {
 }
 
 // shift returns N(mu, 1) for both operands.
-func shift(mu float64) sim.Dist {
-	return sim.Dist{Name: "normal+" + strconv.FormatFloat(mu, 'g', -1, 64),
+func shift(mu float64) sweep.Dist {
+	return sweep.Dist{Name: "normal+" + strconv.FormatFloat(mu, 'g', -1, 64),
 		Description: fmt.Sprintf("N(%g, 1) for A and B", mu),
-		Fill: func(r *rand.Rand, x []float64, _, _ int, _ sim.Role) {
+		Fill: func(r *rand.Rand, x []float64, _, _ int, _ sweep.Role) {
 			for i := range x {
 				x[i] = mu + r.NormFloat64()
 			}
@@ -75,21 +77,21 @@ func shift(mu float64) sim.Dist {
 }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, ks, mnShift := 192, lab.Pow2s(256, 16384), 192
 	if cfg.Short {
 		mn, ks, mnShift = 16, lab.Pow2s(256, 4096), 16
 	}
 	means := []float64{0.125, 0.25, 0.5, 1, 2, 4}
 	wgmma := lab.MustPreset("h100-wgmma-e4m3-e4m3")
-	ncs := []int{sim.NcNever, 128, sim.NcFP32}
+	ncs := []int{sweep.NcNever, 128, sweep.NcFP32}
 
 	got := map[key]vals{}
 	signed := map[key]float64{}
-	run := func(d sim.Dist, m, k int) error {
-		c := lab.Case{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: d, GA: sim.PerTensor, GB: sim.PerTensor,
+	run := func(d sweep.Dist, m, k int) error {
+		c := sweep.Trials{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: d, Scaling: sweep.Scaling{A: sim.PerTensor, B: sim.PerTensor},
 			Unscaled: true, M: m, N: m, K: k, Trials: 1, Seed: seed}
-		o, err := c.Run()
+		o, err := c.Run(ctx)
 		if err != nil {
 			return err
 		}
@@ -127,7 +129,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 			for _, md := range modes {
 				kk := key{"sim", dist, k, md.name}
 				v := got[kk]
-				t.Add("sim", dist, m, m, k, md.name, sim.NcLabel(md.nc), v[0], v[1], v[2], v[3], v[4], signed[kk])
+				t.Add("sim", dist, m, m, k, md.name, sweep.NcLabel(md.nc), v[0], v[1], v[2], v[3], v[4], signed[kk])
 			}
 		}
 	}

@@ -1,16 +1,17 @@
-package main
+package fp8formats
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
 
-	"gonum.org/v1/plot/vg"
-
 	"github.com/tcsim/tcsim/experiments/internal/lab"
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
+	"gonum.org/v1/plot/vg"
 )
 
 const (
@@ -30,18 +31,18 @@ var pairs = []struct{ preset, title string }{
 }
 
 type input struct {
-	dist     sim.Dist
+	dist     sweep.Dist
 	title    string
 	backward bool
 }
 
 // gradWide is backward-like: A = N(0,1)·2^U with U uniform on the integers
 // [-20, 0] (gradients spanning 21 binades), B = N(0,1) weights.
-var gradWide = sim.Dist{Name: "gradwide", Description: "A N(0,1)·2^U, U in [-20,0]; B N(0,1)",
-	Fill: func(r *rand.Rand, x []float64, _, _ int, role sim.Role) {
+var gradWide = sweep.Dist{Name: "gradwide", Description: "A N(0,1)·2^U, U in [-20,0]; B N(0,1)",
+	Fill: func(r *rand.Rand, x []float64, _, _ int, role sweep.Role) {
 		for i := range x {
 			x[i] = r.NormFloat64()
-			if role == sim.RoleA {
+			if role == sweep.RoleA {
 				x[i] = math.Ldexp(x[i], -r.IntN(21))
 			}
 		}
@@ -56,7 +57,7 @@ type key struct {
 type errs struct{ quant, acc, tot sim.Metrics }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, k := 64, 4096
 	if cfg.Short {
 		mn, k = 16, 512
@@ -70,14 +71,14 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	got := map[key]errs{}
 	for _, in := range inputs {
 		for _, sc := range scalings {
-			s, err := sim.LookupScaling(sc.name)
+			s, err := sweep.LookupScaling(sc.name)
 			if err != nil {
 				return nil, err
 			}
 			for _, pr := range pairs {
-				c := lab.Case{Presets: []*tensorcore.Preset{lab.MustPreset(pr.preset)}, Nc: []int{nc}, Dist: in.dist,
-					GA: s.A, GB: s.B, M: mn, N: mn, K: k, Trials: 1, Seed: seed}
-				o, err := c.Run()
+				c := sweep.Trials{Presets: []*tensorcore.Preset{lab.MustPreset(pr.preset)}, Nc: []int{nc}, Dist: in.dist,
+					Scaling: sweep.Scaling{A: s.A, B: s.B}, M: mn, N: mn, K: k, Trials: 1, Seed: seed}
+				o, err := c.Run(ctx)
 				if err != nil {
 					return nil, err
 				}

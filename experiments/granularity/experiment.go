@@ -1,6 +1,7 @@
-package main
+package granularity
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -8,12 +9,12 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot/vg"
-
 	"github.com/tcsim/tcsim/experiments/internal/lab"
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
+	"gonum.org/v1/plot/vg"
 )
 
 const (
@@ -49,14 +50,14 @@ func channels(frac float64, k int) []bool {
 // outliers is N(0,1) activations with a fraction frac of the K channels
 // (the same columns of A in every row) multiplied by mag, and N(0,1)
 // weights.
-func outliers(frac, mag float64) sim.Dist {
-	return sim.Dist{Name: fmt.Sprintf("outlier-%g-x%g", frac, mag),
+func outliers(frac, mag float64) sweep.Dist {
+	return sweep.Dist{Name: fmt.Sprintf("outlier-%g-x%g", frac, mag),
 		Description: fmt.Sprintf("A N(0,1) with %g%% of channels ×%g; B N(0,1)", 100*frac, mag),
-		Fill: func(r *rand.Rand, x []float64, rows, k int, role sim.Role) {
+		Fill: func(r *rand.Rand, x []float64, rows, k int, role sweep.Role) {
 			for i := range x {
 				x[i] = r.NormFloat64()
 			}
-			if role != sim.RoleA {
+			if role != sweep.RoleA {
 				return
 			}
 			for c, out := range channels(frac, k) {
@@ -72,9 +73,9 @@ func outliers(frac, mag float64) sim.Dist {
 // inputError is the median relative error of the dequantised activations
 // over the regular (non-outlier) channels: what the outliers do to the
 // rest of the tensor.
-func inputError(d sim.Dist, frac float64, g sim.Granularity, m, k int) (float64, error) {
+func inputError(d sweep.Dist, frac float64, g sim.Granularity, m, k int) (float64, error) {
 	x := make([]float64, m*k)
-	d.Fill(lab.Stream(seed, d.Name, k, 0, sim.RoleA), x, m, k, sim.RoleA)
+	(&sweep.Trials{Dist: d, K: k, Seed: seed}).Fill(x, m, 0, sweep.RoleA)
 	q, err := sim.Quantize(x, m, k, numerics.E4M3, g, false, 0)
 	if err != nil {
 		return 0, err
@@ -102,7 +103,7 @@ type errs struct {
 }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, k, mags, fracs := 128, 2048, []float64{1, 10, 100, 1000, 1e4, 1e5}, []float64{0.01, 0.001}
 	if cfg.Short {
 		mn, k, mags = 16, 512, []float64{1, 100, 1e5}
@@ -112,14 +113,14 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	for _, frac := range fracs {
 		for _, mag := range mags {
 			for _, sn := range scalingOrder {
-				sc, err := sim.LookupScaling(sn)
+				sc, err := sweep.LookupScaling(sn)
 				if err != nil {
 					return nil, err
 				}
 				d := outliers(frac, mag)
-				c := lab.Case{Presets: []*tensorcore.Preset{wgmma}, Nc: []int{nc}, Dist: d, GA: sc.A, GB: sc.B,
+				c := sweep.Trials{Presets: []*tensorcore.Preset{wgmma}, Nc: []int{nc}, Dist: d, Scaling: sweep.Scaling{A: sc.A, B: sc.B},
 					M: mn, N: mn, K: k, Trials: 1, Seed: seed}
-				o, err := c.Run()
+				o, err := c.Run(ctx)
 				if err != nil {
 					return nil, err
 				}

@@ -1,15 +1,16 @@
-package main
+package mmasync
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot/vg"
-
 	"github.com/tcsim/tcsim/experiments/internal/lab"
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
+	"gonum.org/v1/plot/vg"
 )
 
 const (
@@ -32,12 +33,12 @@ type key struct {
 }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, trials, ks := 32, 2, lab.Pow2s(256, 16384)
 	if cfg.Short {
 		mn, trials, ks = 8, 1, lab.Pow2s(256, 2048)
 	}
-	ncs := []int{sim.NcNever, 128, sim.NcFP32}
+	ncs := []int{sweep.NcNever, 128, sweep.NcFP32}
 	var presets []*tensorcore.Preset
 	for _, p := range paths {
 		presets = append(presets, lab.MustPreset(p.preset))
@@ -45,19 +46,19 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	got := map[key]sim.Metrics{}
 	for _, d := range dists {
 		for _, k := range ks {
-			c := lab.Case{Presets: presets, Nc: ncs, Dist: lab.MustDist(d.name), GA: sim.PerTensor, GB: sim.PerTensor,
+			c := sweep.Trials{Presets: presets, Nc: ncs, Dist: lab.MustDist(d.name), Scaling: sweep.Scaling{A: sim.PerTensor, B: sim.PerTensor},
 				Unscaled: true, M: mn, N: mn, K: k, Trials: trials, Seed: seed}
-			o, err := c.Run()
+			o, err := c.Run(ctx)
 			if err != nil {
 				return nil, err
 			}
 			for pi, p := range paths {
 				for i, nc := range ncs {
-					if nc == sim.NcFP32 && pi > 0 {
+					if nc == sweep.NcFP32 && pi > 0 {
 						continue // the baseline does not depend on the datapath
 					}
 					path := p.title
-					if nc == sim.NcFP32 {
+					if nc == sweep.NcFP32 {
 						path = "fp32"
 					}
 					got[key{d.name, path, k, nc}] = o.Acc(pi, i)
@@ -70,12 +71,12 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		path string
 		nc   int
 	}
-	rows := []row{{"wgmma", sim.NcNever}, {"wgmma", 128}, {"mma.sync", sim.NcNever}, {"mma.sync", 128}, {"fp32", sim.NcFP32}}
+	rows := []row{{"wgmma", sweep.NcNever}, {"wgmma", 128}, {"mma.sync", sweep.NcNever}, {"mma.sync", 128}, {"fp32", sweep.NcFP32}}
 	for _, d := range dists {
 		for _, k := range ks {
 			for _, r := range rows {
 				m := got[key{d.name, r.path, k, r.nc}]
-				t.Add(d.name, r.path, k, sim.NcLabel(r.nc), m.NormRel, m.MedianRel, m.MaxErrAbsDot, m.MaxRel, m.MeanSignedRel)
+				t.Add(d.name, r.path, k, sweep.NcLabel(r.nc), m.NormRel, m.MedianRel, m.MaxErrAbsDot, m.MaxRel, m.MeanSignedRel)
 			}
 		}
 	}
@@ -86,13 +87,13 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	var gains, gains128, vs32 []float64
 	for _, d := range dists {
 		for _, k := range ks {
-			if got[key{d.name, "mma.sync", k, sim.NcNever}].NormRel > fp32Class*got[key{d.name, "fp32", k, sim.NcFP32}].NormRel {
+			if got[key{d.name, "mma.sync", k, sweep.NcNever}].NormRel > fp32Class*got[key{d.name, "fp32", k, sweep.NcFP32}].NormRel {
 				fp32ok = false
 			}
 		}
-		gains = append(gains, nr(d.name, "wgmma", sim.NcNever)/nr(d.name, "mma.sync", sim.NcNever))
-		gains128 = append(gains128, nr(d.name, "wgmma", 128)/nr(d.name, "mma.sync", sim.NcNever))
-		vs32 = append(vs32, nr(d.name, "mma.sync", sim.NcNever)/nr(d.name, "fp32", sim.NcFP32))
+		gains = append(gains, nr(d.name, "wgmma", sweep.NcNever)/nr(d.name, "mma.sync", sweep.NcNever))
+		gains128 = append(gains128, nr(d.name, "wgmma", 128)/nr(d.name, "mma.sync", sweep.NcNever))
+		vs32 = append(vs32, nr(d.name, "mma.sync", sweep.NcNever)/nr(d.name, "fp32", sweep.NcFP32))
 	}
 	lo, hi := func(v []float64) float64 { return min(v[0], v[1]) }, func(v []float64) float64 { return max(v[0], v[1]) }
 	var verdict string
@@ -109,7 +110,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	fmt.Fprintf(&b, "Normwise relative accumulation error at K = %d (exact product of the FP8 inputs as reference):\n\n", kmax)
 	var mrows [][]string
 	for _, r := range rows {
-		mr := []string{r.path, sim.NcLabel(r.nc)}
+		mr := []string{r.path, sweep.NcLabel(r.nc)}
 		for _, d := range dists {
 			mr = append(mr, lab.Sci(nr(d.name, r.path, r.nc)))
 		}
@@ -121,7 +122,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	for _, d := range dists {
 		mr := []string{d.name}
 		for _, k := range ks {
-			mr = append(mr, lab.Ratio(got[key{d.name, "wgmma", k, sim.NcNever}].NormRel/got[key{d.name, "mma.sync", k, sim.NcNever}].NormRel))
+			mr = append(mr, lab.Ratio(got[key{d.name, "wgmma", k, sweep.NcNever}].NormRel/got[key{d.name, "mma.sync", k, sweep.NcNever}].NormRel))
 		}
 		mrows = append(mrows, mr)
 	}
@@ -172,11 +173,11 @@ func figure(got map[key]sim.Metrics, ks []int, mn, trials int) *lab.Figure {
 		style      lab.Style
 	}
 	lines := []line{
-		{"wgmma", "wgmma, no promotion", sim.NcNever, lab.S(1)},
+		{"wgmma", "wgmma, no promotion", sweep.NcNever, lab.S(1)},
 		{"wgmma", "wgmma, Nc = 128", 128, lab.S(1).Dashed().Hollow()},
-		{"mma.sync", "mma.sync, no promotion", sim.NcNever, lab.S(0)},
+		{"mma.sync", "mma.sync, no promotion", sweep.NcNever, lab.S(0)},
 		{"mma.sync", "mma.sync, Nc = 128", 128, lab.S(0).Dashed().Hollow()},
-		{"fp32", "FP32 CUDA-core baseline", sim.NcFP32, lab.Style{Color: lab.Palette[8], Width: vg.Points(1.1)}.Dashed()},
+		{"fp32", "FP32 CUDA-core baseline", sweep.NcFP32, lab.Style{Color: lab.Palette[8], Width: vg.Points(1.1)}.Dashed()},
 	}
 	var row []*lab.Panel
 	var legend []lab.LegendEntry

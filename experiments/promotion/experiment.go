@@ -1,16 +1,17 @@
-package main
+package promotion
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot/vg"
-
 	"github.com/tcsim/tcsim/experiments/internal/lab"
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
+	"gonum.org/v1/plot/vg"
 )
 
 const (
@@ -30,7 +31,7 @@ type point struct {
 }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, trials, ks := 64, 2, []int{4096, 16384}
 	if cfg.Short {
 		mn, trials, ks = 16, 1, []int{1024, 4096}
@@ -40,12 +41,12 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	quant := map[[2]any]sim.Metrics{}
 	ncsOf := map[int][]int{}
 	for _, k := range ks {
-		ncs := append(lab.Pow2s(32, k/2), sim.NcNever, sim.NcFP32)
+		ncs := append(lab.Pow2s(32, k/2), sweep.NcNever, sweep.NcFP32)
 		ncsOf[k] = ncs
 		for _, d := range dists {
-			c := lab.Case{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: lab.MustDist(d.name),
-				GA: sim.PerTensor, GB: sim.PerTensor, Unscaled: true, M: mn, N: mn, K: k, Trials: trials, Seed: seed}
-			o, err := c.Run()
+			c := sweep.Trials{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: lab.MustDist(d.name),
+				Scaling: sweep.Scaling{A: sim.PerTensor, B: sim.PerTensor}, Unscaled: true, M: mn, N: mn, K: k, Trials: trials, Seed: seed}
+			o, err := c.Run(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -60,7 +61,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		for _, d := range dists {
 			for _, nc := range ncsOf[k] {
 				m := res[[3]any{d.name, k, nc}]
-				t.Add(d.name, k, sim.NcLabel(nc), promotions(k, nc), m.NormRel, m.MedianRel, m.MaxRel, m.MaxErrAbsDot, m.MeanSignedRel, m.FracBelow)
+				t.Add(d.name, k, sweep.NcLabel(nc), promotions(k, nc), m.NormRel, m.MedianRel, m.MaxRel, m.MaxErrAbsDot, m.MeanSignedRel, m.FracBelow)
 			}
 		}
 	}
@@ -74,8 +75,8 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	for _, k := range ks {
 		for _, d := range dists {
 			r := kneeRow{dist: d.name, k: k, quant: quant[[2]any{d.name, k}].NormRel, e32: errAt(d.name, k, 32),
-				e128: errAt(d.name, k, 128), eN: errAt(d.name, k, sim.NcNever), enough: 0}
-			xs := append(lab.Pow2s(32, k/2), sim.NcNever)
+				e128: errAt(d.name, k, 128), eN: errAt(d.name, k, sweep.NcNever), enough: 0}
+			xs := append(lab.Pow2s(32, k/2), sweep.NcNever)
 			r.slopeMin, r.slopeMax = 1e9, -1e9
 			for i := 1; i < len(xs); i++ {
 				sl := math.Log2(errAt(d.name, k, xs[i]) / errAt(d.name, k, xs[i-1])) // per doubling of N_c
@@ -98,14 +99,14 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	sMin, sMax, bend := 1e9, -1e9, 0.0
 	for _, r := range vr {
 		sMin, sMax, bend = min(sMin, r.slopeMin), max(sMax, r.slopeMax), max(bend, r.bend)
-		if r.enough != sim.NcNever && r.enough < 128 {
+		if r.enough != sweep.NcNever && r.enough < 128 {
 			ok128 = false
 			short = append(short, fmt.Sprintf("%s inputs at K = %d, where it leaves %s against %s from input rounding "+
 				"(N_c ≤ %d needed)", label(r.dist), r.k, lab.Sci(r.e128), lab.Sci(r.quant), r.enough))
 		}
 	}
 	enough := func(r kneeRow) string {
-		if r.enough == sim.NcNever {
+		if r.enough == sweep.NcNever {
 			return "never"
 		}
 		return strconv.Itoa(r.enough)
@@ -147,7 +148,7 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		rows = nil
 		hdr := []string{"inputs"}
 		for _, nc := range ncsOf[k] {
-			hdr = append(hdr, fmt.Sprintf("%s (%d)", sim.NcLabel(nc), promotions(k, nc)))
+			hdr = append(hdr, fmt.Sprintf("%s (%d)", sweep.NcLabel(nc), promotions(k, nc)))
 		}
 		for _, d := range dists {
 			r := []string{d.name}
@@ -161,8 +162,8 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	rlo, rhi := math.Inf(1), 0.0
 	for _, k := range ks {
 		for _, d := range dists {
-			f := errAt(d.name, k, sim.NcFP32)
-			rlo, rhi = min(rlo, errAt(d.name, k, 32)/f), max(rhi, errAt(d.name, k, sim.NcNever)/f)
+			f := errAt(d.name, k, sweep.NcFP32)
+			rlo, rhi = min(rlo, errAt(d.name, k, 32)/f), max(rhi, errAt(d.name, k, sweep.NcNever)/f)
 		}
 	}
 	fmt.Fprintf(&b, "The fp32 column is the CUDA-core FMA baseline (one rounding per product; its \"promotions\" are K FMAs). "+
@@ -212,9 +213,9 @@ func label(d string) string {
 // without promotion, K for the FP32 baseline (one FMA per product).
 func promotions(k, nc int) int {
 	switch nc {
-	case sim.NcNever:
+	case sweep.NcNever:
 		return 0
-	case sim.NcFP32:
+	case sweep.NcFP32:
 		return k
 	}
 	return (k + nc - 1) / nc
@@ -240,9 +241,9 @@ func figure(ks []int, ncsOf map[int][]int, errAt func(string, int, int) float64,
 			x := float64(nc)
 			label := fmt.Sprintf("%d\n%d", nc, promotions(k, nc))
 			switch nc {
-			case sim.NcFP32:
+			case sweep.NcFP32:
 				continue
-			case sim.NcNever:
+			case sweep.NcNever:
 				x, label = float64(k), "never\n0"
 			}
 			ticks = append(ticks, lab.Tick{Value: x, Label: label})
@@ -252,9 +253,9 @@ func figure(ks []int, ncsOf map[int][]int, errAt func(string, int, int) float64,
 			var x, y []float64
 			for _, nc := range ncsOf[k] {
 				switch nc {
-				case sim.NcFP32:
+				case sweep.NcFP32:
 					continue
-				case sim.NcNever:
+				case sweep.NcNever:
 					x = append(x, float64(k))
 				default:
 					x = append(x, float64(nc))
@@ -263,7 +264,7 @@ func figure(ks []int, ncsOf map[int][]int, errAt func(string, int, int) float64,
 			}
 			s := lab.S(i)
 			p.Add(x, y, s)
-			fp := errAt(d.name, k, sim.NcFP32)
+			fp := errAt(d.name, k, sweep.NcFP32)
 			fs := lab.Style{Color: s.Color, Width: vg.Points(1)}.Dashed()
 			p.Add([]float64{32, float64(k)}, []float64{fp, fp}, fs)
 			qs := lab.Style{Color: s.Color, Width: vg.Points(1.8), Dashes: []vg.Length{vg.Points(1), vg.Points(2.5)}}

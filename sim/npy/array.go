@@ -1,0 +1,212 @@
+package npy
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/bits"
+)
+
+// Array is an n-dimensional array: Data holds its elements in C order
+// (last index fastest), each little-endian.
+type Array struct {
+	DType DType
+	Shape []int
+	Data  []byte
+}
+
+// NumElements is the product of shape (1 for a scalar), or an error when a
+// dimension is negative or the product overflows.
+func NumElements(shape []int) (int, error) {
+	n := uint64(1)
+	for _, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("negative dimension %d in shape %v", d, shape)
+		}
+		hi, lo := bits.Mul64(n, uint64(d))
+		if hi != 0 || lo > math.MaxInt {
+			return 0, fmt.Errorf("shape %v has more elements than an int holds", shape)
+		}
+		n = lo
+	}
+	return int(n), nil
+}
+
+func byteSize(d DType, shape []int) (int, error) {
+	n, err := NumElements(shape)
+	if err != nil {
+		return 0, err
+	}
+	hi, lo := bits.Mul64(uint64(n), uint64(d.Size()))
+	if hi != 0 || lo > math.MaxInt {
+		return 0, fmt.Errorf("shape %v of %v has more bytes than an int holds", shape, d)
+	}
+	return int(lo), nil
+}
+
+// Check reports whether a is well formed: a known type, a valid shape and
+// exactly shape × element width bytes of data.
+func (a Array) Check() error {
+	if a.DType >= numDTypes {
+		return fmt.Errorf("npy: invalid dtype %v", a.DType)
+	}
+	n, err := byteSize(a.DType, a.Shape)
+	if err != nil {
+		return fmt.Errorf("npy: %v", err)
+	}
+	if n != len(a.Data) {
+		return fmt.Errorf("npy: %v%v needs %d bytes, has %d", a.DType, a.Shape, n, len(a.Data))
+	}
+	return nil
+}
+
+func mustCount(fn string, shape []int, n int) []int {
+	m, err := NumElements(shape)
+	if err != nil || m != n {
+		panic(fmt.Sprintf("npy: %s: %d values for shape %v", fn, n, shape))
+	}
+	return append([]int{}, shape...)
+}
+
+// FromFloat32 returns a float32 array holding v; it panics when len(v) does
+// not match the shape.
+func FromFloat32(shape []int, v []float32) Array {
+	a := Array{DType: Float32, Shape: mustCount("FromFloat32", shape, len(v)), Data: make([]byte, 4*len(v))}
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(a.Data[4*i:], math.Float32bits(x))
+	}
+	return a
+}
+
+// FromFloat64 returns a float64 array holding v; it panics when len(v) does
+// not match the shape.
+func FromFloat64(shape []int, v []float64) Array {
+	a := Array{DType: Float64, Shape: mustCount("FromFloat64", shape, len(v)), Data: make([]byte, 8*len(v))}
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(a.Data[8*i:], math.Float64bits(x))
+	}
+	return a
+}
+
+// FromInt64 returns an int64 array holding v; it panics when len(v) does
+// not match the shape.
+func FromInt64(shape []int, v []int64) Array {
+	a := Array{DType: Int64, Shape: mustCount("FromInt64", shape, len(v)), Data: make([]byte, 8*len(v))}
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(a.Data[8*i:], uint64(x))
+	}
+	return a
+}
+
+// FromCodes returns an array of raw codes of d (Float16, BFloat16, Float32
+// or Void8 for FP8 codes); it panics when len(v) does not match the shape,
+// d is another type or a code does not fit.
+func FromCodes(d DType, shape []int, v []uint32) Array {
+	switch d {
+	case Float16, BFloat16, Float32, Void8:
+	default:
+		panic(fmt.Sprintf("npy: FromCodes: %v does not hold codes", d))
+	}
+	w := d.Size()
+	a := Array{DType: d, Shape: mustCount("FromCodes", shape, len(v)), Data: make([]byte, w*len(v))}
+	for i, c := range v {
+		if w < 4 && c>>(8*w) != 0 {
+			panic(fmt.Sprintf("npy: FromCodes: code %#x does not fit %v", c, d))
+		}
+		putUint(a.Data[w*i:], w, uint64(c))
+	}
+	return a
+}
+
+func putUint(b []byte, w int, v uint64) {
+	for i := range w {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+func getUint(b []byte, w int) uint64 {
+	var v uint64
+	for i := range w {
+		v |= uint64(b[i]) << (8 * i)
+	}
+	return v
+}
+
+// Codes returns the raw codes of a Float16, BFloat16, Float32, Float8E5M2
+// or Void8 array, to be decoded with the array's format ([DType.Format], or
+// the one the caller knows for Void8).
+func (a Array) Codes() ([]uint32, error) {
+	if err := a.Check(); err != nil {
+		return nil, err
+	}
+	switch a.DType {
+	case Float16, BFloat16, Float32, Float8E5M2, Void8:
+	default:
+		return nil, fmt.Errorf("npy: %v elements are not floating-point codes", a.DType)
+	}
+	w := a.DType.Size()
+	out := make([]uint32, len(a.Data)/w)
+	for i := range out {
+		out[i] = uint32(getUint(a.Data[w*i:], w))
+	}
+	return out, nil
+}
+
+// Float64s returns the elements of a float array as float64 values; every
+// conversion is exact. Void8 is an error: its format is not recorded.
+func (a Array) Float64s() ([]float64, error) {
+	if a.DType == Float64 {
+		if err := a.Check(); err != nil {
+			return nil, err
+		}
+		out := make([]float64, len(a.Data)/8)
+		for i := range out {
+			out[i] = math.Float64frombits(binary.LittleEndian.Uint64(a.Data[8*i:]))
+		}
+		return out, nil
+	}
+	f, ok := a.DType.Format()
+	if !ok {
+		return nil, fmt.Errorf("npy: %v elements are not floating-point values of a known format", a.DType)
+	}
+	codes, err := a.Codes()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(codes))
+	for i, c := range codes {
+		out[i] = f.Decode(c)
+	}
+	return out, nil
+}
+
+// Int64s returns the elements of an integer or bool array as int64 values;
+// uint64 values above the int64 range are an error.
+func (a Array) Int64s() ([]int64, error) {
+	if err := a.Check(); err != nil {
+		return nil, err
+	}
+	signed := false
+	switch a.DType {
+	case Int8, Int16, Int32, Int64:
+		signed = true
+	case Bool, Uint8, Uint16, Uint32, Uint64:
+	default:
+		return nil, fmt.Errorf("npy: %v elements are not integers", a.DType)
+	}
+	w := a.DType.Size()
+	out := make([]int64, len(a.Data)/w)
+	for i := range out {
+		u := getUint(a.Data[w*i:], w)
+		if signed {
+			sh := 64 - 8*w
+			out[i] = int64(u<<sh) >> sh
+			continue
+		}
+		if u > math.MaxInt64 {
+			return nil, fmt.Errorf("npy: element %d = %d exceeds int64", i, u)
+		}
+		out[i] = int64(u)
+	}
+	return out, nil
+}

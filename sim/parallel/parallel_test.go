@@ -1,0 +1,124 @@
+package parallel
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestMapByIndex(t *testing.T) {
+	for _, workers := range []int{0, 1, 3, 64} {
+		got, err := Map(context.Background(), 1000, workers, func(i int) (int, error) { return i * i, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range got {
+			if v != i*i {
+				t.Fatalf("workers %d: out[%d] = %d", workers, i, v)
+			}
+		}
+	}
+	if got, err := Map(context.Background(), 0, 4, func(int) (int, error) { return 1, nil }); err != nil || len(got) != 0 {
+		t.Fatalf("n = 0: %v, %v", got, err)
+	}
+}
+
+// running tracks the number of concurrently running calls and its maximum.
+type running struct{ now, peak atomic.Int64 }
+
+func (r *running) enter() {
+	n := r.now.Add(1)
+	for {
+		p := r.peak.Load()
+		if n <= p || r.peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+func (r *running) leave() { r.now.Add(-1) }
+
+func TestNestedBudgetBoundsWorkers(t *testing.T) {
+	const limit = 3
+	ctx := WithLimit(context.Background(), limit)
+	var r running
+	var done atomic.Int64
+	err := For(ctx, 8, limit, func(int) error {
+		// Each outer item runs an inner pool that would like 16 workers.
+		return For(ctx, 50, 16, func(int) error {
+			r.enter()
+			time.Sleep(100 * time.Microsecond)
+			r.leave()
+			done.Add(1)
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Load() != 8*50 {
+		t.Fatalf("ran %d inner items, want %d", done.Load(), 8*50)
+	}
+	if p := r.peak.Load(); p > limit {
+		t.Fatalf("%d calls ran at once under a limit of %d", p, limit)
+	}
+}
+
+func TestUnlimitedUsesWorkers(t *testing.T) {
+	var r running
+	release := make(chan struct{})
+	go func() {
+		for r.now.Load() < 4 {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+	}()
+	err := For(context.Background(), 4, 4, func(int) error {
+		r.enter()
+		<-release // all four must run at once, or this never returns
+		r.leave()
+		return nil
+	})
+	if err != nil || r.peak.Load() != 4 {
+		t.Fatalf("err %v, peak %d; want 4 at once", err, r.peak.Load())
+	}
+}
+
+func TestLowestErrorWins(t *testing.T) {
+	e3, e7 := errors.New("3"), errors.New("7")
+	started := make(chan struct{})
+	err := For(context.Background(), 10, 4, func(i int) error {
+		switch i {
+		case 3:
+			close(started)
+			time.Sleep(5 * time.Millisecond) // item 7 fails first
+			return e3
+		case 7:
+			<-started
+			return e7
+		}
+		return nil
+	})
+	if err != e3 {
+		t.Fatalf("err = %v, want the error of item 3", err)
+	}
+}
+
+func TestCancelStopsNewItems(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var ran atomic.Int64
+	err := For(ctx, 1000, 2, func(i int) error {
+		if ran.Add(1) == 10 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n := ran.Load(); n > 12 {
+		t.Fatalf("%d items ran after cancellation at 10", n)
+	}
+}

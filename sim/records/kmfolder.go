@@ -1,0 +1,159 @@
+package records
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/tcsim/tcsim/numerics"
+)
+
+// KMFolder is the files of one Khattak–Mikaitis record folder <GPU>/<fmt>/,
+// for reading its records without a preset (tcsim fit).
+type KMFolder struct {
+	Dir     string
+	GPU     string          // the folder's GPU name, as written
+	Format  numerics.Format // the operand format
+	Outputs []string        // the d files present: "fp32", "fp16", in that order
+	a, b, c string
+	d       map[string]string
+}
+
+// KMRecord is one line of a K–M folder: one dot product D = Σ a_k·b_k + C.
+type KMRecord struct {
+	Line int
+	A, B []uint32 // operand codes in the folder's format
+	C    uint32   // the c file's FP32 bits
+	D    uint32   // the d file's FP32 bits (an FP16 result as the FP32 value it equals)
+}
+
+// OpenKMFolder finds the files of the K–M folder dir, named <GPU>/<fmt>:
+// a_, b_, c_<GPU>_fp32 and d_<GPU>_fp32 and/or d_<GPU>_fp16, each .txt.gz
+// or .txt.
+func OpenKMFolder(dir string) (*KMFolder, error) {
+	format := filepath.Base(dir)
+	gpu := filepath.Base(filepath.Dir(dir))
+	f, ok := KMOperandFormat(format)
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown K–M operand format %q (want fp16, bf16, tf32, E4M3 or E5M2)", dir, format)
+	}
+	k := &KMFolder{Dir: dir, GPU: gpu, Format: f, d: map[string]string{}}
+	pick := func(role, f string) (string, error) {
+		base := filepath.Join(dir, fmt.Sprintf("%s_%s_%s.txt", role, gpu, f))
+		var found []string
+		for _, n := range []string{base + ".gz", base} {
+			if st, err := os.Stat(n); err == nil && st.Mode().IsRegular() {
+				found = append(found, n)
+			}
+		}
+		if len(found) == 2 {
+			return "", fmt.Errorf("%s: both %s.gz and %s: keep one", dir, filepath.Base(base), filepath.Base(base))
+		}
+		if len(found) == 0 {
+			return "", nil
+		}
+		return found[0], nil
+	}
+	for _, in := range []struct {
+		role, f string
+		dst     *string
+	}{{"a", format, &k.a}, {"b", format, &k.b}, {"c", "fp32", &k.c}} {
+		n, err := pick(in.role, in.f)
+		if err != nil {
+			return nil, err
+		}
+		if n == "" {
+			return nil, fmt.Errorf("K–M folder %s lacks %s_%s_%s.txt[.gz]", dir, in.role, gpu, in.f)
+		}
+		*in.dst = n
+	}
+	for _, out := range []string{"fp32", "fp16"} {
+		n, err := pick("d", out)
+		if err != nil {
+			return nil, err
+		}
+		if n != "" {
+			k.d[out] = n
+			k.Outputs = append(k.Outputs, out)
+		}
+	}
+	if len(k.Outputs) == 0 {
+		return nil, fmt.Errorf("K–M folder %s has no d_%s_fp32 or d_%s_fp16 file", dir, gpu, gpu)
+	}
+	return k, nil
+}
+
+// OutputFile is the path of the d file of out ("fp32" or "fp16").
+func (k *KMFolder) OutputFile(out string) string { return k.d[out] }
+
+// Read calls fn for each record of the d_<out> file, in line order. A
+// record's slices are reused by the next call.
+func (k *KMFolder) Read(out string, fn func(*KMRecord) error) error {
+	dpath := k.d[out]
+	if dpath == "" {
+		return fmt.Errorf("%s: no d_%s_%s file", k.Dir, k.GPU, out)
+	}
+	files := []string{k.a, k.b, k.c, dpath}
+	lines := make([]*KMLines, len(files))
+	for i, name := range files {
+		rc, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		if lines[i], err = NewKMLines(name, rc); err != nil {
+			return err
+		}
+	}
+	var rec KMRecord
+	n := 0
+	for {
+		var txt [4]string
+		eof := 0
+		for i, l := range lines {
+			s, err := l.Next()
+			if err == io.EOF {
+				eof++
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			txt[i] = s
+		}
+		if eof == len(lines) {
+			break
+		}
+		if eof > 0 {
+			short := slices.IndexFunc(lines, func(l *KMLines) bool { return l.Done() })
+			return &RecordError{File: files[short], Err: fmt.Errorf("has %d lines, the other files of %s have more", lines[short].Line(), k.Dir)}
+		}
+		rec.Line = lines[0].Line()
+		var err error
+		if rec.A, err = ParseKMOperands(txt[0], k.Format, rec.A[:0]); err != nil {
+			return &RecordError{File: files[0], Line: rec.Line, Err: err}
+		}
+		if rec.B, err = ParseKMOperands(txt[1], k.Format, rec.B[:0]); err != nil {
+			return &RecordError{File: files[1], Line: rec.Line, Err: err}
+		}
+		if len(rec.B) != len(rec.A) {
+			return &RecordError{File: files[1], Line: rec.Line, Err: fmt.Errorf("%d operands, a has %d", len(rec.B), len(rec.A))}
+		}
+		if rec.C, err = ParseKMBits(txt[2]); err != nil {
+			return &RecordError{File: files[2], Line: rec.Line, Err: err}
+		}
+		if rec.D, err = ParseKMBits(txt[3]); err != nil {
+			return &RecordError{File: files[3], Line: rec.Line, Err: err}
+		}
+		if err := fn(&rec); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return &RecordError{File: dpath, Err: fmt.Errorf("no records")}
+	}
+	return nil
+}

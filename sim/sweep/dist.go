@@ -1,0 +1,113 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/tcsim/tcsim/sim"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Role says which operand a distribution fills: activations A (M×K) or
+// weights B (N×K, K-major).
+type Role uint8
+
+const (
+	RoleA Role = iota
+	RoleB
+)
+
+// Dist is a named input distribution for A and B.
+type Dist struct {
+	Name        string
+	Description string
+	// Fill writes rows×k values (row-major, K-major rows) for the role.
+	Fill func(r *rand.Rand, x []float64, rows, k int, role Role)
+}
+
+// Dists lists the input distributions, in a fixed order.
+var Dists = []Dist{
+	{"normal", "zero-mean normal N(0,1) for A and B", func(r *rand.Rand, x []float64, _, _ int, _ Role) {
+		for i := range x {
+			x[i] = r.NormFloat64()
+		}
+	}},
+	{"pos", "all positive U(0,2) for A and B, like softmax probabilities times values", func(r *rand.Rand, x []float64, _, _ int, _ Role) {
+		for i := range x {
+			x[i] = 2 * r.Float64()
+		}
+	}},
+	{"outlier", "activations N(0,1) with 1% outlier channels (K columns) scaled by 50; weights N(0,1)", func(r *rand.Rand, x []float64, rows, k int, role Role) {
+		for i := range x {
+			x[i] = r.NormFloat64()
+		}
+		if role != RoleA {
+			return
+		}
+		for c := range k {
+			// A fixed 1% of channels, chosen by the random stream.
+			if r.Float64() < 0.01 {
+				for i := range rows {
+					x[i*k+c] *= 50
+				}
+			}
+		}
+	}},
+	{"wide", "N(0,1)·2^U with U uniform on the integers [-10,7], as in the H100 records", func(r *rand.Rand, x []float64, _, _ int, _ Role) {
+		for i := range x {
+			x[i] = math.Ldexp(r.NormFloat64(), r.IntN(18)-10)
+		}
+	}},
+	{"studentt", "heavy-tailed Student-t with 3 degrees of freedom for A (backward-pass gradients); B N(0,1)", func(r *rand.Rand, x []float64, _, _ int, role Role) {
+		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: 3, Src: r}
+		for i := range x {
+			if role == RoleA {
+				x[i] = t.Rand()
+			} else {
+				x[i] = r.NormFloat64()
+			}
+		}
+	}},
+}
+
+// LookupDist returns the named distribution.
+func LookupDist(name string) (Dist, error) {
+	var names []string
+	for _, d := range Dists {
+		if d.Name == name {
+			return d, nil
+		}
+		names = append(names, d.Name)
+	}
+	return Dist{}, fmt.Errorf("unknown distribution %q (want one of %s)", name, strings.Join(names, ", "))
+}
+
+// Scaling is a pair of quantisation granularities, for A and for B.
+type Scaling struct {
+	Name        string
+	Description string
+	A, B        sim.Granularity
+}
+
+// Scalings lists the scaling schemes, in a fixed order.
+var Scalings = []Scaling{
+	{"deepseek", "DeepSeek-V3: 1×128 activation tiles, 128×128 weight blocks", sim.Tile128, sim.Block128},
+	{"tensor", "one scale per tensor", sim.PerTensor, sim.PerTensor},
+	{"row", "one scale per row of A (token) and per column of B (output channel)", sim.PerRow, sim.PerRow},
+	{"tile", "1×128 tiles for both operands", sim.Tile128, sim.Tile128},
+	{"block", "128×128 blocks for both operands", sim.Block128, sim.Block128},
+}
+
+// LookupScaling returns the named scaling scheme.
+func LookupScaling(name string) (Scaling, error) {
+	var names []string
+	for _, s := range Scalings {
+		if s.Name == name {
+			return s, nil
+		}
+		names = append(names, s.Name)
+	}
+	return Scaling{}, fmt.Errorf("unknown scaling %q (want one of %s)", name, strings.Join(names, ", "))
+}
