@@ -14,7 +14,8 @@ import (
 	"testing"
 
 	"github.com/tcsim/tcsim/numerics"
-	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/records"
+	"github.com/tcsim/tcsim/sim/verify"
 )
 
 // probeBin is the CPU build of the probe, made once by TestMain ("" when
@@ -110,11 +111,11 @@ func decodeAll(f numerics.Format, codes []uint32) []float64 {
 
 // decodedCase is a case's operands decoded once.
 type decodedCase struct {
-	in   *sim.CaseInput
+	in   *records.CaseInput
 	a, b []float64
 }
 
-func decodeCase(in *sim.CaseInput) *decodedCase {
+func decodeCase(in *records.CaseInput) *decodedCase {
 	return &decodedCase{in: in, a: decodeAll(in.FmtA, in.A), b: decodeAll(in.FmtB, in.B)}
 }
 
@@ -126,7 +127,7 @@ func f32bits(x float32) uint32 {
 }
 
 // emulateCase computes one output element (row i, column j) of a case.
-func emulateCase(dc *decodedCase, out *sim.CaseOutput, i, j int) uint32 {
+func emulateCase(dc *decodedCase, out *records.CaseOutput, i, j int) uint32 {
 	in, K := dc.in, dc.in.K
 	a, b := dc.a[i*K:(i+1)*K], dc.b[j*K:(j+1)*K]
 	if out.Kernel == "wgmma_chain" {
@@ -169,15 +170,15 @@ func open(t *testing.T, path string) io.ReadCloser {
 }
 
 // readInst reads an instruction file with tcsim's reader.
-func readInst(t *testing.T, path string) []*sim.InstRecord {
+func readInst(t *testing.T, path string) []*records.InstRecord {
 	t.Helper()
 	f := open(t, path)
 	defer f.Close()
-	r, err := sim.NewInstReader(path, f)
+	r, err := records.NewInstReader(path, f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []*sim.InstRecord
+	var recs []*records.InstRecord
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -216,12 +217,12 @@ func checkInst(t *testing.T, path string) map[string]int {
 }
 
 // readCases reads case input files into a map by case name.
-func readCases(t *testing.T, paths ...string) map[string]*sim.CaseInput {
+func readCases(t *testing.T, paths ...string) map[string]*records.CaseInput {
 	t.Helper()
-	cases := map[string]*sim.CaseInput{}
+	cases := map[string]*records.CaseInput{}
 	for _, p := range paths {
 		f := open(t, p)
-		r, err := sim.NewCaseInputReader(p, f)
+		r, err := records.NewCaseInputReader(p, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,11 +246,11 @@ func readCases(t *testing.T, paths ...string) map[string]*sim.CaseInput {
 
 // checkOutputs recomputes every element of a case output file and returns
 // the outputs per kernel.
-func checkOutputs(t *testing.T, path string, cases map[string]*sim.CaseInput) map[string]int {
+func checkOutputs(t *testing.T, path string, cases map[string]*records.CaseInput) map[string]int {
 	t.Helper()
 	f := open(t, path)
 	defer f.Close()
-	r, err := sim.NewCaseOutputReader(path, f)
+	r, err := records.NewCaseOutputReader(path, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +384,7 @@ func TestCPUVerifyFindsEverything(t *testing.T) {
 	if code, _, stderr := runProbe(t, "--out", dir, "--tiles", "1", "--kmax", "512", "--paths", "wgmma,mma,chain,promo,scaled"); code != 0 {
 		t.Fatalf("probe: %s", stderr)
 	}
-	rep, err := sim.Verify([]string{dir}, sim.VerifyOptions{})
+	rep, err := verify.Verify([]string{dir}, verify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +445,7 @@ func TestCPUInputs(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	// 9, 1 and 17 lines of three configs, interleaved: more than one tile.
-	var src []*sim.InstRecord
+	var src []*records.InstRecord
 	for _, f := range []string{"inst_wgmma.csv", "inst_mma.csv"} {
 		for _, r := range readInst(t, filepath.Join(gen, f)) {
 			switch n := r.Config.Name; {
@@ -455,7 +456,7 @@ func TestCPUInputs(t *testing.T) {
 			}
 		}
 	}
-	slices.SortStableFunc(src, func(a, b *sim.InstRecord) int { return (a.Line*7)%13 - (b.Line*7)%13 })
+	slices.SortStableFunc(src, func(a, b *records.InstRecord) int { return (a.Line*7)%13 - (b.Line*7)%13 })
 	var in strings.Builder
 	in.WriteString("config,a_hex,b_hex,c_hex,d_hex,why\n")
 	for i, r := range src {
