@@ -42,8 +42,9 @@ func init() {
 		{"verify", "check the model bit for bit against recorded hardware outputs", runVerify},
 		{"fit", "find the datapath parameters that reproduce a GPU's records", runFit},
 		{"presets", "list the datapath presets, their parameters and validation", runPresets},
+		{"gemm", "simulate a GEMM on your own tensors (.npy, safetensors, FP8 checkpoints)", runGEMM},
 		{"bench", "time a simulated GEMM against a float64 GEMM of the same shape", runBench},
-		{"experiments", "list the reproducible experiments on FP8 accumulation and how to run them", runExperiments},
+		{"experiments", "list the reproducible experiments on FP8 accumulation, or run one", runExperiments},
 		{"version", "print the version", runVersion},
 		{"help", "show the commands, or one command's help", runHelp},
 	}
