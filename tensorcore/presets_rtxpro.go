@@ -29,7 +29,7 @@ import (
 // tcgen05's on B200.
 func init() {
 	const src = "MMA-Sim arXiv 2511.10909 (RTX Blackwell); Khattak & Mikaitis arXiv 2512.07004 (RTXPRO6000TC = B200TC)"
-	gpu := "RTX PRO 6000"
+	gpu := "RTXPRO6000"
 	fp16, bf16, tf32 := numerics.FP16, numerics.BF16, numerics.TF32
 	step := func(l int, out Conversion) Step { return Step{L: l, F: 25, Out: out, ZeroExp: hopperZeroExp} }
 	for _, in := range []struct {
