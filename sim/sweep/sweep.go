@@ -6,12 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
-	"math/rand/v2"
 	"slices"
 	"sync"
 
-	"github.com/tcsim/tcsim/sim"
 	"github.com/tcsim/tcsim/sim/parallel"
 	"github.com/tcsim/tcsim/tensorcore"
 )
@@ -194,83 +191,22 @@ func (s *Spec) Work(g Group) float64 {
 	return float64(s.M) * float64(s.N) * float64(g.K) * float64(s.Trials) * float64(len(g.Nc)+2)
 }
 
-// stream returns a random source for one operand of one trial. It depends
-// only on the seed, distribution, K, trial and role, so every datapath,
-// scaling and N_c of a sweep sees the same inputs (common random numbers).
-func stream(seed uint64, dist string, k, trial int, role Role) *rand.Rand {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%d/%d/%d", dist, k, trial, role)
-	return rand.New(rand.NewPCG(seed, h.Sum64()))
-}
-
-// RunGroup computes the rows of one group.
+// RunGroup computes the rows of one group with the trial runner.
 func (s *Spec) RunGroup(ctx context.Context, g Group) ([]Row, error) {
-	p := g.Preset
-	m, n, k := s.M, s.N, g.K
-	d := make([][]float32, len(g.Nc))
-	var exact, absDot, f64 []float64
-	x, w := make([]float64, m*k), make([]float64, n*k)
-	for t := range s.Trials {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		g.Dist.Fill(stream(s.Seed, g.Dist.Name, k, t, RoleA), x, m, k, RoleA)
-		g.Dist.Fill(stream(s.Seed, g.Dist.Name, k, t, RoleB), w, n, k, RoleB)
-		qa, qb, err := s.quantize(p, g.Scaling, x, w, m, n, k)
-		if err != nil {
-			return nil, err
-		}
-		prob, err := sim.NewScaledProblem(qa, qb)
-		if err != nil {
-			return nil, err
-		}
-		ex, err := sim.ExactProductContext(ctx, prob, p.A, p.B)
-		if err != nil {
-			return nil, err
-		}
-		exact, absDot = append(exact, ex.D...), append(absDot, ex.AbsDot...)
-		f64 = append(f64, sim.Float64Product(x, w, m, n, k)...)
-		for i, nc := range g.Nc {
-			c := sim.Config{Preset: p, Nc: nc}
-			if nc == NcFP32 {
-				c.FP32, c.Nc = true, 0
-				if prob.ScaledAtPromotion() {
-					c.Nc = prob.ScaleBlock
-				}
-			}
-			out, err := sim.GEMMContext(ctx, c, prob)
-			if err != nil {
-				return nil, err
-			}
-			d[i] = append(d[i], out...)
-		}
+	t := Trials{Presets: []*tensorcore.Preset{g.Preset}, Nc: g.Nc, Dist: g.Dist, Scaling: g.Scaling,
+		M: s.M, N: s.N, K: g.K, Trials: s.Trials, Seed: s.Seed, Pow2Scales: s.Pow2Scales}
+	o, err := t.Run(ctx)
+	if err != nil {
+		return nil, err
 	}
+	p := g.Preset
 	rows := make([]Row, len(g.Nc))
 	for i, nc := range g.Nc {
-		rows[i] = Row{Preset: p.Name, FBits: p.F, Dist: g.Dist.Name, Scaling: g.Scaling.Name, K: k, Nc: nc,
-			M: m, N: n, Trials: s.Trials, Outputs: m * n * s.Trials, Promotions: promotions(k, nc),
-			Acc: sim.Measure(d[i], exact, absDot), Tot: sim.Measure(d[i], f64, absDot)}
+		rows[i] = Row{Preset: p.Name, FBits: p.F, Dist: g.Dist.Name, Scaling: g.Scaling.Name, K: g.K, Nc: nc,
+			M: s.M, N: s.N, Trials: s.Trials, Outputs: s.M * s.N * s.Trials, Promotions: promotions(g.K, nc),
+			Acc: o.Acc(0, i), Tot: o.Tot(0, i)}
 	}
 	return rows, nil
-}
-
-// quantize rounds the operands for preset p: with the preset's in-core
-// block scales when it has them, else with scaling sc.
-func (s *Spec) quantize(p *tensorcore.Preset, sc Scaling, x, w []float64, m, n, k int) (*sim.Quantized, *sim.Quantized, error) {
-	if p.BlockScaled() {
-		qa, err := sim.QuantizeBlocks(x, m, k, p.A, p.Scale.Format, p.Scale.Block)
-		if err != nil {
-			return nil, nil, err
-		}
-		qb, err := sim.QuantizeBlocks(w, n, k, p.B, p.Scale.Format, p.Scale.Block)
-		return qa, qb, err
-	}
-	qa, err := sim.Quantize(x, m, k, p.A, sc.A, s.Pow2Scales, sim.Headroom(p.A, p.Acc(), k))
-	if err != nil {
-		return nil, nil, err
-	}
-	qb, err := sim.Quantize(w, n, k, p.B, sc.B, s.Pow2Scales, sim.Headroom(p.B, p.Acc(), k))
-	return qa, qb, err
 }
 
 // promotions is the number of FP32 promotion adds per output.
