@@ -108,6 +108,9 @@ func (s *Spec) Groups() ([]Group, error) {
 	case s.M <= 0 || s.N <= 0 || s.Trials <= 0:
 		return nil, fmt.Errorf("--m, --n and --trials must be positive")
 	}
+	if err := s.checkRepeats(); err != nil {
+		return nil, err
+	}
 	var presets []*tensorcore.Preset
 	for _, name := range s.Presets {
 		p, err := tensorcore.Lookup(name)
@@ -147,10 +150,17 @@ func (s *Spec) Groups() ([]Group, error) {
 				return nil, fmt.Errorf("K = %d is not a positive multiple of the instruction K = %d of %s", k, p.K, p.Name)
 			}
 		}
-		for _, nc := range s.Nc {
-			if nc < 0 || nc%p.K != 0 {
-				return nil, fmt.Errorf("N_c = %d is not a positive multiple of the instruction K = %d of %s", nc, p.K, p.Name)
-			}
+	}
+	// An N_c that is not a multiple of a preset's instruction K is
+	// skipped for that preset (see [Spec.Skipped]); one that fits no
+	// preset is an error.
+	for _, nc := range s.Nc {
+		fits := false
+		for _, p := range presets {
+			fits = fits || nc >= 0 && nc%p.K == 0
+		}
+		if !fits {
+			return nil, fmt.Errorf("N_c = %d is not a positive multiple of the instruction K = %d of %s", nc, presets[0].K, presets[0].Name)
 		}
 	}
 	for _, sc := range scs {
@@ -167,7 +177,7 @@ func (s *Spec) Groups() ([]Group, error) {
 				for _, k := range s.K {
 					g := Group{Index: len(gs), Preset: p, Dist: d, Scaling: sc, K: k}
 					for _, nc := range s.Nc {
-						if Applicable(p, sc, nc) {
+						if nc%p.K == 0 && Applicable(p, sc, nc) {
 							g.Nc = append(g.Nc, nc)
 						}
 					}
@@ -205,6 +215,13 @@ func stream(seed uint64, dist string, k, trial int, role Role) *rand.Rand {
 
 // RunGroup computes the rows of one group.
 func (s *Spec) RunGroup(ctx context.Context, g Group) ([]Row, error) {
+	return s.runGroup(ctx, g, func(float64) {})
+}
+
+// runGroup is RunGroup telling step about each piece of work done (in
+// units of [Spec.Work]: one GEMM or reference of one trial at a time).
+func (s *Spec) runGroup(ctx context.Context, g Group, step func(work float64)) ([]Row, error) {
+	unit := float64(s.M) * float64(s.N) * float64(g.K)
 	p := g.Preset
 	m, n, k := s.M, s.N, g.K
 	d := make([][]float32, len(g.Nc))
@@ -214,12 +231,25 @@ func (s *Spec) RunGroup(ctx context.Context, g Group) ([]Row, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		g.Dist.Fill(stream(s.Seed, g.Dist.Name, k, t, RoleA), x, m, k, RoleA)
-		g.Dist.Fill(stream(s.Seed, g.Dist.Name, k, t, RoleB), w, n, k, RoleB)
-		qa, qb, err := s.quantize(p, g.Scaling, x, w, m, n, k)
+		// Drawing and quantising the operands cannot be stopped half way:
+		// on cancellation the sweep stops waiting for them.
+		var q [2]*sim.Quantized
+		err := detach(ctx, func() error {
+			return parallel.For(ctx, 2, 0, func(i int) error {
+				vals, rows, role := x, m, RoleA
+				if i == 1 {
+					vals, rows, role = w, n, RoleB
+				}
+				g.Dist.Fill(stream(s.Seed, g.Dist.Name, k, t, role), vals, rows, k, role)
+				var err error
+				q[i], err = s.quantize(p, g.Scaling, vals, rows, k, role)
+				return err
+			})
+		})
 		if err != nil {
 			return nil, err
 		}
+		qa, qb := q[0], q[1]
 		prob, err := sim.NewScaledProblem(qa, qb)
 		if err != nil {
 			return nil, err
@@ -229,7 +259,13 @@ func (s *Spec) RunGroup(ctx context.Context, g Group) ([]Row, error) {
 			return nil, err
 		}
 		exact, absDot = append(exact, ex.D...), append(absDot, ex.AbsDot...)
-		f64 = append(f64, sim.Float64Product(x, w, m, n, k)...)
+		step(unit)
+		ref, err := float64Product(ctx, x, w, m, n, k)
+		if err != nil {
+			return nil, err
+		}
+		f64 = append(f64, ref...)
+		step(unit)
 		for i, nc := range g.Nc {
 			c := sim.Config{Preset: p, Nc: nc}
 			if nc == NcFP32 {
@@ -243,6 +279,7 @@ func (s *Spec) RunGroup(ctx context.Context, g Group) ([]Row, error) {
 				return nil, err
 			}
 			d[i] = append(d[i], out...)
+			step(unit)
 		}
 	}
 	rows := make([]Row, len(g.Nc))
@@ -254,23 +291,50 @@ func (s *Spec) RunGroup(ctx context.Context, g Group) ([]Row, error) {
 	return rows, nil
 }
 
-// quantize rounds the operands for preset p: with the preset's in-core
-// block scales when it has them, else with scaling sc.
-func (s *Spec) quantize(p *tensorcore.Preset, sc Scaling, x, w []float64, m, n, k int) (*sim.Quantized, *sim.Quantized, error) {
-	if p.BlockScaled() {
-		qa, err := sim.QuantizeBlocks(x, m, k, p.A, p.Scale.Format, p.Scale.Block)
-		if err != nil {
-			return nil, nil, err
-		}
-		qb, err := sim.QuantizeBlocks(w, n, k, p.B, p.Scale.Format, p.Scale.Block)
-		return qa, qb, err
-	}
-	qa, err := sim.Quantize(x, m, k, p.A, sc.A, s.Pow2Scales, sim.Headroom(p.A, p.Acc(), k))
+// float64Product is [sim.Float64Product] computed in blocks of rows
+// spread over the workers ctx allows, stopping when ctx is cancelled.
+// Every output is computed alone in the same order, so the bits are
+// those of sim.Float64Product.
+func float64Product(ctx context.Context, x, w []float64, m, n, k int) ([]float64, error) {
+	const rows = 8
+	out := make([]float64, m*n)
+	err := parallel.For(ctx, (m+rows-1)/rows, 0, func(b int) error {
+		i0, i1 := b*rows, min(b*rows+rows, m)
+		copy(out[i0*n:i1*n], sim.Float64Product(x[i0*k:i1*k], w, i1-i0, n, k))
+		return nil
+	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	qb, err := sim.Quantize(w, n, k, p.B, sc.B, s.Pow2Scales, sim.Headroom(p.B, p.Acc(), k))
-	return qa, qb, err
+	return out, nil
+}
+
+// quantize rounds the operand of role (rows × k values x) for preset p:
+// with the preset's in-core block scales when it has them, else with
+// scaling sc.
+func (s *Spec) quantize(p *tensorcore.Preset, sc Scaling, x []float64, rows, k int, role Role) (*sim.Quantized, error) {
+	f, gran := p.A, sc.A
+	if role == RoleB {
+		f, gran = p.B, sc.B
+	}
+	if p.BlockScaled() {
+		return sim.QuantizeBlocks(x, rows, k, f, p.Scale.Format, p.Scale.Block)
+	}
+	return sim.Quantize(x, rows, k, f, gran, s.Pow2Scales, sim.Headroom(f, p.Acc(), k))
+}
+
+// detach runs f, but returns ctx's error as soon as ctx is cancelled,
+// leaving f to finish on its own: for work that cannot stop half way,
+// whose results the caller then drops.
+func detach(ctx context.Context, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // promotions is the number of FP32 promotion adds per output.
@@ -293,7 +357,7 @@ type Store interface {
 // Progress is told about finished work (in units of [Spec.Work]).
 type Progress func(done, total float64, groupsDone, groups int)
 
-// Run computes the groups whose Index % shards == shard (all of them for
+// Run computes the groups of shard (see [Spec.Shard]; all of them for
 // shards <= 1) on jobs workers, skipping those the store already has, and
 // returns their rows in canonical order. The rows do not depend on jobs,
 // GOMAXPROCS or the shard layout.
@@ -302,12 +366,7 @@ func (s *Spec) Run(ctx context.Context, shard, shards, jobs int, store Store, pr
 	if err != nil {
 		return nil, err
 	}
-	var mine []Group
-	for _, g := range gs {
-		if shards <= 1 || g.Index%shards == shard {
-			mine = append(mine, g)
-		}
-	}
+	mine := s.Shard(gs, shard, shards)
 	results := make([][]Row, len(mine))
 	var total, done float64
 	var todo []int
@@ -335,7 +394,16 @@ func (s *Spec) Run(ctx context.Context, shard, shards, jobs int, store Store, pr
 	var mu sync.Mutex
 	err = parallel.For(ctx, len(todo), jobs, func(t int) error {
 		i := todo[t]
-		rows, err := s.RunGroup(ctx, mine[i])
+		var partial float64 // work of this group reported so far
+		rows, err := s.runGroup(ctx, mine[i], func(w float64) {
+			mu.Lock()
+			defer mu.Unlock()
+			partial += w
+			done += w
+			if progress != nil {
+				progress(done, total, finished, len(mine))
+			}
+		})
 		if err == nil && store != nil {
 			err = store.Save(mine[i], rows)
 		}
@@ -345,7 +413,7 @@ func (s *Spec) Run(ctx context.Context, shard, shards, jobs int, store Store, pr
 		mu.Lock()
 		defer mu.Unlock()
 		results[i] = rows
-		done += s.Work(mine[i])
+		done += s.Work(mine[i]) - partial
 		finished++
 		if progress != nil {
 			progress(done, total, finished, len(mine))
