@@ -1,13 +1,15 @@
 package experiments
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // TestIndex checks that every listed experiment has a directory with a
-// main.go and a golden test, and that every such directory is listed.
+// doc.go and a golden test, and that every such directory is listed.
 func TestIndex(t *testing.T) {
 	listed := map[string]bool{}
 	for _, e := range All {
@@ -18,7 +20,7 @@ func TestIndex(t *testing.T) {
 		if e.Title == "" || e.Claim == "" {
 			t.Errorf("%s: empty title or claim", e.Name)
 		}
-		for _, f := range []string{"main.go", "main_test.go", filepath.Join("testdata", "golden.csv"), filepath.Join("testdata", "golden_verdict.txt")} {
+		for _, f := range []string{"doc.go", "golden_test.go", filepath.Join("testdata", "golden.csv"), filepath.Join("testdata", "golden_verdict.txt")} {
 			if _, err := os.Stat(filepath.Join(e.Name, f)); err != nil {
 				t.Errorf("%s: %v", e.Name, err)
 			}
@@ -32,8 +34,42 @@ func TestIndex(t *testing.T) {
 		if !d.IsDir() {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(d.Name(), "main.go")); err == nil && !listed[d.Name()] {
-			t.Errorf("experiments/%s has a main.go but is not listed in All", d.Name())
+		if _, err := os.Stat(filepath.Join(d.Name(), "doc.go")); err == nil && !listed[d.Name()] {
+			t.Errorf("experiments/%s has a doc.go but is not listed in All", d.Name())
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	for _, e := range All {
+		if got, err := Lookup(e.Name); err != nil || got.Name != e.Name || got.run == nil {
+			t.Errorf("Lookup(%q) = %v, %v", e.Name, got.Name, err)
+		}
+	}
+	if _, err := Lookup("nosuch"); err == nil || !strings.HasPrefix(err.Error(), `no experiment "nosuch" (want one of deepseek2pct, promotion,`) {
+		t.Errorf("Lookup(nosuch): %v", err)
+	}
+}
+
+// TestRunWrites runs the quickest experiment through the registry and
+// checks what it wrote.
+func TestRunWrites(t *testing.T) {
+	e, err := Lookup("formats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	o, err := e.Run(context.Background(), Options{Out: dir, Short: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Verdict == "" || len(o.Paths) < 2 {
+		t.Fatalf("outcome %+v", o)
+	}
+	for _, p := range o.Paths {
+		st, err := os.Stat(p)
+		if err != nil || filepath.Dir(p) != dir || st.Size() == 0 {
+			t.Errorf("%s: %v", p, err)
 		}
 	}
 }

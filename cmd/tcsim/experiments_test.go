@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,7 +16,7 @@ func TestExperiments(t *testing.T) {
 		t.Fatalf("list: %d %q", code, e.String())
 	}
 	for _, x := range experiments.All {
-		if !strings.Contains(o.String(), "\n"+x.Name+": ") || !strings.Contains(o.String(), "go run ./experiments/"+x.Name+"\n") {
+		if !strings.Contains(o.String(), "\n"+x.Name+": ") || !strings.Contains(o.String(), "tcsim experiments run "+x.Name+"\n") {
 			t.Errorf("list does not show %s:\n%s", x.Name, o.String())
 		}
 	}
@@ -27,12 +29,31 @@ func TestExperiments(t *testing.T) {
 		!strings.Contains(o.String(), "Examples:\n") || !strings.Contains(o.String(), "--names") {
 		t.Errorf("--help: %d %q", code, o.String())
 	}
-	for _, args := range [][]string{{"--bogus"}, {"extra"}} {
+	for _, args := range [][]string{{"--bogus"}, {"extra"}, {"run"}, {"run", "nosuch"}, {"run", "formats", "x"}, {"--short"}, {"run", "formats", "--names"}} {
 		o.Reset()
 		e.Reset()
 		if code := runExperiments(&o, &e, args); code != 2 || !strings.HasPrefix(e.String(), "tcsim experiments: ") ||
 			!strings.HasSuffix(e.String(), " (see 'tcsim experiments --help')\n") || strings.Count(e.String(), "\n") != 1 {
 			t.Errorf("%v: %d %q", args, code, e.String())
 		}
+	}
+}
+
+// TestExperimentsRun runs one experiment from the binary's registry.
+func TestExperimentsRun(t *testing.T) {
+	var o, e bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "f")
+	if code := runExperiments(&o, &e, []string{"run", "formats", "--short", "--out", dir}); code != 0 {
+		t.Fatalf("run: %d %q", code, e.String())
+	}
+	if !strings.Contains(o.String(), "wrote "+filepath.Join(dir, "data.csv")+"\n") || !strings.Contains(o.String(), "\nverdict: ") {
+		t.Errorf("stdout %q", o.String())
+	}
+	want, err := os.ReadFile(filepath.Join("..", "..", "experiments", "formats", "testdata", "golden.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "data.csv")); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("data.csv differs from the golden file (%v)", err)
 	}
 }

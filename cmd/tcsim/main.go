@@ -17,6 +17,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+
+	"github.com/tcsim/tcsim/tensorcore"
 )
 
 // version is the release; builds may set it with
@@ -43,8 +45,9 @@ func init() {
 		{"verify", "check the model bit for bit against recorded hardware outputs", runVerify},
 		{"fit", "find the datapath parameters that reproduce a GPU's records", runFit},
 		{"presets", "list the datapath presets, their parameters and validation", runPresets},
+		{"gemm", "simulate a GEMM on your own tensors (.npy, safetensors, FP8 checkpoints)", runGEMM},
 		{"bench", "time a simulated GEMM against a float64 GEMM of the same shape", runBench},
-		{"experiments", "list the reproducible experiments on FP8 accumulation and how to run them", runExperiments},
+		{"experiments", "list the reproducible experiments on FP8 accumulation, or run one", runExperiments},
 		{"version", "print the version", runVersion},
 		{"help", "show the commands, or one command's help", runHelp},
 	}
@@ -58,6 +61,10 @@ func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 func run(stdout, stderr io.Writer, args []string) int {
 	if len(args) == 0 {
 		usage(stderr)
+		return 2
+	}
+	if err := tensorcore.KernelErr(); err != nil {
+		fmt.Fprintf(stderr, "tcsim: %v\n", err)
 		return 2
 	}
 	switch args[0] {

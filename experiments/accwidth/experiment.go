@@ -1,6 +1,7 @@
-package main
+package accwidth
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -53,7 +54,7 @@ type key struct {
 }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, trials, ks := 64, 1, []int{4096, 16384}
 	fs := make([]int, 0, 16)
 	for f := 10; f <= 25; f++ {
@@ -92,9 +93,9 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	for _, k := range ks {
 		for _, d := range dists {
 			for _, fam := range families {
-				c := lab.Case{Presets: fam.presets, Nc: fam.nc, Dist: lab.MustDist(d.name), GA: sim.PerTensor, GB: sim.PerTensor,
+				c := sweep.Trials{Presets: fam.presets, Nc: fam.nc, Dist: lab.MustDist(d.name), Scaling: sweep.Scaling{A: sim.PerTensor, B: sim.PerTensor},
 					Unscaled: true, M: mn, N: mn, K: k, Trials: trials, Seed: seed}
-				o, err := c.Run()
+				o, err := c.Run(ctx)
 				if err != nil {
 					return nil, err
 				}

@@ -1,6 +1,7 @@
-package main
+package bias
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -102,7 +103,7 @@ func signedRel(d []float32, ref []float64) []float64 {
 func q(sorted []float64, p float64) float64 { return sorted[int(p*float64(len(sorted)-1))] }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, trials, ks := 48, 4, lab.Pow2s(128, 16384)
 	if cfg.Short {
 		mn, trials, ks = 8, 1, lab.Pow2s(128, 4096)
@@ -112,9 +113,9 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	got := map[key]*stats{}
 	for _, d := range dists {
 		for _, k := range ks {
-			c := lab.Case{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: d.dist, GA: sim.PerTensor, GB: sim.PerTensor,
+			c := sweep.Trials{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: d.dist, Scaling: sweep.Scaling{A: sim.PerTensor, B: sim.PerTensor},
 				Unscaled: true, M: mn, N: mn, K: k, Trials: trials, Seed: seed}
-			o, err := c.Run()
+			o, err := c.Run(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -1,7 +1,8 @@
-package main
+package deepseek2pct
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/csv"
 	"fmt"
@@ -76,7 +77,7 @@ func shift(mu float64) sweep.Dist {
 }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, ks, mnShift := 192, lab.Pow2s(256, 16384), 192
 	if cfg.Short {
 		mn, ks, mnShift = 16, lab.Pow2s(256, 4096), 16
@@ -88,9 +89,9 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	got := map[key]vals{}
 	signed := map[key]float64{}
 	run := func(d sweep.Dist, m, k int) error {
-		c := lab.Case{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: d, GA: sim.PerTensor, GB: sim.PerTensor,
+		c := sweep.Trials{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: d, Scaling: sweep.Scaling{A: sim.PerTensor, B: sim.PerTensor},
 			Unscaled: true, M: m, N: m, K: k, Trials: 1, Seed: seed}
-		o, err := c.Run()
+		o, err := c.Run(ctx)
 		if err != nil {
 			return err
 		}

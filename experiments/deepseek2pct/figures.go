@@ -1,4 +1,4 @@
-package main
+package deepseek2pct
 
 import (
 	"fmt"

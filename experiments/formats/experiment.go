@@ -1,18 +1,18 @@
-package main
+package formats
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-
 	"github.com/tcsim/tcsim/experiments/internal/lab"
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/plots"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 const name = "formats"
@@ -89,7 +89,7 @@ func measure(f numerics.Format) row {
 }
 
 // Run runs the experiment (the same at either size).
-func Run(lab.Config) (*lab.Result, error) {
+func Run(context.Context, lab.Config) (*lab.Result, error) {
 	t := lab.NewTable("format", "bits", "exp_bits", "man_bits", "bias", "max_finite", "max_finite_code", "min_normal",
 		"min_subnormal", "epsilon", "decimal_digits", "range_binades", "normal_range_binades", "has_inf", "nan_codes",
 		"overflow_nonsaturating", "spec_max", "spec_min_normal", "spec_min_subnormal", "matches_spec")

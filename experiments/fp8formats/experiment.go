@@ -1,6 +1,7 @@
-package main
+package fp8formats
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -56,7 +57,7 @@ type key struct {
 type errs struct{ quant, acc, tot sim.Metrics }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, k := 64, 4096
 	if cfg.Short {
 		mn, k = 16, 512
@@ -75,9 +76,9 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 				return nil, err
 			}
 			for _, pr := range pairs {
-				c := lab.Case{Presets: []*tensorcore.Preset{lab.MustPreset(pr.preset)}, Nc: []int{nc}, Dist: in.dist,
-					GA: s.A, GB: s.B, M: mn, N: mn, K: k, Trials: 1, Seed: seed}
-				o, err := c.Run()
+				c := sweep.Trials{Presets: []*tensorcore.Preset{lab.MustPreset(pr.preset)}, Nc: []int{nc}, Dist: in.dist,
+					Scaling: sweep.Scaling{A: s.A, B: s.B}, M: mn, N: mn, K: k, Trials: 1, Seed: seed}
+				o, err := c.Run(ctx)
 				if err != nil {
 					return nil, err
 				}

@@ -1,6 +1,7 @@
-package main
+package granularity
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -74,7 +75,7 @@ func outliers(frac, mag float64) sweep.Dist {
 // rest of the tensor.
 func inputError(d sweep.Dist, frac float64, g sim.Granularity, m, k int) (float64, error) {
 	x := make([]float64, m*k)
-	d.Fill(lab.Stream(seed, d.Name, k, 0, sweep.RoleA), x, m, k, sweep.RoleA)
+	(&sweep.Trials{Dist: d, K: k, Seed: seed}).Fill(x, m, 0, sweep.RoleA)
 	q, err := sim.Quantize(x, m, k, numerics.E4M3, g, false, 0)
 	if err != nil {
 		return 0, err
@@ -102,7 +103,7 @@ type errs struct {
 }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, k, mags, fracs := 128, 2048, []float64{1, 10, 100, 1000, 1e4, 1e5}, []float64{0.01, 0.001}
 	if cfg.Short {
 		mn, k, mags = 16, 512, []float64{1, 100, 1e5}
@@ -117,9 +118,9 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 					return nil, err
 				}
 				d := outliers(frac, mag)
-				c := lab.Case{Presets: []*tensorcore.Preset{wgmma}, Nc: []int{nc}, Dist: d, GA: sc.A, GB: sc.B,
+				c := sweep.Trials{Presets: []*tensorcore.Preset{wgmma}, Nc: []int{nc}, Dist: d, Scaling: sweep.Scaling{A: sc.A, B: sc.B},
 					M: mn, N: mn, K: k, Trials: 1, Seed: seed}
-				o, err := c.Run()
+				o, err := c.Run(ctx)
 				if err != nil {
 					return nil, err
 				}

@@ -1,6 +1,7 @@
-package main
+package mmasync
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -32,7 +33,7 @@ type key struct {
 }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, trials, ks := 32, 2, lab.Pow2s(256, 16384)
 	if cfg.Short {
 		mn, trials, ks = 8, 1, lab.Pow2s(256, 2048)
@@ -45,9 +46,9 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 	got := map[key]sim.Metrics{}
 	for _, d := range dists {
 		for _, k := range ks {
-			c := lab.Case{Presets: presets, Nc: ncs, Dist: lab.MustDist(d.name), GA: sim.PerTensor, GB: sim.PerTensor,
+			c := sweep.Trials{Presets: presets, Nc: ncs, Dist: lab.MustDist(d.name), Scaling: sweep.Scaling{A: sim.PerTensor, B: sim.PerTensor},
 				Unscaled: true, M: mn, N: mn, K: k, Trials: trials, Seed: seed}
-			o, err := c.Run()
+			o, err := c.Run(ctx)
 			if err != nil {
 				return nil, err
 			}

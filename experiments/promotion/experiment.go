@@ -1,6 +1,7 @@
-package main
+package promotion
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -30,7 +31,7 @@ type point struct {
 }
 
 // Run runs the experiment.
-func Run(cfg lab.Config) (*lab.Result, error) {
+func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	mn, trials, ks := 64, 2, []int{4096, 16384}
 	if cfg.Short {
 		mn, trials, ks = 16, 1, []int{1024, 4096}
@@ -43,9 +44,9 @@ func Run(cfg lab.Config) (*lab.Result, error) {
 		ncs := append(lab.Pow2s(32, k/2), sweep.NcNever, sweep.NcFP32)
 		ncsOf[k] = ncs
 		for _, d := range dists {
-			c := lab.Case{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: lab.MustDist(d.name),
-				GA: sim.PerTensor, GB: sim.PerTensor, Unscaled: true, M: mn, N: mn, K: k, Trials: trials, Seed: seed}
-			o, err := c.Run()
+			c := sweep.Trials{Presets: []*tensorcore.Preset{wgmma}, Nc: ncs, Dist: lab.MustDist(d.name),
+				Scaling: sweep.Scaling{A: sim.PerTensor, B: sim.PerTensor}, Unscaled: true, M: mn, N: mn, K: k, Trials: trials, Seed: seed}
+			o, err := c.Run(ctx)
 			if err != nil {
 				return nil, err
 			}

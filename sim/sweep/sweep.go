@@ -6,12 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
-	"math/rand/v2"
 	"slices"
 	"sync"
 
-	"github.com/tcsim/tcsim/sim"
 	"github.com/tcsim/tcsim/sim/parallel"
 	"github.com/tcsim/tcsim/tensorcore"
 )
@@ -204,137 +201,28 @@ func (s *Spec) Work(g Group) float64 {
 	return float64(s.M) * float64(s.N) * float64(g.K) * float64(s.Trials) * float64(len(g.Nc)+2)
 }
 
-// stream returns a random source for one operand of one trial. It depends
-// only on the seed, distribution, K, trial and role, so every datapath,
-// scaling and N_c of a sweep sees the same inputs (common random numbers).
-func stream(seed uint64, dist string, k, trial int, role Role) *rand.Rand {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%d/%d/%d", dist, k, trial, role)
-	return rand.New(rand.NewPCG(seed, h.Sum64()))
-}
-
-// RunGroup computes the rows of one group.
+// RunGroup computes the rows of one group with the trial runner.
 func (s *Spec) RunGroup(ctx context.Context, g Group) ([]Row, error) {
-	return s.runGroup(ctx, g, func(float64) {})
+	return s.runGroup(ctx, g, nil)
 }
 
-// runGroup is RunGroup telling step about each piece of work done (in
-// units of [Spec.Work]: one GEMM or reference of one trial at a time).
+// runGroup is RunGroup telling step about each piece of work done (see
+// [Trials.Step]).
 func (s *Spec) runGroup(ctx context.Context, g Group, step func(work float64)) ([]Row, error) {
-	unit := float64(s.M) * float64(s.N) * float64(g.K)
-	p := g.Preset
-	m, n, k := s.M, s.N, g.K
-	d := make([][]float32, len(g.Nc))
-	var exact, absDot, f64 []float64
-	x, w := make([]float64, m*k), make([]float64, n*k)
-	for t := range s.Trials {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		// Drawing and quantising the operands cannot be stopped half way:
-		// on cancellation the sweep stops waiting for them.
-		var q [2]*sim.Quantized
-		err := detach(ctx, func() error {
-			return parallel.For(ctx, 2, 0, func(i int) error {
-				vals, rows, role := x, m, RoleA
-				if i == 1 {
-					vals, rows, role = w, n, RoleB
-				}
-				g.Dist.Fill(stream(s.Seed, g.Dist.Name, k, t, role), vals, rows, k, role)
-				var err error
-				q[i], err = s.quantize(p, g.Scaling, vals, rows, k, role)
-				return err
-			})
-		})
-		if err != nil {
-			return nil, err
-		}
-		qa, qb := q[0], q[1]
-		prob, err := sim.NewScaledProblem(qa, qb)
-		if err != nil {
-			return nil, err
-		}
-		ex, err := sim.ExactProductContext(ctx, prob, p.A, p.B)
-		if err != nil {
-			return nil, err
-		}
-		exact, absDot = append(exact, ex.D...), append(absDot, ex.AbsDot...)
-		step(unit)
-		ref, err := float64Product(ctx, x, w, m, n, k)
-		if err != nil {
-			return nil, err
-		}
-		f64 = append(f64, ref...)
-		step(unit)
-		for i, nc := range g.Nc {
-			c := sim.Config{Preset: p, Nc: nc}
-			if nc == NcFP32 {
-				c.FP32, c.Nc = true, 0
-				if prob.ScaledAtPromotion() {
-					c.Nc = prob.ScaleBlock
-				}
-			}
-			out, err := sim.GEMMContext(ctx, c, prob)
-			if err != nil {
-				return nil, err
-			}
-			d[i] = append(d[i], out...)
-			step(unit)
-		}
-	}
-	rows := make([]Row, len(g.Nc))
-	for i, nc := range g.Nc {
-		rows[i] = Row{Preset: p.Name, FBits: p.F, Dist: g.Dist.Name, Scaling: g.Scaling.Name, K: k, Nc: nc,
-			M: m, N: n, Trials: s.Trials, Outputs: m * n * s.Trials, Promotions: promotions(k, nc),
-			Acc: sim.Measure(d[i], exact, absDot), Tot: sim.Measure(d[i], f64, absDot)}
-	}
-	return rows, nil
-}
-
-// float64Product is [sim.Float64Product] computed in blocks of rows
-// spread over the workers ctx allows, stopping when ctx is cancelled.
-// Every output is computed alone in the same order, so the bits are
-// those of sim.Float64Product.
-func float64Product(ctx context.Context, x, w []float64, m, n, k int) ([]float64, error) {
-	const rows = 8
-	out := make([]float64, m*n)
-	err := parallel.For(ctx, (m+rows-1)/rows, 0, func(b int) error {
-		i0, i1 := b*rows, min(b*rows+rows, m)
-		copy(out[i0*n:i1*n], sim.Float64Product(x[i0*k:i1*k], w, i1-i0, n, k))
-		return nil
-	})
+	t := Trials{Presets: []*tensorcore.Preset{g.Preset}, Nc: g.Nc, Dist: g.Dist, Scaling: g.Scaling,
+		M: s.M, N: s.N, K: g.K, Trials: s.Trials, Seed: s.Seed, Pow2Scales: s.Pow2Scales, Step: step}
+	o, err := t.Run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
-}
-
-// quantize rounds the operand of role (rows × k values x) for preset p:
-// with the preset's in-core block scales when it has them, else with
-// scaling sc.
-func (s *Spec) quantize(p *tensorcore.Preset, sc Scaling, x []float64, rows, k int, role Role) (*sim.Quantized, error) {
-	f, gran := p.A, sc.A
-	if role == RoleB {
-		f, gran = p.B, sc.B
+	p := g.Preset
+	rows := make([]Row, len(g.Nc))
+	for i, nc := range g.Nc {
+		rows[i] = Row{Preset: p.Name, FBits: p.F, Dist: g.Dist.Name, Scaling: g.Scaling.Name, K: g.K, Nc: nc,
+			M: s.M, N: s.N, Trials: s.Trials, Outputs: s.M * s.N * s.Trials, Promotions: promotions(g.K, nc),
+			Acc: o.Acc(0, i), Tot: o.Tot(0, i)}
 	}
-	if p.BlockScaled() {
-		return sim.QuantizeBlocks(x, rows, k, f, p.Scale.Format, p.Scale.Block)
-	}
-	return sim.Quantize(x, rows, k, f, gran, s.Pow2Scales, sim.Headroom(f, p.Acc(), k))
-}
-
-// detach runs f, but returns ctx's error as soon as ctx is cancelled,
-// leaving f to finish on its own: for work that cannot stop half way,
-// whose results the caller then drops.
-func detach(ctx context.Context, f func() error) error {
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return rows, nil
 }
 
 // promotions is the number of FP32 promotion adds per output.

@@ -1,27 +1,24 @@
-// Package lab is the shared harness of the experiments: command-line
-// flags, the result of an experiment (data table, figures, summary), the
-// files it writes, a GEMM case runner on top of package sim, and figures
-// described as panels of series, drawn with package plots' layout.
+// Package lab is the shared harness of the experiments: the result of an
+// experiment (data table, figures, summary), the files it writes, and
+// figures described as panels of series, drawn with package plots' layout.
+// The GEMMs themselves run on the sweeps' trial runner ([sweep.Trials]),
+// so an experiment's numbers are those a sweep would give.
 //
-// An experiment is a function Run(Config) (*Result, error). Its main
-// package calls [Main], which parses --out and --short, runs it, writes
-// <out>/data.csv, <out>/*.png and <out>/summary.md, and reports the time
-// on stderr. Everything written is deterministic: the same flags give the
-// same bytes on one machine (PNG pixels may differ across CPU
-// architectures; the numbers do not).
+// An experiment is a function Run(ctx, Config) (*Result, error), listed in
+// package experiments; 'tcsim experiments run NAME' runs it and writes
+// <out>/data.csv, <out>/*.png and <out>/summary.md ([Result.Write]).
+// Everything written is deterministic: the same flags give the same bytes
+// on one machine (PNG pixels may differ across CPU architectures; the
+// numbers do not).
 package lab
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/spf13/pflag"
 	"github.com/tcsim/tcsim/sim/atomicfile"
 )
 
@@ -63,7 +60,7 @@ func (r *Result) Summary(short bool) string {
 	if short {
 		size = "REDUCED size (--short, the golden test's size; the numbers are noisier)"
 	}
-	fmt.Fprintf(&b, "- Run: `go run ./experiments/%s` (%s). Fixed seed; the outputs are identical for any GOMAXPROCS.\n\n", r.Name, size)
+	fmt.Fprintf(&b, "- Run: `tcsim experiments run %s` (%s). Fixed seed; the outputs are identical for any GOMAXPROCS.\n\n", r.Name, size)
 	b.WriteString("## Results\n\n")
 	b.WriteString(strings.TrimSpace(r.Body))
 	b.WriteString("\n\n")
@@ -109,49 +106,4 @@ func (r *Result) Write(dir string, short bool) ([]string, error) {
 		return nil, err
 	}
 	return paths, nil
-}
-
-// Main is the whole main function of an experiment: it parses the flags,
-// runs the experiment, writes its outputs and exits.
-func Main(name string, run func(Config) (*Result, error)) {
-	os.Exit(main1(name, run, os.Args[1:], os.Stdout, os.Stderr))
-}
-
-func main1(name string, run func(Config) (*Result, error), args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	out := fs.String("out", filepath.Join("out", name), "output `DIR` (created if missing)")
-	short := fs.Bool("short", false, "reduced size (the golden test's size): seconds instead of a minute")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, "Usage: go run ./experiments/%s [flags]\n\n"+
-				"Runs the experiment and writes DIR/data.csv, DIR/*.png and DIR/summary.md.\n\n"+
-				"Flags:\n%s\nExamples:\n  go run ./experiments/%s\n  go run ./experiments/%s --short --out /tmp/%s\n",
-				name, fs.FlagUsages(), name, name, name)
-			return 0
-		}
-		fmt.Fprintf(stderr, "%s: %v\nRun 'go run ./experiments/%s --help' for usage.\n", name, err, name)
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected argument %q\nRun 'go run ./experiments/%s --help' for usage.\n", name, fs.Arg(0), name)
-		return 2
-	}
-	start := time.Now()
-	res, err := run(Config{Short: *short})
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return 1
-	}
-	paths, err := res.Write(*out, *short)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return 1
-	}
-	for _, p := range paths {
-		fmt.Fprintln(stdout, "wrote", p)
-	}
-	fmt.Fprintf(stdout, "verdict: %s\n", res.Verdict)
-	fmt.Fprintf(stderr, "%s: done in %.1f s\n", name, time.Since(start).Seconds())
-	return 0
 }

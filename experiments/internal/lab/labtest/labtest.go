@@ -8,6 +8,7 @@ package labtest
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"image/png"
 	"os"
@@ -22,9 +23,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files from this run")
 
 // Golden runs the experiment at reduced size and checks its outputs.
-func Golden(t *testing.T, name string, run func(lab.Config) (*lab.Result, error)) {
+func Golden(t *testing.T, name string, run func(context.Context, lab.Config) (*lab.Result, error)) {
 	t.Helper()
-	res, err := run(lab.Config{Short: true})
+	res, err := run(context.Background(), lab.Config{Short: true})
 	if err != nil {
 		t.Fatal(err)
 	}

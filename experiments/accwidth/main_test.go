@@ -1,9 +1,0 @@
-package main
-
-import (
-	"testing"
-
-	"github.com/tcsim/tcsim/experiments/internal/lab/labtest"
-)
-
-func TestGolden(t *testing.T) { labtest.Golden(t, name, Run) }

@@ -1,0 +1,9 @@
+package granularity
+
+import (
+	"testing"
+
+	"github.com/tcsim/tcsim/experiments/internal/lab/labtest"
+)
+
+func TestGolden(t *testing.T) { labtest.Golden(t, name, Run) }
