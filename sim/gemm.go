@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim/parallel"
@@ -181,20 +182,24 @@ func GEMMContext(ctx context.Context, c Config, p *Problem) ([]float32, error) {
 		return nil, err
 	}
 	tc := c.Preset
-	// chain(i, j, lo, hi) accumulates products [lo, hi) of output (i, j)
-	// from zero, as the tensor core (or, for the baseline, FFMA) does.
-	var chain func(i, j, lo, hi int) float32
+	// chain(i, j0, lo, hi, part) accumulates products [lo, hi) of the
+	// outputs (i, j0+l), l < len(part), each from zero, as the tensor core
+	// (or, for the baseline, FFMA) does.
+	var chain func(i, j0, lo, hi int, part []float32)
 	switch {
 	case tc.BlockScaled() && !c.FP32:
 		nb := p.K / p.BlockSize
 		per := tc.K / p.BlockSize
-		chain = func(i, j, lo, hi int) float32 {
-			var acc uint32
-			for k0 := lo; k0 < hi; k0 += tc.K {
-				acc = tc.MMAScaled(p.A[i*p.K+k0:i*p.K+k0+tc.K], p.B[j*p.K+k0:j*p.K+k0+tc.K],
-					p.BA[i*nb+k0/p.BlockSize:][:per], p.BB[j*nb+k0/p.BlockSize:][:per], acc)
+		chain = func(i, j0, lo, hi int, part []float32) {
+			for l := range part {
+				j := j0 + l
+				var acc uint32
+				for k0 := lo; k0 < hi; k0 += tc.K {
+					acc = tc.MMAScaled(p.A[i*p.K+k0:i*p.K+k0+tc.K], p.B[j*p.K+k0:j*p.K+k0+tc.K],
+						p.BA[i*nb+k0/p.BlockSize:][:per], p.BB[j*nb+k0/p.BlockSize:][:per], acc)
+				}
+				part[l] = math.Float32frombits(acc)
 			}
-			return math.Float32frombits(acc)
 		}
 	case c.FP32:
 		fa, fb := decodeFloat32(tc.A, p.A, p.M, p.K), decodeFloat32(tc.B, p.B, p.N, p.K)
@@ -203,13 +208,23 @@ func GEMMContext(ctx context.Context, c Config, p *Problem) ([]float32, error) {
 			scaleBlocks(fb, *p.BlockFormat, p.BB, p.BlockSize)
 		}
 		exact := productsExact32(tc.A, tc.B) && p.BlockFormat == nil
-		chain = func(i, j, lo, hi int) float32 { return fmaChain(fa[i][lo:hi], fb[j][lo:hi], exact) }
+		chain = func(i, j0, lo, hi int, part []float32) {
+			for l := range part {
+				part[l] = fmaChain(fa[i][lo:hi], fb[j0+l][lo:hi], exact)
+			}
+		}
 	default:
+		var err error
+		if chain, err = laneChain(ctx, tc, p); err != nil {
+			return nil, err
+		} else if chain != nil {
+			break
+		}
 		// Decoding is a pure function of each row, so it parallelises
 		// without affecting the result.
 		va := make([]tensorcore.Vector, p.M)
 		vb := make([]tensorcore.Vector, p.N)
-		err := parallel.For(ctx, p.M+p.N, 0, func(r int) error {
+		err = parallel.For(ctx, p.M+p.N, 0, func(r int) error {
 			if r < p.M {
 				tc.DecodeA(p.A[r*p.K:(r+1)*p.K], &va[r])
 			} else {
@@ -222,20 +237,19 @@ func GEMMContext(ctx context.Context, c Config, p *Problem) ([]float32, error) {
 			return nil, err
 		}
 		acc := tc.Acc()
-		chain = func(i, j, lo, hi int) float32 {
-			return accToFloat32(acc, tc.Chain(&va[i], &vb[j], lo, hi, 0))
+		chain = func(i, j0, lo, hi int, part []float32) {
+			for l := range part {
+				part[l] = accToFloat32(acc, tc.Chain(&va[i], &vb[j0+l], lo, hi, 0))
+			}
 		}
 	}
 	d := make([]float32, p.M*p.N)
 	slices := c.Slices(p.K)
-	const tile = 16
 	tm, tn := (p.M+tile-1)/tile, (p.N+tile-1)/tile
 	err := parallel.For(ctx, tm*tn, 0, func(t int) error {
 		i0, j0 := t/tn*tile, t%tn*tile
 		for i := i0; i < min(i0+tile, p.M); i++ {
-			for j := j0; j < min(j0+tile, p.N); j++ {
-				d[i*p.N+j] = c.element(p, chain, i, j, slices)
-			}
+			c.elements(p, chain, i, j0, d[i*p.N+j0:i*p.N+min(j0+tile, p.N)], slices)
 		}
 		return nil
 	})
@@ -245,44 +259,99 @@ func GEMMContext(ctx context.Context, c Config, p *Problem) ([]float32, error) {
 	return d, nil
 }
 
-// element computes one output: per slice, tensor-core chains of Nc
-// products promoted into an FP32 sum; slices added in FP32 in order.
-func (c *Config) element(p *Problem, chain func(i, j, lo, hi int) float32, i, j int, slices [][2]int) float32 {
+// laneChain returns GEMM's chain function on the lane kernels, which
+// compute each output as Chain does, a tile row at a time; nil when the
+// preset has none or an operand is Inf or NaN.
+func laneChain(ctx context.Context, tc *tensorcore.Preset, p *Problem) (func(i, j0, lo, hi int, part []float32), error) {
+	if !tc.Lanes() {
+		return nil, nil
+	}
+	rows := make([]tensorcore.LaneRow, p.M)
+	panels := make([]tensorcore.Panel, (p.N+tile-1)/tile)
+	var refused atomic.Bool
+	err := parallel.For(ctx, p.M+len(panels), 0, func(r int) error {
+		if r < p.M {
+			if !tc.DecodeRow(p.A[r*p.K:(r+1)*p.K], &rows[r]) {
+				refused.Store(true)
+			}
+			return nil
+		}
+		t := r - p.M
+		var cols [tile][]uint32
+		n := 0
+		for j := t * tile; j < min((t+1)*tile, p.N); j++ {
+			cols[n] = p.B[j*p.K : (j+1)*p.K]
+			n++
+		}
+		if !tc.DecodePanel(cols[:n], &panels[t]) {
+			refused.Store(true)
+		}
+		return nil
+	})
+	if err != nil || refused.Load() {
+		return nil, err
+	}
+	return func(i, j0, lo, hi int, part []float32) {
+		var d [tile]uint32
+		tc.ChainLanes(&rows[i], &panels[j0/tile], lo, hi, d[:len(part)])
+		for l := range part {
+			part[l] = math.Float32frombits(d[l])
+		}
+	}, nil
+}
+
+// tile is the side of the square tiles of outputs that GEMM hands to its
+// workers; a tile's row is one lane-kernel panel wide.
+const tile = tensorcore.Lanes
+
+// elements computes the outputs d[l] = D(i, j0+l) of one row of a tile:
+// per slice, tensor-core chains of Nc products promoted into an FP32 sum;
+// slices added in FP32 in order. Each output's arithmetic is its own,
+// whatever the others.
+func (c *Config) elements(p *Problem, chain func(i, j0, lo, hi int, part []float32), i, j0 int, d []float32, slices [][2]int) {
 	var kb int
 	if p.Scaled() {
 		kb = p.K / p.ScaleBlock
 	}
 	perBlock := p.ScaledAtPromotion()
-	var total float32
+	n := len(d)
+	var part, sum, total [tile]float32
 	for si, s := range slices {
-		var sum float32
+		clear(sum[:]) // each slice's sum starts at +0
 		step := c.interval(s)
 		for k0 := s[0]; k0 < s[1]; k0 += step {
 			k1 := min(k0+step, s[1])
-			part := chain(i, j, k0, k1)
-			switch {
-			case perBlock:
-				blk := k0 / p.ScaleBlock
-				sum = applyScale(c.ScaleArith, part, p.SA[i*kb+blk], p.SB[j*kb+blk], sum)
-			case k0 == s[0]:
-				sum = part
-			default:
-				sum = add(sum, part)
+			chain(i, j0, k0, k1, part[:n])
+			for l := range n {
+				switch {
+				case perBlock:
+					blk := k0 / p.ScaleBlock
+					sum[l] = applyScale(c.ScaleArith, part[l], p.SA[i*kb+blk], p.SB[(j0+l)*kb+blk], sum[l])
+				case k0 == s[0]:
+					sum[l] = part[l]
+				default:
+					sum[l] = add(sum[l], part[l])
+				}
 			}
 		}
-		if si == 0 {
-			total = sum
-		} else {
-			total = add(total, sum)
+		for l := range n {
+			if si == 0 {
+				total[l] = sum[l]
+			} else {
+				total[l] = add(total[l], sum[l])
+			}
 		}
 	}
-	if p.Scaled() && !perBlock {
-		total *= float32(p.SA[i] * p.SB[j])
+	for l := range n {
+		t := total[l]
+		if p.Scaled() && !perBlock {
+			t *= float32(p.SA[i] * p.SB[j0+l])
+		}
+		if t != t {
+			t = canonicalNaN
+		}
+		d[l] = t
 	}
-	if total != total {
-		return canonicalNaN
-	}
-	return total
 }
 
 // canonicalNaN is the NaN the GPU's FP32 units produce (0x7FFFFFFF).

@@ -79,7 +79,7 @@ func (s *Step) fusedScaled(sa, sb []int32, ea, eb []int16, man int, c term) (neg
 // datapath allows it, the CPU has them, no operand is Inf or NaN, and Exp
 // is as long as Sig (the kernels read both unchecked).
 func (p *Preset) simdOK(a, b *Vector) bool {
-	return p.simd && useSIMD && a.class == nil && b.class == nil &&
+	return p.simd && kernel >= kernelAVX2 && a.class == nil && b.class == nil &&
 		len(a.Exp) == len(a.Sig) && len(b.Exp) == len(b.Sig)
 }
 

@@ -4,13 +4,17 @@ package tensorcore
 
 import "golang.org/x/sys/cpu"
 
-// haveAVX2 reports whether the CPU runs the AVX2 kernels. x/sys/cpu
-// reports AVX2 only when the OS also saves the YMM registers (XGETBV).
-var haveAVX2 = cpu.X86.HasAVX2
-
-// useSIMD selects the SIMD kernels; tests flip it to run both paths on
-// one machine.
-var useSIMD = haveAVX2
+// bestKernel is the best kernel set the CPU runs. x/sys/cpu reports AVX2
+// and AVX-512 only when the OS also saves their registers (XGETBV).
+var bestKernel = func() kernelKind {
+	switch {
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX2:
+		return kernelAVX512
+	case cpu.X86.HasAVX2:
+		return kernelAVX2
+	}
+	return kernelGo
+}()
 
 // scaledDot returns, for the step over products sa[k]·sb[k] with field
 // exponents ea[k]+eb[k] (k < len(sa), a multiple of 8) and man fraction
@@ -38,3 +42,25 @@ func scaledDotAVX2(sa, sb *int32, ea, eb *int16, n, floor, f, man int) (sum int6
 //
 //go:noescape
 func chainAVX2(sa, sb *int32, ea, eb *int16, steps, l, f, man, zeroExp int, regMask uint64, narrow bool, fmask, c uint32) (d uint32, done int)
+
+// lanesKernel runs up to steps chained steps of p for the Lanes outputs of
+// row a against the panel pn from the accumulators c, products from lo
+// on; ChainLanes checked the bounds. It returns the number of steps done:
+// fewer than steps when the next one needs Go (see Lanes).
+func (p *Preset) lanesKernel(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
+	fmask := uint32(p.regMask>>40) | 0xFF800000
+	if kernel == kernelAVX512 {
+		return lanesAVX512(&a.val[lo], &a.exp[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], steps, p.L, p.F, p.ZeroExp, fmask, c)
+	}
+	return lanesAVX2(&a.val[lo], &a.exp[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], steps, p.L, p.F, p.ZeroExp, fmask, c)
+}
+
+// lanesAVX512 and lanesAVX2 are lanesKernel's loop (see lanes_amd64.s):
+// av, ae the row's values and exponents at the first product, bv, be the
+// panel's.
+//
+//go:noescape
+func lanesAVX512(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32, c *[Lanes]uint32) int
+
+//go:noescape
+func lanesAVX2(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32, c *[Lanes]uint32) int

@@ -4,15 +4,16 @@ package tensorcore
 
 // No SIMD kernel on this architecture: Chain runs fusedFixed and
 // fusedGeneral.
-var (
-	haveAVX2 = false
-	useSIMD  = false
-)
+const bestKernel = kernelGo
 
 func scaledDot(sa, sb []int32, ea, eb []int16, floor, f, man int) (sum int64, emax int) {
 	panic("tensorcore: no SIMD kernel on this architecture")
 }
 
 func (p *Preset) chainKernel(a, b *Vector, lo, steps int, c uint32) (uint32, int) {
+	panic("tensorcore: no SIMD kernel on this architecture")
+}
+
+func (p *Preset) lanesKernel(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
 	panic("tensorcore: no SIMD kernel on this architecture")
 }

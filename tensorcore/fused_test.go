@@ -19,28 +19,29 @@ import (
 // kernelMode is one setting of the kernel switch.
 type kernelMode struct {
 	name string
-	simd bool
+	k    kernelKind
 }
 
-// simdModes lists the SIMD kernels this machine can run (none on other
-// architectures or CPUs without AVX2).
+// simdModes lists the SIMD kernel sets this machine can run (none on
+// other architectures or CPUs without AVX2).
 func simdModes() []kernelMode {
-	if haveAVX2 {
-		return []kernelMode{{"avx2", true}}
+	var ms []kernelMode
+	for k := kernelAVX2; k <= bestKernel; k++ {
+		ms = append(ms, kernelMode{k.String(), k})
 	}
-	return nil
+	return ms
 }
 
 // allModes is the pure-Go kernels followed by simdModes.
 func allModes() []kernelMode {
-	return append([]kernelMode{{name: "go"}}, simdModes()...)
+	return append([]kernelMode{{"go", kernelGo}}, simdModes()...)
 }
 
 // withMode runs f with the kernel switch set to m.
 func withMode(m kernelMode, f func()) {
-	s := useSIMD
-	defer func() { useSIMD = s }()
-	useSIMD = m.simd
+	s := kernel
+	defer func() { kernel = s }()
+	kernel = m.k
 	f()
 }
 

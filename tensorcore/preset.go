@@ -48,6 +48,7 @@ type Preset struct {
 	da, db *decoder
 	fixed  bool // use the fixed-point kernel (products fit an int64 grid)
 	simd   bool // the SIMD kernel (fusedScaled) is exact for this datapath
+	lanes  bool // so are the lane kernels (ChainLanes)
 	// For the SIMD chain kernel (fused.go): the top regBits() bits set,
 	// and whether a step's sum with C always fits 24 bits.
 	regMask uint64
@@ -112,7 +113,8 @@ func (p *Preset) init() error {
 	p.simd = p.Interleave == p.L && p.Scale == nil && scaledExact(fa, fb, p.L, p.F, p.ZeroExp)
 	p.regMask = ^uint64(0) << uint(64-p.regBits())
 	p.narrow = int64(2*p.L+1)<<uint(p.F+1) <= 1<<24
-	p.da, p.db = newDecoder(p.A, fa, p.fixed), newDecoder(p.B, fb, p.fixed)
+	p.lanes = !p.SeparateC && p.Out != RNEFP16 && lanesOK(fa, fb, p.L, p.narrow, p.simd)
+	p.da, p.db = newDecoder(p.A, fa, p.fixed, p.lanes), newDecoder(p.B, fb, p.fixed, p.lanes)
 	return nil
 }
 

@@ -30,6 +30,7 @@ type decoder struct {
 	via   numerics.Format // format the datapath decodes (in, or an exact conversion target)
 	conv  bool            // in != via: convert exactly first
 	fixed bool            // fill Vector.Fix
+	lanes bool            // give entries their lane value
 	tab   []entry         // code → entry, for formats of at most 16 bits
 }
 
@@ -37,6 +38,7 @@ type entry struct {
 	sig   int32
 	exp   int16
 	fix   int64
+	val   float32 // the lane kernels' value (see Lanes)
 	class numerics.Class
 }
 
@@ -47,21 +49,21 @@ type entry struct {
 var decoders sync.Map // decoderKey → *decoder
 
 type decoderKey struct {
-	in, via numerics.Format
-	fixed   bool
+	in, via      numerics.Format
+	fixed, lanes bool
 }
 
-func newDecoder(in, via numerics.Format, fixed bool) *decoder {
-	key := decoderKey{in, via, fixed}
+func newDecoder(in, via numerics.Format, fixed, lanes bool) *decoder {
+	key := decoderKey{in, via, fixed, lanes}
 	if d, ok := decoders.Load(key); ok {
 		return d.(*decoder)
 	}
-	d, _ := decoders.LoadOrStore(key, buildDecoder(in, via, fixed))
+	d, _ := decoders.LoadOrStore(key, buildDecoder(in, via, fixed, lanes))
 	return d.(*decoder)
 }
 
-func buildDecoder(in, via numerics.Format, fixed bool) *decoder {
-	d := &decoder{in: in, via: via, conv: in != via, fixed: fixed}
+func buildDecoder(in, via numerics.Format, fixed, lanes bool) *decoder {
+	d := &decoder{in: in, via: via, conv: in != via, fixed: fixed, lanes: lanes}
 	if in.Bits() <= 16 {
 		d.tab = make([]entry, in.NumCodes())
 		for c := range d.tab {
@@ -84,6 +86,9 @@ func (d *decoder) slow(code uint32) entry {
 			e.sig = -e.sig
 		}
 		e.fix = int64(e.sig) << uint(exp-d.via.MinExp())
+		if d.lanes {
+			e.val = laneValue(e.sig, exp, d.via.ManBits)
+		}
 	} else if neg && cl != numerics.Zero {
 		// Remembers the sign of Inf and NaN; never used as a significand.
 		// A -0 keeps sig 0, so that Inf·(-0) is seen as Inf·0.
@@ -131,4 +136,10 @@ func (d *decoder) decode(codes []uint32, v *Vector) {
 			v.Fix[k] = fix
 		}
 	}
+}
+
+// same reports whether d and e decode alike: vectors of one serve the
+// other's datapath.
+func (d *decoder) same(e *decoder) bool {
+	return d == e || d.in == e.in && d.via == e.via && d.lanes == e.lanes
 }

@@ -14,6 +14,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"github.com/tcsim/tcsim/tensorcore"
 )
 
 // version is the release; builds may set it with
@@ -40,6 +42,7 @@ func init() {
 		{"verify", "check the model bit for bit against recorded hardware outputs", runVerify},
 		{"fit", "find the datapath parameters that reproduce a GPU's records", runFit},
 		{"presets", "list the datapath presets, their parameters and validation", runPresets},
+		{"gemm", "simulate a GEMM on your own tensors (.npy, safetensors, FP8 checkpoints)", runGEMM},
 		{"bench", "time a simulated GEMM against a float64 GEMM of the same shape", runBench},
 		{"experiments", "list the reproducible experiments on FP8 accumulation, or run one", runExperiments},
 		{"version", "print the version", runVersion},
@@ -55,6 +58,10 @@ func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
 func run(stdout, stderr io.Writer, args []string) int {
 	if len(args) == 0 {
 		usage(stderr)
+		return 2
+	}
+	if err := tensorcore.KernelErr(); err != nil {
+		fmt.Fprintf(stderr, "tcsim: %v\n", err)
 		return 2
 	}
 	switch args[0] {

@@ -716,6 +716,43 @@ func (j *caseJob) problem(scaled bool) *sim.Problem {
 	return p
 }
 
+// chainLanes recomputes a wgmma_chain output tile from the recorded C
+// through the lane kernels, as GEMM runs them, and fails the job where
+// they differ from Chain, so that verification checks both.
+func (j *caseJob) chainLanes() {
+	in, p := j.in, j.cfg.Preset
+	rows := make([]tensorcore.LaneRow, in.M)
+	for i := range rows {
+		if !p.DecodeRow(in.A[i*in.K:(i+1)*in.K], &rows[i]) {
+			return
+		}
+	}
+	var pn tensorcore.Panel
+	for c0 := 0; c0 < in.N; c0 += tensorcore.Lanes {
+		c1 := min(c0+tensorcore.Lanes, in.N)
+		var cols [][]uint32
+		for c := c0; c < c1; c++ {
+			cols = append(cols, in.B[c*in.K:(c+1)*in.K])
+		}
+		if !p.DecodePanel(cols, &pn) {
+			return
+		}
+		for i := range rows {
+			acc := make([]uint32, c1-c0)
+			if j.out.UseC {
+				copy(acc, in.C[i*in.N+c0:i*in.N+c1])
+			}
+			p.ChainLanes(&rows[i], &pn, 0, in.K, acc)
+			for l, x := range acc {
+				if y := j.got[i*in.N+c0+l]; x != y {
+					j.err = fmt.Errorf("%s: lane kernels give %#08x, Chain %#08x at (%d,%d)", p.Name, x, y, i, c0+l)
+					return
+				}
+			}
+		}
+	}
+}
+
 // run computes the job's output tile.
 func (j *caseJob) run() {
 	in := j.in
@@ -738,6 +775,9 @@ func (j *caseJob) run() {
 				}
 				j.got[i*in.N+c] = p.Chain(&va[i], &vb[c], 0, in.K, c0)
 			}
+		}
+		if p.Lanes() {
+			j.chainLanes()
 		}
 		return
 	}

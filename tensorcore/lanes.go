@@ -1,0 +1,256 @@
+package tensorcore
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/tcsim/tcsim/numerics"
+)
+
+// Lanes is the number of output elements (columns of B) that the lane
+// kernels compute at once, one per vector lane: a [Panel] holds that many
+// B vectors.
+//
+// A lane kernel runs the chained steps of Lanes outputs of one row of A in
+// lock step, each lane keeping its own step bookkeeping (e_max, scale,
+// truncated sum, accumulator). It computes each step like the SIMD step
+// kernel (fused.go), in float32 lanes, and is exact under the same
+// conditions plus these (Preset.lanes):
+//
+//   - each operand's value v = Sig·2^(Exp-ManBits) is a float32 normal
+//     number or zero, so that a product is the float32 product of the two
+//     values, exact (its significand fits 24 bits and it is normal);
+//   - the product times the lane's scale 2^(F-e_max) is exact or below 1
+//     (then truncated to 0 whatever the rounding);
+//   - a lane's whole step sum with C's term fits 24 bits (Preset.narrow):
+//     L products below 2^(F+2) and C's term below 2^(F+1), so it converts
+//     to float32 exactly, and times 2^(e_max-F) is the exact result, which
+//     the RZ conversion truncates by masking the significand;
+//   - the accumulator is FP32, fused (not SeparateC), and the products of
+//     a step are contiguous.
+//
+// A zero C gives its field exponent -127 to e_max, which never changes a
+// result: e_max decides only non-zero terms, and with a non-zero product
+// e_max >= MinExp(A)+MinExp(B) >= F-126 > -127. A step whose C is
+// subnormal, Inf or NaN, whose e_max is below F-126 with a non-zero C, or
+// whose result overflows stops the kernel before the step; Go runs that
+// step for every lane of the panel and the kernel resumes after it.
+const Lanes = 16
+
+// LaneRow is a row of A decoded for the lane kernels: each operand's value
+// Sig·2^(Exp-ManBits) as a float32 and its field exponent as an int32.
+// Build it with [Preset.DecodeRow].
+type LaneRow struct {
+	dec *decoder
+	val []float32
+	exp []int32
+}
+
+// Panel is up to [Lanes] columns of B of one length decoded for the lane
+// kernels: for each k, the Lanes operand values and field exponents side
+// by side. Build it with [Preset.DecodePanel].
+type Panel struct {
+	dec  *decoder
+	cols int
+	val  []float32 // val[k·Lanes+l]: column l's value at k
+	exp  []int32   // exp[k·Lanes+l]: its field exponent
+}
+
+// Cols is the number of columns in the panel.
+func (pn *Panel) Cols() int { return pn.cols }
+
+// Lanes reports whether the preset runs on the lane kernels: whether
+// [Preset.DecodeRow], [Preset.DecodePanel] and [Preset.ChainLanes] serve
+// it.
+func (p *Preset) Lanes() bool { return p.lanes }
+
+// lanesOK reports whether a datapath may run on the lane kernels (see
+// Lanes).
+func lanesOK(fa, fb numerics.Format, l int, narrow, simd bool) bool {
+	normal := func(x numerics.Format) bool {
+		return x.MinExp()-x.ManBits >= -126 && x.MaxExp() <= 126
+	}
+	return simd && narrow && l%4 == 0 && normal(fa) && normal(fb)
+}
+
+// laneValue is v = sig·2^(exp-man) as a float32 (exact: see Lanes).
+func laneValue(sig int32, exp, man int) float32 {
+	if sig == 0 {
+		return 0
+	}
+	return float32(sig) * math.Float32frombits(uint32(exp-man+127)<<23)
+}
+
+// laneSig inverts laneValue: the significand of a value with field
+// exponent exp.
+func laneSig(v float32, exp, man int) int32 {
+	if v == 0 {
+		return 0
+	}
+	return int32(float64(v) * math.Float64frombits(uint64(1023+man-exp)<<52))
+}
+
+// laneEntry returns the lane form of one code, and false for Inf and NaN.
+func (d *decoder) laneEntry(c uint32) (float32, int32, bool) {
+	var e entry
+	if d.tab != nil {
+		e = d.tab[c&uint32(len(d.tab)-1)]
+	} else {
+		e = d.slow(c)
+	}
+	return e.val, int32(e.exp), e.class != numerics.Inf && e.class != numerics.NaN
+}
+
+// DecodeRow decodes A operand codes into r for the lane kernels, reusing
+// its storage. It reports false, leaving r unusable, when the preset has
+// no lane kernels ([Preset.Lanes]) or a code is Inf or NaN: use Chain.
+func (p *Preset) DecodeRow(codes []uint32, r *LaneRow) bool {
+	r.dec = nil
+	if !p.lanes {
+		return false
+	}
+	n := len(codes)
+	if cap(r.val) < n {
+		r.val, r.exp = make([]float32, n), make([]int32, n)
+	}
+	r.val, r.exp = r.val[:n], r.exp[:n]
+	for k, c := range codes {
+		v, e, ok := p.da.laneEntry(c)
+		if !ok {
+			return false
+		}
+		r.val[k], r.exp[k] = v, e
+	}
+	r.dec = p.da
+	return true
+}
+
+// DecodePanel decodes up to [Lanes] columns of B operand codes, all of one
+// length, into pn for the lane kernels, reusing its storage. It reports
+// false, leaving pn unusable, when the preset has no lane kernels or a
+// code is Inf or NaN.
+func (p *Preset) DecodePanel(cols [][]uint32, pn *Panel) bool {
+	if len(cols) == 0 || len(cols) > Lanes {
+		panic(fmt.Sprintf("tensorcore: %s: DecodePanel of %d columns (1 to %d)", p.Name, len(cols), Lanes))
+	}
+	pn.dec = nil
+	if !p.lanes {
+		return false
+	}
+	n := len(cols[0])
+	if cap(pn.val) < n*Lanes {
+		pn.val, pn.exp = make([]float32, n*Lanes), make([]int32, n*Lanes)
+	}
+	pn.val, pn.exp, pn.cols = pn.val[:n*Lanes], pn.exp[:n*Lanes], len(cols)
+	for l := range Lanes {
+		if l >= len(cols) {
+			// Unused lanes: zero operands.
+			for k := range n {
+				pn.val[k*Lanes+l], pn.exp[k*Lanes+l] = 0, zeroSentinel
+			}
+			continue
+		}
+		if len(cols[l]) != n {
+			panic(fmt.Sprintf("tensorcore: %s: DecodePanel of columns of %d and %d codes", p.Name, n, len(cols[l])))
+		}
+		for k, c := range cols[l] {
+			v, e, ok := p.db.laneEntry(c)
+			if !ok {
+				return false
+			}
+			pn.val[k*Lanes+l], pn.exp[k*Lanes+l] = v, e
+		}
+	}
+	pn.dec = p.db
+	return true
+}
+
+// ChainLanes runs Chain for every column of the panel: c[l] = Chain(a,
+// column l, lo, hi, c[l]) for l < pn.Cols(), bit for bit. a and pn must
+// have been decoded by this preset (or one of the same operand formats).
+func (p *Preset) ChainLanes(a *LaneRow, pn *Panel, lo, hi int, c []uint32) {
+	switch {
+	case a.dec == nil || pn.dec == nil || !a.dec.same(p.da) || !pn.dec.same(p.db):
+		panic(fmt.Sprintf("tensorcore: %s: ChainLanes on operands not decoded by this preset", p.Name))
+	case len(c) != pn.cols:
+		panic(fmt.Sprintf("tensorcore: %s: ChainLanes with %d accumulators for %d columns", p.Name, len(c), pn.cols))
+	case lo < 0 || hi > len(a.val) || hi*Lanes > len(pn.val) || (hi-lo)%p.K != 0:
+		panic(fmt.Sprintf("tensorcore: %s: ChainLanes over [%d,%d) of vectors of %d and %d with K=%d",
+			p.Name, lo, hi, len(a.val), len(pn.val)/Lanes, p.K))
+	}
+	var acc [Lanes]uint32
+	copy(acc[:], c)
+	for lo < hi {
+		var done int
+		if kernel >= kernelAVX2 {
+			done = p.lanesKernel(a, pn, lo, (hi-lo)/p.L, &acc)
+		} else {
+			done = p.lanesGo(a, pn, lo, (hi-lo)/p.L, &acc)
+		}
+		if lo += done * p.L; lo < hi {
+			// A step the kernel leaves to Go, for every lane.
+			for l := range pn.cols {
+				acc[l] = p.laneStep(a, pn, l, lo, acc[l])
+			}
+			lo += p.L
+		}
+	}
+	copy(c, acc[:pn.cols])
+}
+
+// lanesGo is lanesKernel in Go: the same float32 arithmetic lane by lane.
+func (p *Preset) lanesGo(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
+	fmask := uint32(p.regMask>>40) | 0xFF800000
+	pow2 := func(e int32) float32 { return math.Float32frombits(uint32(min(max(e, 1), 254)) << 23) }
+	f := int32(p.F)
+	for s := range steps {
+		k0, k1 := lo+s*p.L, lo+(s+1)*p.L
+		var next [Lanes]uint32
+		for l := range Lanes {
+			emax := int32(p.ZeroExp)
+			for k := k0; k < k1; k++ {
+				emax = max(emax, a.exp[k]+pn.exp[k*Lanes+l])
+			}
+			t := c[l] & 0x7FFFFFFF
+			emax = max(emax, int32(t>>23)-127)
+			if t >= 0x7F800000 || t != 0 && (t < 0x00800000 || emax < f-126) {
+				return s
+			}
+			scale := pow2(127 + f - emax)
+			sum := int32(math.Float32frombits(c[l]) * scale)
+			for k := k0; k < k1; k++ {
+				sum += int32(a.val[k] * pn.val[k*Lanes+l] * scale)
+			}
+			r := math.Float32bits(float32(sum)*pow2(127-f+emax)) & fmask
+			if r&0x7FFFFFFF == 0x7F800000 {
+				return s
+			}
+			next[l] = r
+		}
+		*c = next
+	}
+	return steps
+}
+
+// laneStep runs the step over products [s, s+L) of row a and column l of
+// pn from the accumulator c in Go, on fusedGeneral.
+func (p *Preset) laneStep(a *LaneRow, pn *Panel, l, s int, c uint32) uint32 {
+	out := p.Out.Out()
+	ct, ccl := p.unpackAcc(out, c)
+	if ccl == numerics.Inf || ccl == numerics.NaN {
+		// The operands are finite: the result is C's.
+		r, _ := specialResult(nil, nil, nil, ccl, ct.neg, out)
+		return r
+	}
+	fa, fb := p.inFormats()
+	var sa, sb [64]int32
+	var ea, eb [64]int16
+	for k := range p.L {
+		ka, kb := s+k, (s+k)*Lanes+l
+		ea[k], eb[k] = int16(a.exp[ka]), int16(pn.exp[kb])
+		sa[k] = laneSig(a.val[ka], int(a.exp[ka]), fa.ManBits)
+		sb[k] = laneSig(pn.val[kb], int(pn.exp[kb]), fb.ManBits)
+	}
+	neg, mag, q := p.Step.fusedGeneral(sa[:p.L], sb[:p.L], ea[:p.L], eb[:p.L], p.shiftP, ct)
+	return p.Step.convert(neg, mag, q)
+}

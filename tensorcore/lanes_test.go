@@ -1,0 +1,294 @@
+package tensorcore
+
+// Tests of the lane kernels (lanes.go, lanes_amd64.s) against Chain on
+// the pure-Go kernels, output by output and bit for bit.
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tcsim/tcsim/numerics"
+)
+
+// lanePresets returns the registered presets and what-if variants that
+// take the lane kernels.
+func lanePresets(t testing.TB) []*Preset {
+	var ps []*Preset
+	for _, p := range append(Presets(), whatIfs(t)...) {
+		if p.lanes {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// TestLanesEligible pins which datapaths take the lane kernels: the
+// FP32-accumulator SIMD datapaths whose step sum fits 24 bits (Hopper and
+// Ada FP8, not Blackwell's F = 25).
+func TestLanesEligible(t *testing.T) {
+	names := map[string]bool{}
+	for _, p := range Presets() {
+		if p.lanes {
+			names[p.Name] = true
+		}
+		if p.lanes && (!p.simd || p.SeparateC || p.Acc() != numerics.FP32 || !p.narrow) {
+			t.Errorf("%s: lane kernels on an ineligible datapath", p.Name)
+		}
+	}
+	for _, n := range []string{"h100-wgmma-e4m3-e4m3", "h100-wgmma-e5m2-e5m2", "h100-wgmma-e4m3-e5m2", "h100-wgmma-e5m2-e4m3"} {
+		if !names[n] {
+			t.Errorf("%s: not on the lane kernels", n)
+		}
+	}
+	for _, n := range []string{"h100-mma-e4m3-e4m3", "h100-wgmma-e4m3-e4m3-f16acc", "b200-tcgen05-e4m3-e4m3"} {
+		if names[n] {
+			t.Errorf("%s: on the lane kernels", n)
+		}
+	}
+}
+
+// compareLanes runs ChainLanes of the row of codes a against the columns
+// cols over [lo, hi) from the accumulators c in every kernel mode and
+// compares each output with Chain on the pure-Go kernels. Operands with
+// Inf or NaN are refused by the lane decoders, and so skipped.
+func compareLanes(t *testing.T, p *Preset, a []uint32, cols [][]uint32, lo, hi int, c []uint32) bool {
+	t.Helper()
+	var row LaneRow
+	var pn Panel
+	if !p.DecodeRow(a, &row) || !p.DecodePanel(cols, &pn) {
+		return true
+	}
+	want := make([]uint32, len(cols))
+	var va, vb Vector
+	p.DecodeA(a, &va)
+	withMode(kernelMode{"go", kernelGo}, func() {
+		for l, b := range cols {
+			p.DecodeB(b, &vb)
+			want[l] = p.Chain(&va, &vb, lo, hi, c[l])
+		}
+	})
+	ok := true
+	for _, m := range allModes() {
+		got := append([]uint32(nil), c...)
+		withMode(m, func() { p.ChainLanes(&row, &pn, lo, hi, got) })
+		for l := range cols {
+			if got[l] != want[l] {
+				t.Errorf("%s %s: lane %d of %d, [%d,%d) from %#x: got %#x, want %#x",
+					p.Name, m.name, l, len(cols), lo, hi, c[l], got[l], want[l])
+				ok = false
+			}
+		}
+	}
+	return ok
+}
+
+// TestLanesRandom compares the lane kernels with Chain on rows and panels
+// drawn to reach every corner of the step (see drawCodes), partial panels,
+// and accumulators of every class.
+func TestLanesRandom(t *testing.T) {
+	n := 300
+	if testing.Short() {
+		n = 40
+	}
+	r := rand.New(rand.NewPCG(10, 10))
+	for _, p := range lanePresets(t) {
+		bad := 0
+		for range n {
+			kk := p.K * (1 + r.IntN(8))
+			a := drawCodes(r, p.A, kk)
+			cols := make([][]uint32, 1+r.IntN(Lanes))
+			c := make([]uint32, len(cols))
+			for l := range cols {
+				cols[l] = drawCodes(r, p.B, kk)
+				if r.IntN(4) == 0 {
+					c[l] = drawAcc(r, p.Acc(), true)
+				}
+			}
+			lo := p.K * r.IntN(kk/p.K)
+			if !compareLanes(t, p, a, cols, lo, kk, c) {
+				if bad++; bad > 5 {
+					t.Fatalf("%s: too many mismatches", p.Name)
+				}
+			}
+		}
+	}
+}
+
+// TestLanesEdges runs panels whose accumulators leave the kernels' ground
+// mid-chain in some lanes only: overflow to Inf, tiny and subnormal
+// values, C with bits below the register's width.
+func TestLanesEdges(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	for _, p := range lanePresets(t) {
+		fill := func(f numerics.Format, x float64, n int) []uint32 {
+			c := make([]uint32, n)
+			for k := range c {
+				c[k] = f.Encode(x, numerics.NearestEven, numerics.Saturate)
+			}
+			return c
+		}
+		kk := 4 * p.K
+		vals := []float64{1e9, -1e9, 1e-9, 0, 1, -1e-9}
+		a := fill(p.A, vals[r.IntN(len(vals))], kk)
+		accs := []uint32{0x7F7FFFFF, 0xFF7FFFFF, 0x7F000000, 0x00000001, 0x807FFFFF, 0x00800000,
+			0x00800001, 0x0C000000, 0x3F800001, 0xBF8000FF, 0x80000000, 0x7F800000, 0x7FC00000, 0, 0x40000000, 0x01000000}
+		for _, x := range vals {
+			cols := make([][]uint32, Lanes)
+			c := make([]uint32, Lanes)
+			for l := range cols {
+				y := x
+				if r.IntN(3) == 0 {
+					y = vals[r.IntN(len(vals))]
+				}
+				cols[l] = fill(p.B, y, kk)
+				c[l] = accs[l]
+			}
+			compareLanes(t, p, a, cols, 0, kk, c)
+		}
+	}
+}
+
+// FuzzLanes compares the lane kernels with Chain on one row and a panel
+// of a lane preset whose operand and accumulator codes come from the
+// input: two instructions, so that the second step chains from the first.
+func FuzzLanes(f *testing.F) {
+	f.Add(uint8(0), uint8(16), uint32(0), []byte{0x38, 0x38, 0x7E, 0xFE})
+	f.Add(uint8(1), uint8(3), uint32(0x3F800000), []byte{0x01, 0x81, 0x7F, 0x04})
+	f.Add(uint8(2), uint8(7), uint32(0x7F7FFFFF), []byte{0x7E, 0x7E, 0x7E, 0x7E, 0x7E, 0x7E})
+	f.Add(uint8(3), uint8(16), uint32(0x00000001), make([]byte, 64))
+	ps := lanePresets(f)
+	f.Fuzz(func(t *testing.T, which, ncols uint8, c uint32, data []byte) {
+		p := ps[int(which)%len(ps)]
+		kk := 2 * p.K
+		nc := 1 + int(ncols)%Lanes
+		pos := 0
+		next := func(fm numerics.Format) uint32 {
+			var buf [4]byte
+			for i := range (fm.Bits() + 7) / 8 {
+				if len(data) > 0 {
+					buf[i] = data[pos%len(data)]
+				}
+				pos++
+			}
+			return binary.LittleEndian.Uint32(buf[:]) & (1<<fm.Bits() - 1)
+		}
+		codes := func(fm numerics.Format) []uint32 {
+			v := make([]uint32, kk)
+			for k := range v {
+				v[k] = next(fm)
+			}
+			return v
+		}
+		a := codes(p.A)
+		cols := make([][]uint32, nc)
+		acc := make([]uint32, nc)
+		for l := range cols {
+			cols[l] = codes(p.B)
+			acc[l] = c + uint32(l)*0x00812345
+		}
+		compareLanes(t, p, a, cols, 0, kk, acc)
+	})
+}
+
+// TestLanesCover checks that the lane kernels run ordinary chains whole:
+// on normally distributed operands every step stays in the kernel, and its
+// result is Chain's.
+func TestLanesCover(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 12))
+	for _, p := range lanePresets(t) {
+		kk := 64 * p.K
+		a := benchNormal(r, p.A, kk)
+		cols := make([][]uint32, Lanes)
+		for l := range cols {
+			cols[l] = benchNormal(r, p.B, kk)
+		}
+		var row LaneRow
+		var pn Panel
+		if !p.DecodeRow(a, &row) || !p.DecodePanel(cols, &pn) {
+			t.Fatalf("%s: normal operands refused", p.Name)
+		}
+		var va, vb Vector
+		p.DecodeA(a, &va)
+		for _, m := range simdModes() {
+			var acc [Lanes]uint32
+			var done int
+			withMode(m, func() { done = p.lanesKernel(&row, &pn, 0, kk/p.L, &acc) })
+			if done != kk/p.L {
+				t.Errorf("%s %s: the kernel stopped after %d of %d steps", p.Name, m.name, done, kk/p.L)
+			}
+			for l, b := range cols {
+				var want uint32
+				p.DecodeB(b, &vb)
+				withMode(kernelMode{"go", kernelGo}, func() { want = p.Chain(&va, &vb, 0, kk, 0) })
+				if acc[l] != want {
+					t.Errorf("%s %s: lane %d = %#x, want %#x", p.Name, m.name, l, acc[l], want)
+				}
+			}
+		}
+	}
+}
+
+// benchNormal draws n codes of f from a standard normal distribution.
+func benchNormal(r *rand.Rand, f numerics.Format, n int) []uint32 {
+	v := make([]uint32, n)
+	for i := range v {
+		v[i] = f.Encode(r.NormFloat64(), numerics.NearestEven, numerics.Saturate)
+	}
+	return v
+}
+
+// BenchmarkLanes times a row against a full panel over K = 4096 (16
+// outputs) with ChainLanes, and the same 16 outputs with Chain.
+func BenchmarkLanes(b *testing.B) {
+	for _, name := range []string{"h100-wgmma-e4m3-e4m3", "h100-wgmma-e5m2-e5m2"} {
+		p, _ := Lookup(name)
+		r := rand.New(rand.NewPCG(13, 13))
+		const kk = 4096
+		cols := make([][]uint32, Lanes)
+		for l := range cols {
+			cols[l] = benchNormal(r, p.B, kk)
+		}
+		var row LaneRow
+		var pn Panel
+		p.DecodeRow(benchNormal(r, p.A, kk), &row)
+		p.DecodePanel(cols, &pn)
+		for _, m := range allModes() {
+			b.Run(name+"/lanes-"+m.name, func(b *testing.B) {
+				withMode(m, func() {
+					c := make([]uint32, Lanes)
+					for b.Loop() {
+						clear(c)
+						p.ChainLanes(&row, &pn, 0, kk, c)
+					}
+				})
+				b.ReportMetric(float64(b.N)*kk*Lanes/b.Elapsed().Seconds()/1e9, "GMAC/s")
+			})
+		}
+	}
+}
+
+// TestChooseKernel checks the parsing of the kernel environment variable.
+func TestChooseKernel(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		best kernelKind
+		want kernelKind
+		err  bool
+	}{
+		{"", kernelAVX512, kernelAVX512, false},
+		{"", kernelGo, kernelGo, false},
+		{"purego", kernelAVX512, kernelGo, false},
+		{"avx2", kernelAVX512, kernelAVX2, false},
+		{"avx512", kernelAVX512, kernelAVX512, false},
+		{"avx512", kernelAVX2, kernelAVX2, true},
+		{"avx2", kernelGo, kernelGo, true},
+		{"AVX2", kernelAVX512, kernelAVX512, true},
+		{"sse", kernelAVX2, kernelAVX2, true},
+	} {
+		got, err := chooseKernel(c.env, c.best)
+		if got != c.want || (err != nil) != c.err {
+			t.Errorf("chooseKernel(%q, %s) = %s, %v; want %s, error %v", c.env, c.best, got, err, c.want, c.err)
+		}
+	}
+}
