@@ -1,6 +1,7 @@
 // Package sweepfig owns the figures of a tcsim sweep: it turns the rows of
 // results.csv ([sweep.Row]) into PNG images, one set per datapath preset,
-// laid out with package plots.
+// laid out with package plots; and the figures of one simulated GEMM
+// (GEMMErrorDistribution, GEMMErrorAlongK) that 'tcsim gemm' draws.
 //
 // [Figures] writes every figure for a set of rows. Each figure is a grid of
 // panels, one row of panels per input distribution and one column per
