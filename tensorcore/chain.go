@@ -160,9 +160,17 @@ func (s *Step) convert(neg bool, mag uint64, q int) uint32 {
 			}
 			return r
 		}
-		return numerics.FP32.EncodeScaled(neg, mag, q, numerics.TowardZero, numerics.ToInf)
+		return s.zero(numerics.FP32.EncodeScaled(neg, mag, q, numerics.TowardZero, numerics.ToInf), 0x7FFFFFFF)
 	}
-	return numerics.FP16.EncodeScaled(neg, mag, q, numerics.NearestEven, numerics.ToInf)
+	return s.zero(numerics.FP16.EncodeScaled(neg, mag, q, numerics.NearestEven, numerics.ToInf), 0x7FFF)
+}
+
+// zero returns r, or +0 for a -0 r (magnitude bits abs) when PlusZero.
+func (s *Step) zero(r, abs uint32) uint32 {
+	if s.PlusZero && r&abs == 0 {
+		return 0
+	}
+	return r
 }
 
 // specialResult applies the special-value rules of arithmetic.md §2 to the

@@ -50,7 +50,7 @@ func init() {
 				Description: "Hopper FP8 wgmma, FP32 accumulator: 32 products and C fused, " +
 					"13 fraction bits, truncated to 14 significant bits",
 				A: a, B: b, K: 32,
-				Step:   Step{L: 32, F: 13, Out: RZE8M13, ZeroExp: hopperZeroExp},
+				Step:   Step{L: 32, F: 13, Out: RZE8M13, ZeroExp: hopperZeroExp, PlusZero: true},
 				Source: "arithmetic.md §2; H100 records", Status: "measured", Verified: wgVer,
 			}, &Preset{
 				Name: fmt.Sprintf("h100-wgmma-%s-%s-f16acc", a, b),
@@ -58,7 +58,7 @@ func init() {
 				Description: "Hopper FP8 wgmma, FP16 accumulator: the same fused step with an " +
 					"FP16 C, rounded once to nearest FP16",
 				A: a, B: b, K: 32,
-				Step:   Step{L: 32, F: 13, Out: RNEFP16, ZeroExp: hopperZeroExp},
+				Step:   Step{L: 32, F: 13, Out: RNEFP16, ZeroExp: hopperZeroExp, PlusZero: true},
 				Source: "arithmetic.md §2", Status: "measured",
 			}, &Preset{
 				Name: fmt.Sprintf("h100-mma-%s-%s", a, b),

@@ -183,7 +183,7 @@ func init() {
 				Instr:       g.newInstr(in.k, in.f, in.kind),
 				Description: desc + fmt.Sprintf(" (the step of %s-mma-%s)", lower, in.f),
 				A:           in.f, B: in.f, K: in.k,
-				Step:   Step{L: in.k, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp},
+				Step:   Step{L: in.k, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp, PlusZero: g.gpu == "H100"},
 				Source: srcKM + "; " + srcMMASim, Status: published,
 			})
 			if in.f == fp16 {

@@ -52,6 +52,10 @@ type Step struct {
 	// than the step's own (for example Hopper's 14-bit register behind a
 	// wider aligner).
 	RegBits int
+	// PlusZero: every zero result is +0, including a non-zero sum that the
+	// conversion takes to zero (Hopper wgmma: none of 12,871 zero outputs
+	// in five H100 recordings is -0). Otherwise such a sum keeps its sign.
+	PlusZero bool
 }
 
 // regBits is the number of significant bits an RZ conversion keeps.
