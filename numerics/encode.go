@@ -69,10 +69,7 @@ func (f Format) Encode(x float64, r Rounding, o Overflow) uint32 {
 	case math.IsInf(x, 0):
 		return sign | f.overflow(o)
 	case x == 0:
-		if f.NoSubnormals {
-			return 0
-		}
-		return sign
+		return f.zero(sign)
 	}
 	fr, e := math.Frexp(math.Abs(x)) // |x| = fr·2^e, fr in [0.5, 1)
 	return f.EncodeScaled(sign != 0, uint64(fr*(1<<53)), e-53, r, o)
@@ -91,10 +88,7 @@ func (f Format) EncodeScaled(neg bool, mag uint64, exp int, r Rounding, o Overfl
 		sign = f.SignBit()
 	}
 	if mag == 0 {
-		if f.NoSubnormals {
-			return 0
-		}
-		return sign
+		return f.zero(sign)
 	}
 	if exp > f.MaxExp()+1 {
 		// |value| >= 2^exp overflows under any rounding. Testing exp
@@ -137,11 +131,24 @@ func (f Format) EncodeScaled(neg bool, mag uint64, exp int, r Rounding, o Overfl
 	if f.NoSubnormals && n == 0 {
 		return 0
 	}
-	if n < 1<<f.ManBits { // subnormal (te == MinExp) or zero
+	if n == 0 {
+		return f.zero(sign)
+	}
+	if n < 1<<f.ManBits { // subnormal (te == MinExp)
 		return sign | uint32(n)
 	}
 	field := uint32(te + f.Bias)
 	return sign | field<<f.ManBits | uint32(n)&(1<<f.ManBits-1)
+}
+
+// zero is the code of a zero with the given sign bit: E8M0, which has no
+// zero, gives its smallest value; the FNUZ formats, which have no -0
+// (its code is their NaN), give +0.
+func (f Format) zero(sign uint32) uint32 {
+	if f.NoSubnormals || f.NaN == NaNNegZero {
+		return 0
+	}
+	return sign
 }
 
 // overflow returns the unsigned code that policy o gives on overflow.

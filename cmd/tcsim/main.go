@@ -46,6 +46,7 @@ func init() {
 		{"fit", "find the datapath parameters that reproduce a GPU's records", runFit},
 		{"presets", "list the datapath presets, their parameters and validation", runPresets},
 		{"gemm", "simulate a GEMM on your own tensors (.npy, safetensors, FP8 checkpoints)", runGEMM},
+		{"train", "train a small GPT with every Linear GEMM on a simulated datapath", runTrain},
 		{"bench", "time a simulated GEMM against a float64 GEMM of the same shape", runBench},
 		{"experiments", "list the reproducible experiments on FP8 accumulation, or run one", runExperiments},
 		{"version", "print the version", runVersion},

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"github.com/tcsim/tcsim/plots"
+	"github.com/tcsim/tcsim/plots/sweepfig"
 	"github.com/tcsim/tcsim/sim/sweep"
 )
 
@@ -277,7 +277,7 @@ func drawFigures(stdout, stderr io.Writer, cmd string, rows []sweep.Row, dir str
 		fmt.Fprintf(stderr, "tcsim %s: %v\n", cmd, err)
 		return 1
 	}
-	paths, err := plots.Figures(rows, dir)
+	paths, err := sweepfig.Figures(rows, dir)
 	if err == nil {
 		err = removeFigures(dir, paths) // those of an earlier sweep
 	}
