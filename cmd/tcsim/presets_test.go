@@ -82,7 +82,7 @@ func TestPresetsErrors(t *testing.T) {
 	} {
 		code, out, errOut := runArgs(tc.args...)
 		l := lines(errOut)
-		if code != 2 || out != "" || len(l) != 2 || !strings.HasPrefix(l[0], tc.first) || l[1] != "Run 'tcsim presets --help' for usage." {
+		if code != 2 || out != "" || len(l) != 1 || !strings.HasPrefix(l[0], tc.first) || !strings.HasSuffix(l[0], " (see 'tcsim presets --help')") {
 			t.Errorf("%v: %d %q %q", tc.args, code, out, errOut)
 		}
 	}
