@@ -92,6 +92,11 @@ func Lookup(name string) (*Preset, error) {
 	if p, ok := registry[name]; ok {
 		return p, nil
 	}
+	if n, ok := resolveAlias(name); ok {
+		if p, ok := registry[n]; ok {
+			return p, nil
+		}
+	}
 	return nil, fmt.Errorf("unknown preset %q (see 'tcsim presets')", name)
 }
 
