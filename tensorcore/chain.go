@@ -176,7 +176,7 @@ func (s *Step) zero(r, abs uint32) uint32 {
 	return r
 }
 
-// specialResult applies the special-value rules of arithmetic.md §2 to the
+// specialResult applies the special-value rules of docs/datapath.md §2 to the
 // products at idx and the accumulator class: NaN anywhere, Inf·0 or
 // +Inf + -Inf give the canonical NaN; otherwise any infinite term gives Inf
 // of its sign. ok is false when every term is finite.

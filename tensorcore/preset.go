@@ -45,7 +45,7 @@ type Preset struct {
 	Status string
 	// Verified lists the hardware record sets the preset reproduces and
 	// how many records of each it matches. The counts are recomputed from
-	// the records by tests (sim/km_test.go), never taken on trust.
+	// the records by tests (sim/verify/km_test.go), never taken on trust.
 	Verified []Verification
 
 	da, db *decoder

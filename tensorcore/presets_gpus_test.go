@@ -257,7 +257,7 @@ func TestGPUPresetParameters(t *testing.T) {
 // TestPresetStatuses: every preset has a known status, and a preset says
 // "measured" exactly when it lists the records it reproduces (all of them)
 // — except the Hopper FP8 presets of presets.go measured on recordings
-// outside this repository (arithmetic.md §2).
+// outside this repository (docs/datapath.md §2).
 func TestPresetStatuses(t *testing.T) {
 	for _, p := range tensorcore.Presets() {
 		switch p.Status {

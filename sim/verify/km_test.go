@@ -21,7 +21,7 @@ import (
 // The committed testdata/km holds the first kmSubsetLines lines of every
 // file of the Khattak–Mikaitis records (../shared/hw/km). Regenerate it with
 //
-//	go test ./sim -run TestRegenKMTestdata -regen
+//	go test ./sim/verify -run TestRegenKMTestdata -regen
 const (
 	kmTestdataDir = "../../testdata/km"
 	kmSubsetLines = 128
