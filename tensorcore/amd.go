@@ -206,7 +206,6 @@ func (p *Preset) prodTerm(a, b *Vector, k int) (prodTerm, bool) {
 	return t, over
 }
 
-
 // fusedSum is MMA-Sim's fused_sum over the products ts: aligned to
 // their largest exponent e, each truncated toward zero to fracAMD fraction
 // bits; it returns the exact sum in units of 2^(e-fracAMD), and e.
