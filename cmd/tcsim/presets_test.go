@@ -33,6 +33,7 @@ func TestPresetsTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"204800/204800 h100 inst_wgmma; 5000/5000 km H100/E4M3 d_fp32",
+		"H200: alias of H100 (h200-<rest> names the preset h100-<rest>)\n",
 		"b200-nvf4-e2m1", "published, unverified",
 	} {
 		if !strings.Contains(out, want) {
