@@ -161,6 +161,9 @@ func writePresetTable(w io.Writer, ps []*tensorcore.Preset) error {
 		return err
 	}
 	for _, a := range tensorcore.Aliases() {
+		if !slices.ContainsFunc(ps, func(p *tensorcore.Preset) bool { return p.GPU == a.Of }) {
+			continue
+		}
 		lo := strings.ToLower
 		if _, err := fmt.Fprintf(w, "%s: alias of %s (%s-<rest> names the preset %s-<rest>)\n", a.GPU, a.Of, lo(a.GPU), lo(a.Of)); err != nil {
 			return err
