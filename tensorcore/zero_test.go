@@ -1,6 +1,7 @@
 package tensorcore
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tcsim/tcsim/numerics"
@@ -39,6 +40,38 @@ func TestHopperPlusZero(t *testing.T) {
 			if want := c.want >> (32 - p.Acc().Bits()); got != want {
 				t.Errorf("%s %s: %g·%g = %#x, want %#x", c.preset, m.name, c.a, c.b, got, want)
 			}
+		}
+	}
+}
+
+// TestGPUAliases: an alias GPU's preset names give the very presets of the
+// GPU it stands for; other prefixes stay unknown.
+func TestGPUAliases(t *testing.T) {
+	for _, a := range Aliases() {
+		if CanonicalGPU(a.GPU) != a.Of || CanonicalGPU(strings.ToLower(a.GPU)) != a.Of {
+			t.Errorf("CanonicalGPU(%s) = %s, want %s", a.GPU, CanonicalGPU(a.GPU), a.Of)
+		}
+		n := 0
+		for _, p := range Presets() {
+			if p.GPU != a.Of {
+				continue
+			}
+			n++
+			name := strings.ToLower(a.GPU) + strings.TrimPrefix(p.Name, strings.ToLower(a.Of))
+			if q, err := Lookup(name); err != nil || q != p {
+				t.Errorf("Lookup(%s) = %v, %v; want %s itself", name, q, err, p.Name)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: alias of %s, which has no presets", a.GPU, a.Of)
+		}
+	}
+	if len(Aliases()) != 2 || CanonicalGPU("A100") != "A100" {
+		t.Errorf("aliases %v", Aliases())
+	}
+	for _, name := range []string{"h300-wgmma-e4m3-e4m3", "h200", "h200-nope"} {
+		if _, err := Lookup(name); err == nil {
+			t.Errorf("Lookup(%s): no error", name)
 		}
 	}
 }

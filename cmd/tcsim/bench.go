@@ -48,6 +48,12 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 	if err != nil {
 		return usageError(stderr, "bench", err.Error())
 	}
+	if *m <= 0 || *n <= 0 || *k <= 0 || *reps <= 0 {
+		return usageError(stderr, "bench", fmt.Sprintf("--m %d, --n %d, --k %d and --reps %d must be positive", *m, *n, *k, *reps))
+	}
+	if need, avail := sweep.BenchMemory(*m, *n, *k), sweep.AvailableMemory(); need > avail {
+		return usageError(stderr, "bench", fmt.Sprintf("needs about %s of memory, %s available: lower --m, --n or --k", sweep.Bytes(need), sweep.Bytes(avail)))
+	}
 	res, err := sweep.Bench(p, *m, *n, *k, *reps)
 	if err != nil {
 		return usageError(stderr, "bench", err.Error())

@@ -5,17 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
-	"github.com/tcsim/tcsim/plots"
+	"github.com/tcsim/tcsim/plots/sweepfig"
 	"github.com/tcsim/tcsim/sim/sweep"
 )
 
@@ -81,6 +81,7 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 	shard := fs.String("shard", "", "run only shard `i/n` of the point groups (0 <= i < n)")
 	noBaseline := fs.Bool("no-baseline", false, "leave out the CUDA-core FP32 baseline rows (nc = fp32)")
 	pow2 := fs.Bool("pow2-scales", false, "round quantisation scales up to powers of two")
+	dryRunFlag := fs.Bool("dry-run", false, "print the points, groups, estimated time and peak memory; compute nothing")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprintf(stdout, sweepHelp, fs.FlagUsages())
@@ -90,6 +91,12 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 	}
 	if fs.NArg() > 0 {
 		return usageError(stderr, "sweep", "unexpected argument "+strconv.Quote(fs.Arg(0)))
+	}
+	if *out == "" {
+		return usageError(stderr, "sweep", "--out: want an output directory, not an empty name")
+	}
+	if st, err := os.Stat(*out); err == nil && !st.IsDir() {
+		return usageError(stderr, "sweep", fmt.Sprintf("--out %s: is a file, not a directory", *out))
 	}
 	spec := sweep.Spec{Presets: *presets, FBits: *fbits, Dists: *dists, Scalings: *scalings,
 		M: *m, N: *n, Trials: *trials, Seed: *seed, Baseline: !*noBaseline, Pow2Scales: *pow2}
@@ -115,28 +122,58 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 	if err != nil {
 		return usageError(stderr, "sweep", err.Error())
 	}
+	mine := spec.Shard(groups, si, sn)
+	if len(mine) == 0 {
+		return usageError(stderr, "sweep", fmt.Sprintf("--shard %s: the sweep has only %d point groups", *shard, len(groups)))
+	}
+	avail := sweep.AvailableMemory()
+	if err := spec.CheckMemory(mine, *jobs, avail); err != nil {
+		return usageError(stderr, "sweep", err.Error())
+	}
+	for _, note := range spec.Skipped() {
+		fmt.Fprintf(stderr, "tcsim sweep: note: %s\n", note)
+	}
+	if *dryRunFlag {
+		return dryRun(stdout, stderr, &spec, groups, mine, *shard, *jobs, avail)
+	}
 
-	store, err := sweep.OpenDirStore(*out, &spec, *resume)
+	store, err := sweep.OpenDirStore(*out, &spec, buildID(), *resume)
+	if errors.Is(err, sweep.ErrOtherSweep) {
+		return usageError(stderr, "sweep", err.Error())
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	start := time.Now()
-	pr := newProgress(stderr, start)
-	rows, err := spec.Run(ctx, si, sn, *jobs, store, pr.update)
-	pr.finish()
-	if err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintf(stderr, "tcsim sweep: interrupted; finished points are saved, rerun with --resume to continue\n")
-		} else {
-			fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
-		}
+	defer store.Close()
+	figDir := filepath.Join(*out, "plots")
+	if err := clearOutputs(*out, figDir, !*resume); err != nil {
+		fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
 		return 1
 	}
-	sum := &sweep.Summary{Tool: "tcsim", Version: versionString(), SpecID: spec.ID(), Spec: spec,
-		Machine: sweep.ThisMachine(), WallSeconds: time.Since(start).Seconds()}
+	if n := store.Discarded(); n > 0 {
+		fmt.Fprintf(stderr, "tcsim sweep: note: %d saved groups did not match this sweep and are recomputed\n", n)
+	}
+	pr := newProgress(stderr, time.Now())
+	ctx, intr := catchInterrupts(func() {
+		pr.say("tcsim sweep: interrupted; stopping (finished points are kept; Ctrl-C again to quit at once)")
+	})
+	rows, err := spec.Run(ctx, si, sn, *jobs, store, pr.update)
+	intr.stop()
+	pr.finish()
+	if code := intr.status(); code != 0 {
+		fmt.Fprintf(stderr, "tcsim sweep: stopped; rerun with --resume to continue\n")
+		return code
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
+		return 1
+	}
+	if n := store.Discarded(); n > 0 {
+		fmt.Fprintf(stderr, "tcsim sweep: note: %d saved groups did not match this sweep and were recomputed\n", n)
+	}
+	sum := &sweep.Summary{Tool: "tcsim", Version: versionString(), Build: buildID(), SpecID: spec.ID(), Spec: spec,
+		Machine: sweep.ThisMachine(), WallSeconds: store.WallSeconds()}
 	if sn > 1 {
 		sum.Shard = *shard
 	}
@@ -144,13 +181,90 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%d points (%d groups) in %.1fs\n", len(rows), len(groups), sum.WallSeconds)
+	fmt.Fprintf(stdout, "%d points (%d groups) in %.1fs\n", len(rows), len(mine), sum.WallSeconds)
 	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(*out, "results.csv"), filepath.Join(*out, "summary.json"))
 	if sn > 1 {
 		fmt.Fprintf(stdout, "shard %s: figures are drawn by 'tcsim merge'\n", *shard)
 		return 0
 	}
-	return drawFigures(stdout, stderr, "sweep", rows, filepath.Join(*out, "plots"))
+	return drawFigures(stdout, stderr, "sweep", rows, figDir)
+}
+
+// dryRun prints what a sweep would do: its points and groups, the
+// estimated time and peak memory.
+func dryRun(stdout, stderr io.Writer, spec *sweep.Spec, groups, mine []sweep.Group, shard string, jobs int, avail float64) int {
+	points := func(gs []sweep.Group) (n int) {
+		for _, g := range gs {
+			n += len(g.Nc)
+		}
+		return n
+	}
+	fmt.Fprintf(stdout, "%d points in %d groups\n", points(groups), len(groups))
+	if len(mine) != len(groups) {
+		fmt.Fprintf(stdout, "shard %s: %d points in %d groups\n", shard, points(mine), len(mine))
+	}
+	secs, err := spec.EstimateSeconds(context.Background(), mine, jobs)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcsim sweep: %v\n", err)
+		return 1
+	}
+	workers := min(jobs, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "estimated time: %s on %d workers\n", time.Duration(secs*float64(time.Second)).Round(time.Second/10), workers)
+	fmt.Fprintf(stdout, "estimated peak memory: %s (%s available)\n", sweep.Bytes(spec.PeakMemory(mine, jobs)), sweep.Bytes(avail))
+	fmt.Fprintln(stdout, "nothing computed (--dry-run)")
+	return 0
+}
+
+// figurePrefixes name the figure files tcsim writes; a directory's other
+// files are not touched.
+var figurePrefixes = []string{"error_vs_k", "heatmap", "bias_vs_k", "compare_"}
+
+// clearOutputs removes what killed writers left in out and figDir, and,
+// for a fresh sweep (all), the results and figures of an earlier one, so
+// that outputs of two runs never stand side by side. The caller holds
+// out's lock.
+func clearOutputs(out, figDir string, all bool) error {
+	for _, d := range []string{out, figDir} {
+		if err := sweep.RemoveStaleTemp(d); err != nil {
+			return err
+		}
+	}
+	if !all {
+		return nil
+	}
+	for _, name := range []string{"results.csv", "summary.json"} {
+		if err := os.Remove(filepath.Join(out, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return removeFigures(figDir, nil)
+}
+
+// removeFigures removes the figure files in dir but those in keep.
+func removeFigures(dir string, keep []string) error {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		name := e.Name()
+		path := filepath.Join(dir, name)
+		if !e.Type().IsRegular() || filepath.Ext(name) != ".png" || slices.Contains(keep, path) {
+			continue
+		}
+		for _, p := range figurePrefixes {
+			if strings.HasPrefix(name, p) {
+				if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // drawFigures writes the figures for rows into dir and lists them.
@@ -159,7 +273,14 @@ func drawFigures(stdout, stderr io.Writer, cmd string, rows []sweep.Row, dir str
 		fmt.Fprintf(stderr, "tcsim %s: %v\n", cmd, err)
 		return 1
 	}
-	paths, err := plots.Figures(rows, dir)
+	if err := sweep.RemoveStaleTemp(dir); err != nil {
+		fmt.Fprintf(stderr, "tcsim %s: %v\n", cmd, err)
+		return 1
+	}
+	paths, err := sweepfig.Figures(rows, dir)
+	if err == nil {
+		err = removeFigures(dir, paths) // those of an earlier sweep
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tcsim %s: figures: %v\n", cmd, err)
 		return 1
@@ -180,8 +301,11 @@ func parseKs(s string) ([]int, error) {
 			if err1 != nil || err2 != nil || lo <= 0 || hi < lo {
 				return nil, fmt.Errorf("--k %q: want a range like 128..16384", part)
 			}
-			for k := lo; k <= hi; k *= 2 {
+			for k := lo; ; k *= 2 {
 				ks = append(ks, k)
+				if k > hi/2 {
+					break
+				}
 			}
 			continue
 		}

@@ -46,7 +46,7 @@ func TestTrainBadFlags(t *testing.T) {
 		{"--short", "--out", used},
 	} {
 		code, out, errs := trainRun(args...)
-		if code != 2 || out != "" || !strings.HasPrefix(errs, "tcsim train: ") || strings.Count(errs, "\n") != 2 {
+		if code != 2 || out != "" || !strings.HasPrefix(errs, "tcsim train: ") || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errs)
 		}
 	}

@@ -100,9 +100,9 @@ func runVerify(stdout, stderr io.Writer, args []string) int {
 	return 0
 }
 
-// usageError prints a one-line error and a one-line hint, and returns 2.
+// usageError prints a one-line error with a pointer to the help, and
+// returns 2.
 func usageError(stderr io.Writer, cmd, msg string) int {
-	fmt.Fprintf(stderr, "tcsim %s: %s\n", cmd, msg)
-	fmt.Fprintf(stderr, "Run 'tcsim %s --help' for usage.\n", cmd)
+	fmt.Fprintf(stderr, "tcsim %s: %s (see 'tcsim %s --help')\n", cmd, msg, cmd)
 	return 2
 }

@@ -24,6 +24,15 @@ type BenchResult struct {
 	Reps          int     `json:"reps"`
 }
 
+// BenchMemory estimates, in bytes, the most memory [Bench] takes for an
+// m×n×k GEMM: inputs, codes, decoded operands (float64 and the
+// datapath's) and both products, doubled for the garbage collector.
+func BenchMemory(m, n, k int) float64 {
+	ops := (float64(m) + float64(n)) * float64(k) * (8 + 4 + 8 + 14)
+	outs := float64(m) * float64(n) * (4 + 8)
+	return 2*(ops+outs) + baseMemory
+}
+
 // Bench times the GEMM of preset (no promotion) and the float64 GEMM on
 // m×n×k normal random inputs, each the best of reps runs.
 func Bench(preset *tensorcore.Preset, m, n, k, reps int) (*BenchResult, error) {

@@ -1,4 +1,4 @@
-package plots
+package sweepfig
 
 import (
 	"fmt"
@@ -8,13 +8,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tcsim/tcsim/plots"
 	"github.com/tcsim/tcsim/sim/sweep"
 )
 
 // figureKinds are the figures drawn for each preset, by file stem.
 var figureKinds = []struct {
 	stem string
-	draw func(s *presetRows) *Page
+	draw func(s *presetRows) *plots.Page
 }{
 	{"error_vs_k", errorVsKFigure},
 	{"heatmap", heatmapFigure},
@@ -85,7 +86,7 @@ func Figures(rows []sweep.Row, dir string) ([]string, error) {
 
 // saveOne draws the figure fig of rows, which must all be of one (Preset,
 // FBits), into the PNG file path.
-func saveOne(rows []sweep.Row, path string, fig func(*presetRows) *Page) error {
+func saveOne(rows []sweep.Row, path string, fig func(*presetRows) *plots.Page) error {
 	s, err := newSweep(rows)
 	if err != nil {
 		return err
