@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -678,6 +679,28 @@ func TestGEMMDeepSeekScales(t *testing.T) {
 	for e := range want {
 		if math.Float32bits(got[e]) != math.Float32bits(want[e]) {
 			t.Fatalf("D[%d] = %v, the engine gives %v", e, got[e], want[e])
+		}
+	}
+}
+
+// Every output file is the same bytes whatever GOMAXPROCS.
+func TestGEMMDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	goldenOperands(t, dir)
+	args := []string{"--a", "x.npy", "--b", "layer.safetensors:proj.weight", "--b-transpose", "--nc", "32,never",
+		"--scaling", "deepseek,tensor", "--split-k", "2", "--error-vs-k"}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for i, procs := range []int{1, 5} {
+		runtime.GOMAXPROCS(procs)
+		mustGEMM(t, dir, append(args, "--out", fmt.Sprint("p", i))...)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "p0"))
+	if err != nil || len(entries) < 10 {
+		t.Fatalf("%d files, %v", len(entries), err)
+	}
+	for _, e := range entries {
+		if !bytes.Equal(readFile(t, filepath.Join(dir, "p0", e.Name())), readFile(t, filepath.Join(dir, "p1", e.Name()))) {
+			t.Errorf("%s differs between GOMAXPROCS 1 and 5", e.Name())
 		}
 	}
 }
