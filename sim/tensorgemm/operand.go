@@ -30,8 +30,9 @@ const ScaleBlock = 128
 
 // Spec says where an operand comes from and how to read it.
 type Spec struct {
-	// Source is PATH (a .npy file, or a safetensors file of one tensor) or
-	// PATH.safetensors:TENSOR.
+	// Source is PATH (a .npy file, or a safetensors file of one tensor),
+	// PATH.safetensors:TENSOR, or PATH:TENSOR for an existing safetensors
+	// file of another name.
 	Source string
 	// Format names the floating-point format of a raw container that does
 	// not say (numpy's '<V1' of ml_dtypes float8 types, uint8 or uint16
