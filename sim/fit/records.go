@@ -61,8 +61,10 @@ func (f *Family) pairIndex(a, b numerics.Format) int {
 
 // Load reads the records under the paths (files or directories searched
 // recursively): instruction files (header config,a_hex,b_hex,c_hex,d_hex)
-// and Khattak–Mikaitis folders. Chain, promotion and GEMM record files hold
-// no single-instruction outputs; they are skipped and named in skipped.
+// and Khattak–Mikaitis folders, and the chained wgmma outputs of
+// chain_inputs with multi_outputs (added to the wgmma family). Promotion
+// and GEMM outputs are GEMM-level, not instruction, records: their files
+// are skipped and named in skipped.
 // Bad or unreadable input is an error; so is a file named explicitly that
 // is neither kind.
 func Load(paths []string) (fams []*Family, skipped []string, err error) {
