@@ -701,9 +701,36 @@ func FuzzKMFolder(f *testing.F) {
 		writeKM(t, root, "V100", "fp16", map[string]string{"a_V100_fp16.txt": a, "b_V100_fp16.txt": b,
 			"c_V100_fp32.txt": c, dname: d})
 		rep, err := Verify([]string{root}, Options{MaxListed: 2})
-		if err == nil {
-			var sb strings.Builder
-			rep.WriteText(&sb)
+		if err != nil {
+			checkRecordError(t, err, filepath.Join(root, "V100", "fp16", "a_V100_fp16.txt"),
+				filepath.Join(root, "V100", "fp16", "b_V100_fp16.txt"), filepath.Join(root, "V100", "fp16", "c_V100_fp32.txt"),
+				filepath.Join(root, "V100", "fp16", dname))
+			return
+		}
+		// One group: a record per line of d, each mismatch counted and the
+		// first two listed with their line; the text report says so.
+		lines := 0
+		sc := bufio.NewScanner(strings.NewReader(d))
+		for sc.Scan() {
+			lines++
+		}
+		if len(rep.Groups) != 1 {
+			t.Fatalf("%d groups", len(rep.Groups))
+		}
+		g := rep.Groups[0]
+		if g.Records != lines || g.Mismatches < 0 || g.Mismatches > g.Records || len(g.Listed) != min(g.Mismatches, 2) {
+			t.Fatalf("%d records (d has %d lines), %d mismatches, %d listed", g.Records, lines, g.Mismatches, len(g.Listed))
+		}
+		prev := 0
+		for _, m := range g.Listed {
+			if m.Line <= prev || m.Line > lines || m.Expected == m.Got {
+				t.Fatalf("listed mismatch %+v", m)
+			}
+			prev = m.Line
+		}
+		var sb strings.Builder
+		if err := rep.WriteText(&sb); err != nil || !strings.Contains(sb.String(), fmt.Sprint(g.Records)) {
+			t.Fatalf("report text %q: %v", sb.String(), err)
 		}
 	})
 }
