@@ -4,8 +4,8 @@ package sweep
 // the ziggurat method of math/rand/v2's NormFloat64 (Marsaglia & Tsang,
 // 2000; code and tables from Go's math/rand/v2, Copyright 2009 The Go
 // Authors, BSD licence), rewritten so that it gives the same numbers on
-// every CPU: its one multiply-add is written with an explicit conversion,
-// which forbids fusing it into an FMA (arm64, amd64 GOAMD64=v3), and its
+// every CPU: its multiply-adds are written with explicit conversions,
+// which forbid fusing them into FMAs (arm64, amd64 GOAMD64=v3), and its
 // logarithm and exponential are pure Go with every rounding explicit
 // (package fmath), where the standard library runs assembly on some
 // architectures.
@@ -33,7 +33,7 @@ func Normal(r *rand.Rand) float64 {
 		if i == 0 {
 			// This extra work is only required for the base strip.
 			for {
-				x = -fmath.Log(r.Float64()) * (1.0 / rn)
+				x = float64(-fmath.Log(r.Float64()) * (1.0 / rn))
 				y := -fmath.Log(r.Float64())
 				if y+y >= float64(x*x) {
 					break
