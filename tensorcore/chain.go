@@ -20,6 +20,9 @@ func (p *Preset) Chain(a, b *Vector, lo, hi int, c uint32) uint32 {
 	if p.Scale != nil {
 		panic(fmt.Sprintf("tensorcore: %s: block-scaled datapath: use MMAScaled", p.Name))
 	}
+	if p.AMD != nil {
+		return p.amdChain(a, b, lo, hi, c)
+	}
 	if p.fixed && (a.Fix == nil || b.Fix == nil) {
 		panic(fmt.Sprintf("tensorcore: %s: Chain on vectors not decoded by this preset", p.Name))
 	}

@@ -195,18 +195,32 @@ func AvailableMemory() float64 {
 }
 
 // EstimateSeconds estimates the wall time of a run of gs on jobs
-// workers: each distinct datapath is timed on one small group (about
-// 10^6 MACs; the sweep itself is not computed), and the work
-// ([Spec.Work]) of gs is divided by that rate and by the workers this
-// machine can run at once.
+// workers: for each distinct datapath, one group is timed once (with M
+// and N at most 64 and one trial: the largest K that keeps this to about
+// 0.1 s, the smallest K if none does; the sweep itself is not computed), and the work ([Spec.Work]) of gs is divided by that rate and
+// by the workers this machine can run at once. It is rough: a loaded
+// machine, or much larger M and N, change the rate.
 func (s *Spec) EstimateSeconds(ctx context.Context, gs []Group, jobs int) (float64, error) {
+	const calibrationWork = 5e7 // units
+	reduced := *s
+	reduced.M, reduced.N, reduced.Trials = min(s.M, 64), min(s.N, 64), 1
+	pick := map[*tensorcore.Preset]Group{}
+	for _, g := range gs {
+		c, ok := pick[g.Preset]
+		switch {
+		case !ok:
+			pick[g.Preset] = g
+		case reduced.Work(g) <= calibrationWork && g.K > c.K, reduced.Work(c) > calibrationWork && g.K < c.K:
+			pick[g.Preset] = g
+		}
+	}
 	rate := map[*tensorcore.Preset]float64{}
 	var total float64
 	for _, g := range gs {
 		r, ok := rate[g.Preset]
 		if !ok {
 			var err error
-			if r, err = s.calibrate(ctx, g); err != nil {
+			if r, err = reduced.calibrate(ctx, pick[g.Preset]); err != nil {
 				return 0, err
 			}
 			rate[g.Preset] = r
@@ -216,28 +230,12 @@ func (s *Spec) EstimateSeconds(ctx context.Context, gs []Group, jobs int) (float
 	return total / float64(max(1, min(jobs, runtime.GOMAXPROCS(0), len(gs)))), nil
 }
 
-// calibrate returns the work units per second of one worker on g's
-// datapath, distribution and scaling.
+// calibrate returns the work units per second of one worker on g.
 func (s *Spec) calibrate(ctx context.Context, g Group) (float64, error) {
-	k := g.Preset.K * max(1, 1024/g.Preset.K)
-	if g.Scaling.A.ScaleBlock(1) > 1 || g.Scaling.B.ScaleBlock(1) > 1 {
-		k = max(k, 128)
-	}
-	small := Spec{M: 16, N: 16, Trials: 1, Seed: s.Seed, Pow2Scales: s.Pow2Scales}
-	cg := Group{Preset: g.Preset, Dist: g.Dist, Scaling: g.Scaling, K: k, Nc: []int{NcNever}}
-	if g.Nc[0] > 0 && k%g.Nc[0] == 0 {
-		cg.Nc[0] = g.Nc[0]
-	}
 	ctx = parallel.WithLimit(ctx, 1)
-	best := 0.0
-	for range 2 {
-		t := time.Now()
-		if _, err := small.RunGroup(ctx, cg); err != nil {
-			return 0, err
-		}
-		if r := small.Work(cg) / time.Since(t).Seconds(); r > best {
-			best = r
-		}
+	t := time.Now()
+	if _, err := s.RunGroup(ctx, g); err != nil {
+		return 0, err
 	}
-	return best, nil
+	return s.Work(g) / time.Since(t).Seconds(), nil
 }

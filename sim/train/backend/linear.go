@@ -19,7 +19,7 @@ type Backend struct {
 }
 
 // ProbeRows is how many rows of A (from the first) a probe measures.
-const ProbeRows = 256
+const ProbeRows = 128
 
 // Record is the measured error of one GEMM (its first ProbeRows rows).
 type Record struct {
