@@ -88,6 +88,7 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 		target = f.Decode(f.MaxFinite())
 	}
 	q := &Quantized{Rows: rows, K: k, Format: f, Codes: make([]uint32, rows*k), Block: blk, Scales: make([]float32, rows*kb)}
+	enc := f.RNE(numerics.Saturate)
 	for r0 := 0; r0 < rows; r0 += rowGroup {
 		r1 := min(r0+rowGroup, rows)
 		for b := range kb {
@@ -110,7 +111,7 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 			for r := r0; r < r1; r++ {
 				q.Scales[r*kb+b] = s
 				for j := b * blk; j < (b+1)*blk; j++ {
-					q.Codes[r*k+j] = f.Encode(x[r*k+j]/float64(s), numerics.NearestEven, numerics.Saturate)
+					q.Codes[r*k+j] = enc.Encode(x[r*k+j] / float64(s))
 				}
 			}
 		}
@@ -171,6 +172,7 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 		amax = max(amax, math.Abs(v))
 	}
 	fmax := f.Decode(f.MaxFinite())
+	enc := f.RNE(numerics.Saturate)
 	g := float32(1)
 	if sf.ManBits > 0 && amax > 0 { // a two-level (NVFP4) recipe
 		g = float32(amax / (fmax * sf.Decode(sf.MaxFinite())))
@@ -203,7 +205,7 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 			q.InCodes[r*nb+b] = code
 			s := sf.Decode(code) * float64(g)
 			for j, v := range blk {
-				q.Codes[r*k+b*size+j] = f.Encode(v/s, numerics.NearestEven, numerics.Saturate)
+				q.Codes[r*k+b*size+j] = enc.Encode(v / s)
 			}
 		}
 	}

@@ -20,6 +20,9 @@ func (p *Preset) Chain(a, b *Vector, lo, hi int, c uint32) uint32 {
 	if p.Scale != nil {
 		panic(fmt.Sprintf("tensorcore: %s: block-scaled datapath: use MMAScaled", p.Name))
 	}
+	if p.AMD != nil {
+		return p.amdChain(a, b, lo, hi, c)
+	}
 	if p.fixed && (a.Fix == nil || b.Fix == nil) {
 		panic(fmt.Sprintf("tensorcore: %s: Chain on vectors not decoded by this preset", p.Name))
 	}
@@ -160,12 +163,20 @@ func (s *Step) convert(neg bool, mag uint64, q int) uint32 {
 			}
 			return r
 		}
-		return numerics.FP32.EncodeScaled(neg, mag, q, numerics.TowardZero, numerics.ToInf)
+		return s.zero(numerics.FP32.EncodeScaled(neg, mag, q, numerics.TowardZero, numerics.ToInf), 0x7FFFFFFF)
 	}
-	return numerics.FP16.EncodeScaled(neg, mag, q, numerics.NearestEven, numerics.ToInf)
+	return s.zero(numerics.FP16.EncodeScaled(neg, mag, q, numerics.NearestEven, numerics.ToInf), 0x7FFF)
 }
 
-// specialResult applies the special-value rules of arithmetic.md §2 to the
+// zero returns r, or +0 for a -0 r (magnitude bits abs) when PlusZero.
+func (s *Step) zero(r, abs uint32) uint32 {
+	if s.PlusZero && r&abs == 0 {
+		return 0
+	}
+	return r
+}
+
+// specialResult applies the special-value rules of docs/datapath.md §2 to the
 // products at idx and the accumulator class: NaN anywhere, Inf·0 or
 // +Inf + -Inf give the canonical NaN; otherwise any infinite term gives Inf
 // of its sign. ok is false when every term is finite.

@@ -21,7 +21,7 @@ import (
 // The committed testdata/km holds the first kmSubsetLines lines of every
 // file of the Khattak–Mikaitis records (../shared/hw/km). Regenerate it with
 //
-//	go test ./sim -run TestRegenKMTestdata -regen
+//	go test ./sim/verify -run TestRegenKMTestdata -regen
 const (
 	kmTestdataDir = "../../testdata/km"
 	kmSubsetLines = 128
@@ -408,6 +408,9 @@ func TestKMPresetName(t *testing.T) {
 		{"H100", "E4M3", "fp16", "h100-mma-e4m3-e4m3-f16acc"},
 		{"B200", "E5M2", "fp32", "b200-mma-e5m2-e5m2"},
 		{"H100", "bf16", "fp32", "h100-mma-bf16"},
+		{"H200", "E4M3", "fp32", "h100-wgmma-e4m3-e4m3"},
+		{"H800", "bf16", "fp32", "h100-mma-bf16"},
+		{"h200", "fp16", "fp16", "h100-mma-f16-f16acc"},
 	} {
 		name, zeroC, err := kmPresetName(tc.gpu, tc.f, tc.out)
 		if err != nil || name != tc.want || zeroC != (tc.want == "h100-wgmma-e4m3-e4m3") {
@@ -504,6 +507,34 @@ func TestKMPlainAndExplicit(t *testing.T) {
 		n, m := rep.Totals()
 		if len(rep.Groups) != tc.groups || n != 4*tc.groups || m != 0 {
 			t.Errorf("%v: %d groups, %d records, %d mismatches", tc.paths, len(rep.Groups), n, m)
+		}
+	}
+}
+
+// TestKMAliasFolders: H200 and H800 folders in the published layout
+// (H200/<fmt>/a_H200_<fmt>.txt, ...) verify on the H100's presets; here the
+// H100 subset renamed.
+func TestKMAliasFolders(t *testing.T) {
+	for _, gpu := range []string{"H200", "H800"} {
+		root := t.TempDir()
+		for _, f := range []string{"E4M3", "bf16", "fp16"} {
+			m := map[string]string{}
+			names := []string{"a_H100_" + f + ".txt", "b_H100_" + f + ".txt", "c_H100_fp32.txt", "d_H100_fp32.txt"}
+			if f != "bf16" {
+				names = append(names, "d_H100_fp16.txt")
+			}
+			for _, n := range names {
+				m[strings.ReplaceAll(n, "H100", gpu)] = subsetText(t, "H100", f, n+".gz", 8)
+			}
+			writeKM(t, root, gpu, f, m)
+		}
+		rep, err := Verify([]string{root}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, m := rep.Totals()
+		if len(rep.Groups) != 5 || n != 5*8 || m != 0 {
+			t.Errorf("%s: %d groups, %d records, %d mismatches", gpu, len(rep.Groups), n, m)
 		}
 	}
 }

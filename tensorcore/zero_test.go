@@ -1,0 +1,77 @@
+package tensorcore
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tcsim/tcsim/numerics"
+)
+
+// TestHopperPlusZero checks the Hopper wgmma rule that every zero result is
+// +0: a negative sum of products too small for the output format gives +0
+// on the wgmma presets (every input type, both output formats) and keeps
+// its sign on a datapath without the rule.
+func TestHopperPlusZero(t *testing.T) {
+	for _, c := range []struct {
+		preset string
+		a, b   float64 // one product a·b, the rest zero
+		want   uint32
+	}{
+		{"h100-wgmma-bf16", -0x1p-90, 0x1p-60, 0},
+		{"h100-wgmma-tf32", -0x1p-90, 0x1p-60, 0},
+		{"h100-wgmma-e5m2-e5m2-f16acc", -0x1p-16, 0x1p-16, 0},
+		{"h100-wgmma-e4m3-e5m2-f16acc", -0x1p-9, 0x1p-16, 0},
+		{"h100-mma-bf16", -0x1p-90, 0x1p-60, 0x80000000},
+		{"b200-tcgen05-bf16", -0x1p-90, 0x1p-60, 0x80000000},
+	} {
+		p, err := Lookup(c.preset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := make([]uint32, p.K), make([]uint32, p.K)
+		a[0] = p.A.Encode(c.a, numerics.NearestEven, numerics.ToInf)
+		b[0] = p.B.Encode(c.b, numerics.NearestEven, numerics.ToInf)
+		if p.A.Decode(a[0])*p.B.Decode(b[0]) != c.a*c.b {
+			t.Fatalf("%s: operands %g, %g not exact", c.preset, c.a, c.b)
+		}
+		for _, m := range allModes() {
+			var got uint32
+			withMode(m, func() { got = p.MMA(a, b, 0) })
+			if want := c.want >> (32 - p.Acc().Bits()); got != want {
+				t.Errorf("%s %s: %g·%g = %#x, want %#x", c.preset, m.name, c.a, c.b, got, want)
+			}
+		}
+	}
+}
+
+// TestGPUAliases: an alias GPU's preset names give the very presets of the
+// GPU it stands for; other prefixes stay unknown.
+func TestGPUAliases(t *testing.T) {
+	for _, a := range Aliases() {
+		if CanonicalGPU(a.GPU) != a.Of || CanonicalGPU(strings.ToLower(a.GPU)) != a.Of {
+			t.Errorf("CanonicalGPU(%s) = %s, want %s", a.GPU, CanonicalGPU(a.GPU), a.Of)
+		}
+		n := 0
+		for _, p := range Presets() {
+			if p.GPU != a.Of {
+				continue
+			}
+			n++
+			name := strings.ToLower(a.GPU) + strings.TrimPrefix(p.Name, strings.ToLower(a.Of))
+			if q, err := Lookup(name); err != nil || q != p {
+				t.Errorf("Lookup(%s) = %v, %v; want %s itself", name, q, err, p.Name)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: alias of %s, which has no presets", a.GPU, a.Of)
+		}
+	}
+	if len(Aliases()) != 2 || CanonicalGPU("A100") != "A100" {
+		t.Errorf("aliases %v", Aliases())
+	}
+	for _, name := range []string{"h300-wgmma-e4m3-e4m3", "h200", "h200-nope"} {
+		if _, err := Lookup(name); err == nil {
+			t.Errorf("Lookup(%s): no error", name)
+		}
+	}
+}
