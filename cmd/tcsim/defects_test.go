@@ -149,12 +149,15 @@ func TestSweepEveryPresetDefaults(t *testing.T) {
 }
 
 // TestOutputsMode0644: every output is readable by others (the umask
-// allowing), the progress files included.
+// allowing): a sweep's, its progress files and an experiment's.
 func TestOutputsMode0644(t *testing.T) {
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	out := t.TempDir()
 	doSweep(t, out)
+	if code, _, e := runArgs("experiments", "run", "promotion", "--short", "--out", filepath.Join(out, "experiment")); code != 0 {
+		t.Fatalf("experiments run: exit %d: %s", code, e)
+	}
 	n := 0
 	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -195,24 +195,15 @@ func AvailableMemory() float64 {
 }
 
 // EstimateSeconds estimates the wall time of a run of gs on jobs
-// workers: for each distinct datapath, one group is timed once (with M
-// and N at most 64 and one trial: the largest K that keeps this to about
-// 0.1 s, the smallest K if none does; the sweep itself is not computed), and the work ([Spec.Work]) of gs is divided by that rate and
-// by the workers this machine can run at once. It is rough: a loaded
-// machine, or much larger M and N, change the rate.
+// workers: each distinct datapath is timed on groups like those of gs
+// (the sweep itself is not computed), and the work ([Spec.Work]) of gs is
+// divided by that rate and by the workers this machine can run at once.
+// The rate is of CPU time, so the estimate is for an idle machine; it is
+// rough: much larger M and N change the rate.
 func (s *Spec) EstimateSeconds(ctx context.Context, gs []Group, jobs int) (float64, error) {
-	const calibrationWork = 5e7 // units
-	reduced := *s
-	reduced.M, reduced.N, reduced.Trials = min(s.M, 64), min(s.N, 64), 1
-	pick := map[*tensorcore.Preset]Group{}
+	byPreset := map[*tensorcore.Preset][]Group{}
 	for _, g := range gs {
-		c, ok := pick[g.Preset]
-		switch {
-		case !ok:
-			pick[g.Preset] = g
-		case reduced.Work(g) <= calibrationWork && g.K > c.K, reduced.Work(c) > calibrationWork && g.K < c.K:
-			pick[g.Preset] = g
-		}
+		byPreset[g.Preset] = append(byPreset[g.Preset], g)
 	}
 	rate := map[*tensorcore.Preset]float64{}
 	var total float64
@@ -220,7 +211,7 @@ func (s *Spec) EstimateSeconds(ctx context.Context, gs []Group, jobs int) (float
 		r, ok := rate[g.Preset]
 		if !ok {
 			var err error
-			if r, err = reduced.calibrate(ctx, pick[g.Preset]); err != nil {
+			if r, err = s.calibrate(ctx, byPreset[g.Preset]); err != nil {
 				return 0, err
 			}
 			rate[g.Preset] = r
@@ -230,12 +221,51 @@ func (s *Spec) EstimateSeconds(ctx context.Context, gs []Group, jobs int) (float
 	return total / float64(max(1, min(jobs, runtime.GOMAXPROCS(0), len(gs)))), nil
 }
 
-// calibrate returns the work units per second of one worker on g.
-func (s *Spec) calibrate(ctx context.Context, g Group) (float64, error) {
-	ctx = parallel.WithLimit(ctx, 1)
-	t := time.Now()
-	if _, err := s.RunGroup(ctx, g); err != nil {
-		return 0, err
+// calibrate returns the work units per second of one worker on groups
+// like gs (of one datapath): it times one trial of ever larger groups,
+// M = N = 16, 32, 64 (at most the spec's) at the smallest K, then larger
+// K, until one takes 0.2 s of CPU time, and returns the rate of the last.
+func (s *Spec) calibrate(ctx context.Context, gs []Group) (float64, error) {
+	g := gs[0]
+	for _, h := range gs {
+		if h.K < g.K {
+			g = h
+		}
 	}
-	return s.Work(g) / time.Since(t).Seconds(), nil
+	type size struct{ m, n int }
+	var sizes []size
+	for _, mn := range []int{16, 32, 64} {
+		sizes = append(sizes, size{min(s.M, mn), min(s.N, mn)})
+	}
+	ctx = parallel.WithLimit(ctx, 1)
+	var rate float64
+	// i = -1 warms up (the datapath's tables are built on first use).
+	for i := -1; ; i++ {
+		t := *s
+		t.Trials = 1
+		if i < len(sizes) {
+			t.M, t.N = sizes[max(i, 0)].m, sizes[max(i, 0)].n
+		} else {
+			t.M, t.N = sizes[len(sizes)-1].m, sizes[len(sizes)-1].n
+			next := g
+			for _, h := range gs {
+				if h.K > g.K && (next.K == g.K || h.K < next.K) {
+					next = h
+				}
+			}
+			if next.K == g.K {
+				return rate, nil
+			}
+			g = next
+		}
+		start := cpuTime()
+		if _, err := t.RunGroup(ctx, g); err != nil {
+			return 0, err
+		}
+		d := max(cpuTime()-start, time.Millisecond).Seconds()
+		rate = t.Work(g) / d
+		if i >= 0 && d >= 0.2 {
+			return rate, nil
+		}
+	}
 }
