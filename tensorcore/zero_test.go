@@ -7,10 +7,12 @@ import (
 	"github.com/tcsim/tcsim/numerics"
 )
 
-// TestHopperPlusZero checks the Hopper wgmma rule that every zero result is
-// +0: a negative sum of products too small for the output format gives +0
-// on the wgmma presets (every input type, both output formats) and keeps
-// its sign on a datapath without the rule.
+// TestHopperPlusZero checks the Hopper rule that every zero result is +0:
+// a negative sum of products too small for the output format gives +0 on
+// the wgmma presets (every input type, both output formats) and on
+// mma.sync TF32 and FP16 with an FP16 accumulator (H200 records), and
+// keeps its sign on a datapath without the rule: Blackwell, and the Hopper
+// mma.sync BF16, which the records do not decide.
 func TestHopperPlusZero(t *testing.T) {
 	for _, c := range []struct {
 		preset string
@@ -21,7 +23,11 @@ func TestHopperPlusZero(t *testing.T) {
 		{"h100-wgmma-tf32", -0x1p-90, 0x1p-60, 0},
 		{"h100-wgmma-e5m2-e5m2-f16acc", -0x1p-16, 0x1p-16, 0},
 		{"h100-wgmma-e4m3-e5m2-f16acc", -0x1p-9, 0x1p-16, 0},
+		{"h100-mma-tf32", -0x1p-90, 0x1p-60, 0},
+		{"h100-mma-f16-f16acc", -0x1p-16, 0x1p-16, 0},
 		{"h100-mma-bf16", -0x1p-90, 0x1p-60, 0x80000000},
+		{"b200-mma-tf32", -0x1p-90, 0x1p-60, 0x80000000},
+		{"b200-mma-f16-f16acc", -0x1p-16, 0x1p-16, 0x80000000},
 		{"b200-tcgen05-bf16", -0x1p-90, 0x1p-60, 0x80000000},
 	} {
 		p, err := Lookup(c.preset)
