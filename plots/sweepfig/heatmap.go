@@ -73,7 +73,7 @@ func heatmapFigure(s *presetRows) *plots.Page {
 	// One colour range for all panels.
 	zmin, zmax := math.Inf(1), math.Inf(-1)
 	var nZero, nNaN, nInf, nMissing int
-	for _, r := range s.cells {
+	for _, r := range s.scale {
 		if v := r.Acc.NormRel; positive(v) {
 			z := math.Log10(v)
 			zmin, zmax = min(zmin, z), max(zmax, z)

@@ -87,7 +87,7 @@ func (p Params) Preset(a, b numerics.Format, k int) (*tensorcore.Preset, error) 
 	}
 	switch p.Path {
 	case PathAMDPairwise:
-		q.Step = tensorcore.Step{L: p.L, F: a.ManBits + b.ManBits, Out: tensorcore.RZFP32}
+		q.Step = tensorcore.Step{L: p.L, F: 23, Out: tensorcore.RZFP32}
 		q.AMD = &tensorcore.AMDPath{Kind: tensorcore.AMDPairwise, Group: p.L, FlushSubnormals: p.Flush}
 	case PathAMDFused:
 		q.Step = tensorcore.Step{L: p.L, F: 24, Out: tensorcore.RZFP32}
