@@ -105,7 +105,7 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 			if amax > 0 {
 				s = float32(amax / target)
 				if pow2 {
-					s = float32(math.Exp2(math.Ceil(math.Log2(amax / target))))
+					s = float32(math.Ldexp(1, ceilLog2(amax/target)))
 				}
 			}
 			for r := r0; r < r1; r++ {
@@ -126,7 +126,7 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 // FP8 or FP16 inputs with an FP32 accumulator; it keeps BF16 and TF32
 // inputs (whose range is FP32's) and FP16 accumulators finite.
 func Headroom(f, acc numerics.Format, k int) float64 {
-	limit := math.Exp2(math.Floor(math.Log2(math.Sqrt(acc.Decode(acc.MaxFinite()) / float64(k)))))
+	limit := math.Ldexp(1, floorLog2(math.Sqrt(acc.Decode(acc.MaxFinite())/float64(k))))
 	return math.Min(f.Decode(f.MaxFinite()), limit)
 }
 
@@ -193,7 +193,7 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 			case sf.ManBits == 0: // E8M0: a power of two
 				e := 0
 				if bmax > 0 {
-					e = min(max(int(math.Floor(math.Log2(bmax)))-f.MaxExp(), sf.MinExp()), sf.MaxExp())
+					e = min(max(floorLog2(bmax)-f.MaxExp(), sf.MinExp()), sf.MaxExp())
 				}
 				code = sf.Encode(math.Ldexp(1, e), numerics.NearestEven, numerics.Saturate)
 			case bmax > 0:
@@ -244,4 +244,21 @@ func (q *Quantized) scalesOn(blk int) []float32 {
 		}
 	}
 	return s
+}
+
+// floorLog2 returns ⌊log2 x⌋ for finite x > 0, exactly (math.Log2 goes
+// through a logarithm that is not exactly rounded and differs between
+// CPU architectures).
+func floorLog2(x float64) int {
+	_, e := math.Frexp(x) // x = f·2^e, f in [0.5, 1)
+	return e - 1
+}
+
+// ceilLog2 returns ⌈log2 x⌉ for finite x > 0, exactly.
+func ceilLog2(x float64) int {
+	f, e := math.Frexp(x)
+	if f == 0.5 {
+		return e - 1
+	}
+	return e
 }
