@@ -75,3 +75,37 @@ func TestGPUAliases(t *testing.T) {
 		}
 	}
 }
+
+// TestChainRefusesForeignVectors: a vector carries its decoder; Chain
+// refuses one decoded for other operand formats (whose Sig and Exp mean
+// other values) and accepts one of a datapath with the same formats.
+func TestChainRefusesForeignVectors(t *testing.T) {
+	e4, _ := Lookup("h100-wgmma-e4m3-e4m3")
+	e5, _ := Lookup("h100-wgmma-e5m2-e5m2")
+	wide, err := e4.WithF(20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := make([]uint32, 32)
+	for k := range codes {
+		codes[k] = uint32(0x30 + k)
+	}
+	var a4, b4, b5 Vector
+	e4.DecodeA(codes, &a4)
+	e4.DecodeB(codes, &b4)
+	e5.DecodeB(codes, &b5)
+	panics := func(f func()) (p bool) {
+		defer func() { p = recover() != nil }()
+		f()
+		return false
+	}
+	if !panics(func() { e4.Chain(&a4, &b5, 0, 32, 0) }) {
+		t.Error("Chain took a vector decoded as E5M2 for an E4M3 operand")
+	}
+	if !panics(func() { e4.Chain(&a4, &Vector{Sig: make([]int32, 32), Exp: make([]int16, 32)}, 0, 32, 0) }) {
+		t.Error("Chain took a vector no decoder filled")
+	}
+	if panics(func() { wide.Chain(&a4, &b4, 0, 32, 0) }) {
+		t.Error("Chain refused a vector of the same formats")
+	}
+}
