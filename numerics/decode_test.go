@@ -319,7 +319,7 @@ func TestFormatsOrder(t *testing.T) {
 	for _, f := range Formats {
 		names = append(names, f.Name)
 	}
-	want := []string{"e4m3", "e5m2", "f16", "bf16", "tf32", "f32", "e2m1", "ue4m3", "e8m0"}
+	want := []string{"e4m3", "e5m2", "f16", "bf16", "tf32", "f32", "e2m1", "ue4m3", "e8m0", "e4m3fnuz", "e5m2fnuz"}
 	if !slices.Equal(names, want) {
 		t.Errorf("Formats = %v, want %v", names, want)
 	}

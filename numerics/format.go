@@ -17,6 +17,11 @@ const (
 	// NaNAllOnes: only the codes whose exponent and mantissa fields are all
 	// ones are NaN (OCP E4M3FN: S.1111.111; UE4M3; E8M0 0xFF).
 	NaNAllOnes
+	// NaNNegZero: the "FNUZ" formats (AMD CDNA3 FP8, E4M3FNUZ and
+	// E5M2FNUZ): the code of negative zero, the sign bit alone, is the
+	// only NaN; there is no -0 and no Inf, and the top exponent field is
+	// an ordinary binade.
+	NaNNegZero
 )
 
 // Format describes a binary floating-point format with an optional sign bit,
@@ -48,10 +53,15 @@ var (
 	E2M1  = Format{Name: "e2m1", ExpBits: 2, ManBits: 1, Bias: 1, Signed: true, NaN: NaNNone}
 	UE4M3 = Format{Name: "ue4m3", ExpBits: 4, ManBits: 3, Bias: 7, NaN: NaNAllOnes}
 	E8M0  = Format{Name: "e8m0", ExpBits: 8, ManBits: 0, Bias: 127, NaN: NaNAllOnes, NoSubnormals: true}
+	// E4M3FNUZ and E5M2FNUZ are the FP8 formats of AMD CDNA3 (MI300X):
+	// the OCP formats' fields with the bias one larger, no Inf, no -0,
+	// and 0x80 the only NaN.
+	E4M3FNUZ = Format{Name: "e4m3fnuz", ExpBits: 4, ManBits: 3, Bias: 8, Signed: true, NaN: NaNNegZero}
+	E5M2FNUZ = Format{Name: "e5m2fnuz", ExpBits: 5, ManBits: 2, Bias: 16, Signed: true, NaN: NaNNegZero}
 )
 
 // Formats lists every format in a fixed order.
-var Formats = []Format{E4M3, E5M2, FP16, BF16, TF32, FP32, E2M1, UE4M3, E8M0}
+var Formats = []Format{E4M3, E5M2, FP16, BF16, TF32, FP32, E2M1, UE4M3, E8M0, E4M3FNUZ, E5M2FNUZ}
 
 // ByName returns the format with the given name (as in [Format.Name]).
 func ByName(name string) (Format, error) {
@@ -130,6 +140,9 @@ func (f Format) Unpack(code uint32) (neg bool, sig uint64, exp int, c Class) {
 	if f.Signed {
 		neg = code>>(f.ExpBits+f.ManBits) != 0
 	}
+	if f.NaN == NaNNegZero && code == f.SignBit() {
+		return neg, 0, 0, NaN
+	}
 	if ef == f.expMask() {
 		switch {
 		case f.NaN == NaNIEEE && m != 0, f.NaN == NaNAllOnes && m == 1<<f.ManBits-1:
@@ -175,8 +188,11 @@ func (f Format) IsNaN(code uint32) bool {
 // NaNCode returns the format's canonical positive quiet NaN (all exponent
 // and mantissa bits set), or false if the format has no NaN.
 func (f Format) NaNCode() (uint32, bool) {
-	if f.NaN == NaNNone {
+	switch f.NaN {
+	case NaNNone:
 		return 0, false
+	case NaNNegZero:
+		return f.SignBit(), true
 	}
 	return f.expMask()<<f.ManBits | (1<<f.ManBits - 1), true
 }

@@ -2,7 +2,9 @@ package numerics
 
 // This file holds the reference model the other tests compare against. It
 // is written from the format definitions (OCP 8-bit floating point and MX
-// specifications, IEEE 754 binary16/32, bfloat16, NVIDIA TF32) and uses
+// specifications, IEEE 754 binary16/32, bfloat16, NVIDIA TF32, and the
+// FNUZ FP8 formats of AMD CDNA3 and Graphcore: bias 8 and 16, 0x80 the only
+// NaN, no Inf, no negative zero) and uses
 // math/big for every value, so it shares no code with format.go or
 // encode.go: it reads none of a Format's fields, and never calls Unpack,
 // Decode, Encode, EncodeScaled or any helper of theirs.
@@ -49,6 +51,10 @@ const (
 	// refExpOnly: OCP MX E8M0: the code c is 2^(c-127), 0xFF is NaN,
 	// there is no zero, no sign and no subnormal.
 	refExpOnly
+	// refFNUZ: "finite, no unsigned zero": the sign bit alone (negative
+	// zero's code) is the only NaN; every other code is a number, the top
+	// exponent field included.
+	refFNUZ
 )
 
 // refSpec is a format as its standard defines it.
@@ -70,6 +76,8 @@ var refSpecs = []refSpec{
 	{"e2m1", true, 2, 1, 1, refPlain},
 	{"ue4m3", false, 4, 3, 7, refFN},
 	{"e8m0", false, 8, 0, 127, refExpOnly},
+	{"e4m3fnuz", true, 4, 3, 8, refFNUZ},
+	{"e5m2fnuz", true, 5, 2, 16, refFNUZ},
 }
 
 func (s refSpec) width() int {
@@ -90,8 +98,14 @@ func (s refSpec) signBit() uint32 {
 func (s refSpec) hasNaN() bool { return s.kind != refPlain }
 func (s refSpec) hasInf() bool { return s.kind == refIEEE }
 
-// nanCode is the canonical NaN: positive, exponent and mantissa all ones.
-func (s refSpec) nanCode() uint32 { return 1<<(s.ebits+s.mbits) - 1 }
+// nanCode is the canonical NaN: positive, exponent and mantissa all ones;
+// for FNUZ the one NaN, the sign bit alone.
+func (s refSpec) nanCode() uint32 {
+	if s.kind == refFNUZ {
+		return s.signBit()
+	}
+	return 1<<(s.ebits+s.mbits) - 1
+}
 
 func (s refSpec) infCode() uint32 { return (1<<s.ebits - 1) << s.mbits }
 
@@ -134,6 +148,10 @@ func (s refSpec) decode(code uint32) (neg bool, c Class, mag *big.Rat) {
 		}
 	case refFN:
 		if eOnes && mOnes {
+			return neg, NaN, nil
+		}
+	case refFNUZ:
+		if code == s.signBit() {
 			return neg, NaN, nil
 		}
 	case refExpOnly:
@@ -325,7 +343,7 @@ func (o *oracle) overflowCode(sign uint32, p Overflow) uint32 {
 
 // zeroCode is the code of a zero of the given sign.
 func (o *oracle) zeroCode(neg bool) uint32 {
-	if neg && o.spec.signed {
+	if neg && o.spec.signed && o.spec.kind != refFNUZ {
 		return o.spec.signBit()
 	}
 	return 0 // E8M0 (no zero) gives its smallest value, code 0
@@ -346,6 +364,9 @@ func (o *oracle) encodeRat(neg bool, a *big.Rat, r Rounding, p Overflow) uint32 
 	i := o.roundIndex(a, r)
 	if i == o.maxCode+1 {
 		return o.overflowCode(sign, p)
+	}
+	if i == 0 && o.spec.kind != refExpOnly {
+		return o.zeroCode(neg) // rounded to zero: FNUZ has no -0
 	}
 	return sign | i
 }
@@ -438,6 +459,9 @@ func (o *oracle) fastEncodeIndex(x float64, i int, r Rounding, p Overflow) uint3
 	if j == len(o.vals)-1 {
 		return o.overflowCode(sign, p)
 	}
+	if j == 0 && o.spec.kind != refExpOnly {
+		return o.zeroCode(neg) // rounded to zero: FNUZ has no -0
+	}
 	return sign | uint32(j)
 }
 
@@ -471,7 +495,7 @@ func TestOracleSpecs(t *testing.T) {
 	if len(refSpecs) != len(Formats) {
 		t.Fatalf("%d reference specs for %d formats", len(refSpecs), len(Formats))
 	}
-	wantBits := map[string]int{"e4m3": 8, "e5m2": 8, "f16": 16, "bf16": 16, "tf32": 19, "f32": 32, "e2m1": 4, "ue4m3": 7, "e8m0": 8}
+	wantBits := map[string]int{"e4m3": 8, "e5m2": 8, "f16": 16, "bf16": 16, "tf32": 19, "f32": 32, "e2m1": 4, "ue4m3": 7, "e8m0": 8, "e4m3fnuz": 8, "e5m2fnuz": 8}
 	for i, f := range Formats {
 		s := refSpecs[i]
 		if s.name != f.Name {

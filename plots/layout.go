@@ -178,9 +178,9 @@ func (pg *Page) render() (img *vgimg.Canvas, err error) {
 	w := pg.width(cols)
 	inner := w - 2*margin
 
-	titleSty := TextStyle(sizeFigTitle, true)
-	subSty := TextStyle(sizeSubtitle, false)
-	capSty := TextStyle(sizeCaption, false)
+	titleSty := TextStyle(SizeFigTitle, true)
+	subSty := TextStyle(SizeSubtitle, false)
+	capSty := TextStyle(SizeCaption, false)
 	titleLines := wrap(titleSty, pg.Title, inner)
 	var subLines []string
 	if pg.Subtitle != "" {
@@ -205,18 +205,18 @@ func (pg *Page) render() (img *vgimg.Canvas, err error) {
 	// Title block, centred.
 	y := h - margin
 	y = drawLines(dc, titleSty, nil, draw.XCenter, w/2, y, titleLines)
-	y = drawLines(dc, subSty, axisColor, draw.XCenter, w/2, y, subLines)
+	y = drawLines(dc, subSty, AxisColor, draw.XCenter, w/2, y, subLines)
 	gridTop := y - blockGap
 	gridBottom := gridTop - gridH
 
 	// Caption, left aligned.
-	drawLines(dc, capSty, axisColor, draw.XLeft, margin, gridBottom-blockGap, capLines)
+	drawLines(dc, capSty, AxisColor, draw.XLeft, margin, gridBottom-blockGap, capLines)
 
 	// Panels, with room for the axis labels drawn here.
 	gridRight := w - margin - sideW
 	gc := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
 		Min: vg.Point{X: margin, Y: gridBottom}, Max: vg.Point{X: gridRight, Y: gridTop}}}
-	labSty := TextStyle(sizeAxisLabel, false)
+	labSty := TextStyle(SizeAxisLabel, false)
 	yRoom := lineH(labSty) + vg.Points(4)
 	xRoom := lineH(labSty) + vg.Points(2)
 	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(24), PadY: vg.Points(14),
@@ -267,8 +267,8 @@ func (pg *Page) render() (img *vgimg.Canvas, err error) {
 			dca := p.DataCanvas(cs[i][j])
 			// A title wider than its panel is set smaller rather than
 			// run into the next one.
-			ts := TextStyle(sizePanelTitle, true)
-			for size := vg.Length(sizePanelTitle); ts.Width(t.title) > dca.Size().X+vg.Points(20) && size > 7; {
+			ts := TextStyle(SizePanelTitle, true)
+			for size := vg.Length(SizePanelTitle); ts.Width(t.title) > dca.Size().X+vg.Points(20) && size > 7; {
 				size -= 0.5
 				ts = TextStyle(size, true)
 			}

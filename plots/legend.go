@@ -31,8 +31,8 @@ const (
 
 // textWidth is the width of the widest line of the legend.
 func (l *Legend) textWidth() vg.Length {
-	hSty := TextStyle(sizeLegend, true)
-	eSty := TextStyle(sizeLegend, false)
+	hSty := TextStyle(SizeLegend, true)
+	eSty := TextStyle(SizeLegend, false)
 	w := hSty.Width(l.Title)
 	for _, e := range l.Entries {
 		w = max(w, vg.Points(legendThumbW)+eSty.Width(" "+e.Name))
@@ -48,10 +48,10 @@ func (l *Legend) Width() vg.Length {
 // Draw implements [Side].
 func (l *Legend) Draw(c draw.Canvas, data vg.Rectangle) {
 	pad := vg.Points(legendPad)
-	hSty := TextStyle(sizeLegend, true)
+	hSty := TextStyle(SizeLegend, true)
 	textW := l.textWidth()
 	pl := plot.NewLegend()
-	pl.TextStyle = TextStyle(sizeLegend, false)
+	pl.TextStyle = TextStyle(SizeLegend, false)
 	pl.Top, pl.Left = true, true
 	pl.ThumbnailWidth = vg.Points(legendThumbW)
 	pl.Padding = vg.Points(3)
@@ -67,7 +67,7 @@ func (l *Legend) Draw(c draw.Canvas, data vg.Rectangle) {
 	entriesH := pl.Rectangle(c).Size().Y
 	box := vg.Rectangle{Min: vg.Point{X: x0, Y: top - pad - headH - entriesH - pad},
 		Max: vg.Point{X: x0 + textW + 2*pad, Y: top}}
-	c.SetColor(withAlpha(gridColor, 0.35))
+	c.SetColor(WithAlpha(gridColor, 0.35))
 	c.Fill(box.Path())
 	c.SetLineStyle(draw.LineStyle{Color: gridColor, Width: vg.Points(0.8)})
 	c.Stroke(box.Path())

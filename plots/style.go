@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tcsim/tcsim/sim/sweep"
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -19,14 +18,14 @@ import (
 
 // Font sizes in points.
 const (
-	sizeFigTitle   = 15
-	sizeSubtitle   = 11
-	sizePanelTitle = 11
-	sizeAxisLabel  = 10
-	sizeTick       = 9
-	sizeLegend     = 10
-	sizeCaption    = 9
-	sizeCell       = 7.5
+	SizeFigTitle   = 15
+	SizeSubtitle   = 11
+	SizePanelTitle = 11
+	SizeAxisLabel  = 10
+	SizeTick       = 9
+	SizeLegend     = 10
+	SizeCaption    = 9
+	SizeCell       = 7.5
 )
 
 // sans is the typeface of every text: Liberation Sans ships with
@@ -49,10 +48,10 @@ func TextStyle(size vg.Length, bold bool) text.Style {
 	}
 }
 
+// Colours of grid lines and of axes and secondary text.
 var (
-	gridColor   = color.Gray{Y: 225}
-	axisColor   = color.Gray{Y: 40}
-	notAppColor = color.Gray{Y: 190} // heat map cells absent from the rows
+	gridColor = color.Gray{Y: 225}
+	AxisColor = color.Gray{Y: 40}
 )
 
 // NewPanel returns a plot styled for one panel of a [Page]: title, tick
@@ -61,15 +60,15 @@ var (
 func NewPanel(title string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
-	p.Title.TextStyle = TextStyle(sizePanelTitle, true)
+	p.Title.TextStyle = TextStyle(SizePanelTitle, true)
 	p.Title.TextStyle.XAlign = draw.XCenter
 	p.Title.TextStyle.YAlign = draw.YTop
 	p.Title.Padding = vg.Points(5)
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		a.Label.TextStyle = TextStyle(sizeAxisLabel, false)
-		a.Tick.Label = TextStyle(sizeTick, false)
-		a.Color = axisColor
-		a.Tick.Color = axisColor
+		a.Label.TextStyle = TextStyle(SizeAxisLabel, false)
+		a.Tick.Label = TextStyle(SizeTick, false)
+		a.Color = AxisColor
+		a.Tick.Color = AxisColor
 		a.Padding = vg.Points(3)
 	}
 	// The alignments gonum/plot's axes expect (it rotates the y label
@@ -82,69 +81,9 @@ func NewPanel(title string) *plot.Plot {
 	return p
 }
 
-// ncStyle is how one promotion interval is drawn in every figure.
-type ncStyle struct {
-	name   string
-	color  color.Color
-	glyph  draw.GlyphDrawer
-	dashes []vg.Length
-	width  vg.Length
-}
-
-// Colours of the numeric N_c in ascending order (Okabe–Ito, colour-blind
-// safe, without its yellow, which vanishes on white). "never" is dark red
-// and the FP32 baseline dashed black, so they stand apart from the rest.
-var ncPalette = []color.Color{
-	color.RGBA{0x00, 0x72, 0xB2, 0xFF}, // blue
-	color.RGBA{0x56, 0xB4, 0xE9, 0xFF}, // sky blue
-	color.RGBA{0x00, 0x9E, 0x73, 0xFF}, // bluish green
-	color.RGBA{0xE6, 0x9F, 0x00, 0xFF}, // orange
-	color.RGBA{0xD5, 0x5E, 0x00, 0xFF}, // vermillion
-	color.RGBA{0xCC, 0x79, 0xA7, 0xFF}, // reddish purple
-	color.RGBA{0x8C, 0x56, 0x4B, 0xFF}, // brown
-	color.RGBA{0x66, 0x66, 0x99, 0xFF}, // slate
-}
-
-var ncGlyphs = []draw.GlyphDrawer{
-	draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.RingGlyph{},
-	draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{},
-}
-
-// ncLegend returns the legend of the series ncs drawn in styles: a line
-// and a marker each.
-func ncLegend(ncs []int, styles map[int]ncStyle) *Legend {
-	l := &Legend{Title: "Promotion interval"}
-	for _, nc := range ncs {
-		ln, sp := seriesLine(nil, styles[nc])
-		l.Entries = append(l.Entries, LegendEntry{Name: styles[nc].name, Thumbs: []plot.Thumbnailer{ln, sp}})
-	}
-	return l
-}
-
-// ncStyles assigns a style to each N_c of ncs (sorted by ncRank).
-func ncStyles(ncs []int) map[int]ncStyle {
-	m := make(map[int]ncStyle, len(ncs))
-	i := 0
-	for _, nc := range ncs {
-		switch nc {
-		case sweep.NcNever:
-			m[nc] = ncStyle{name: "never (no promotion)", color: color.RGBA{0xA5, 0x00, 0x26, 0xFF},
-				glyph: draw.CircleGlyph{}, width: vg.Points(1.6)}
-		case sweep.NcFP32:
-			m[nc] = ncStyle{name: "FP32 baseline (CUDA cores)", color: color.Black,
-				glyph: draw.CrossGlyph{}, dashes: []vg.Length{vg.Points(5), vg.Points(3)}, width: vg.Points(1.3)}
-		default:
-			m[nc] = ncStyle{name: "Nc = " + strconv.Itoa(nc), color: ncPalette[i%len(ncPalette)],
-				glyph: ncGlyphs[i%len(ncGlyphs)], width: vg.Points(1.4)}
-			i++
-		}
-	}
-	return m
-}
-
-// withAlpha returns c with opacity a (0..1), premultiplied as image/color
+// WithAlpha returns c with opacity a (0..1), premultiplied as image/color
 // expects.
-func withAlpha(c color.Color, a float64) color.Color {
+func WithAlpha(c color.Color, a float64) color.Color {
 	r, g, b, _ := c.RGBA()
 	return color.NRGBA64{R: uint16(r), G: uint16(g), B: uint16(b), A: uint16(a * 0xFFFF)}
 }
@@ -164,8 +103,8 @@ func DecadeLabel(e int) string {
 	return fmt.Sprintf("1e%d", e)
 }
 
-// sciLabel writes v with sig significant digits as "3e-4" or "3.2e-4".
-func sciLabel(v float64, sig int) string {
+// SciLabel writes v with sig significant digits as "3e-4" or "3.2e-4".
+func SciLabel(v float64, sig int) string {
 	if v == 0 {
 		return "0"
 	}
@@ -231,17 +170,17 @@ func Log2Axis(a *plot.Axis, ks []int, length vg.Length) {
 		pad = 2
 	}
 	a.Min, a.Max = lo/pad, hi*pad
-	a.Tick.Marker = intTicks(ks, func(i int) float64 { return float64(ks[i]) }, func(i int) vg.Length {
+	a.Tick.Marker = IntTicks(ks, func(i int) float64 { return float64(ks[i]) }, func(i int) vg.Length {
 		return length * vg.Length(math.Log(float64(ks[i])/a.Min)/math.Log(a.Max/a.Min))
 	})
 }
 
-// intTicks returns a tick at value(i) for each of ns, labelled with ns[i]
+// IntTicks returns a tick at value(i) for each of ns, labelled with ns[i]
 // where the label does not collide with another at pos(i): powers of two
 // are labelled first, in ascending order, then the rest where there is
 // room.
-func intTicks(ns []int, value func(i int) float64, pos func(i int) vg.Length) plot.ConstantTicks {
-	sty := TextStyle(sizeTick, false)
+func IntTicks(ns []int, value func(i int) float64, pos func(i int) vg.Length) plot.ConstantTicks {
+	sty := TextStyle(SizeTick, false)
 	order := make([]int, len(ns))
 	for i := range order {
 		order[i] = i
@@ -296,17 +235,17 @@ func wrap(sty text.Style, s string, width vg.Length) []string {
 	return lines
 }
 
-// plotterFunc adapts a function to plot.Plotter.
-type plotterFunc func(c draw.Canvas, p *plot.Plot)
+// PlotterFunc adapts a function to plot.Plotter.
+type PlotterFunc func(c draw.Canvas, p *plot.Plot)
 
 // Plot implements plot.Plotter.
-func (f plotterFunc) Plot(c draw.Canvas, p *plot.Plot) { f(c, p) }
+func (f PlotterFunc) Plot(c draw.Canvas, p *plot.Plot) { f(c, p) }
 
 // GridLines returns a plotter drawing light lines across the data area at
 // the major ticks of the x axis (vertical) and the y axis (horizontal).
 // Add it first, so the data are drawn over it.
 func GridLines(vertical, horizontal bool) plot.Plotter {
-	return plotterFunc(func(c draw.Canvas, p *plot.Plot) {
+	return PlotterFunc(func(c draw.Canvas, p *plot.Plot) {
 		sty := draw.LineStyle{Color: gridColor, Width: vg.Points(0.6)}
 		trX, trY := p.Transforms(&c)
 		if vertical {
@@ -330,20 +269,20 @@ func GridLines(vertical, horizontal bool) plot.Plotter {
 	})
 }
 
-// plural writes n and noun, adding "s" unless n is 1.
-func plural(n int, noun string) string {
+// Plural writes n and noun, adding "s" unless n is 1.
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
-// noResults writes "no results" across a panel whose (dist, scaling) has
+// NoResults writes "no results" across a panel whose (dist, scaling) has
 // no rows, so the grid keeps its shape and the gap is explained.
-func noResults() plot.Plotter {
-	return plotterFunc(func(c draw.Canvas, p *plot.Plot) {
-		sty := TextStyle(sizePanelTitle, false)
-		sty.Color = axisColor
+func NoResults() plot.Plotter {
+	return PlotterFunc(func(c draw.Canvas, p *plot.Plot) {
+		sty := TextStyle(SizePanelTitle, false)
+		sty.Color = AxisColor
 		sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
 		c.FillText(sty, c.Center(), "no results for this combination")
 	})

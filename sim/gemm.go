@@ -12,7 +12,7 @@ import (
 )
 
 // ScaleArith is the FP32 arithmetic that applies dequantisation scales to a
-// promoted partial sum (arithmetic.md §4). Both forms start the sum at +0.
+// promoted partial sum (docs/datapath.md §4). Both forms start the sum at +0.
 type ScaleArith uint8
 
 const (

@@ -20,7 +20,10 @@ func (p *Preset) Chain(a, b *Vector, lo, hi int, c uint32) uint32 {
 	if p.Scale != nil {
 		panic(fmt.Sprintf("tensorcore: %s: block-scaled datapath: use MMAScaled", p.Name))
 	}
-	if p.fixed && (a.Fix == nil || b.Fix == nil) {
+	if p.AMD != nil {
+		return p.amdChain(a, b, lo, hi, c)
+	}
+	if !p.da.decoded(a) || !p.db.decoded(b) {
 		panic(fmt.Sprintf("tensorcore: %s: Chain on vectors not decoded by this preset", p.Name))
 	}
 	if p.simdOK(a, b) {
@@ -173,7 +176,7 @@ func (s *Step) zero(r, abs uint32) uint32 {
 	return r
 }
 
-// specialResult applies the special-value rules of arithmetic.md §2 to the
+// specialResult applies the special-value rules of docs/datapath.md §2 to the
 // products at idx and the accumulator class: NaN anywhere, Inf·0 or
 // +Inf + -Inf give the canonical NaN; otherwise any infinite term gives Inf
 // of its sign. ok is false when every term is finite.

@@ -3,7 +3,7 @@
 // K products into chained steps, the special-value rules, and the named
 // presets that pin these parameters to real GPUs and instructions.
 //
-// The model (design note arithmetic.md §1): a step takes up to L exact
+// The model (docs/datapath.md §1): a step takes up to L exact
 // products and an accumulator C, finds the largest exponent e_max among them
 // (zero terms count as [Step.ZeroExp]), truncates every term toward zero onto
 // the grid 2^(e_max-F), adds the truncated terms exactly in an int64, and

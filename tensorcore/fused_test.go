@@ -62,7 +62,7 @@ func simdPresets() []*Preset {
 func TestSIMDEligible(t *testing.T) {
 	for _, p := range Presets() {
 		fa, fb := p.inFormats()
-		want := p.Interleave == p.L && p.Scale == nil && p.L%8 == 0 &&
+		want := p.Interleave == p.L && p.Scale == nil && p.AMD == nil && p.L%8 == 0 &&
 			(fa.Bits() == 8 && fb.Bits() == 8 || fa == numerics.FP16 && fb == numerics.FP16)
 		if p.simd != want {
 			t.Errorf("%s: simd = %v, want %v", p.Name, p.simd, want)

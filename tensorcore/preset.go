@@ -33,7 +33,10 @@ type Preset struct {
 	SeparateC bool
 	// Scale, when set, makes the datapath block-scaled (see [BlockScale]);
 	// such a preset runs only through [Preset.MMAScaled].
-	Scale  *BlockScale
+	Scale *BlockScale
+	// AMD, when set, is an AMD matrix-core datapath used instead of Step
+	// (amd.go).
+	AMD    *AMDPath
 	Source string // where the parameters come from
 	// Status is "measured" (reproduces hardware records bit for bit: see
 	// Verified), "published, unverified" (a published model no record here
@@ -42,7 +45,7 @@ type Preset struct {
 	Status string
 	// Verified lists the hardware record sets the preset reproduces and
 	// how many records of each it matches. The counts are recomputed from
-	// the records by tests (sim/km_test.go), never taken on trust.
+	// the records by tests (sim/verify/km_test.go), never taken on trust.
 	Verified []Verification
 
 	da, db *decoder
@@ -97,6 +100,9 @@ func (p *Preset) init() error {
 	if err := p.initScale(); err != nil {
 		return err
 	}
+	if err := p.initAMD(); err != nil {
+		return err
+	}
 	if p.Via != nil {
 		for _, f := range []numerics.Format{p.A, p.B} {
 			if !exactIn(f, *p.Via) {
@@ -113,7 +119,10 @@ func (p *Preset) init() error {
 	p.simd = p.Interleave == p.L && p.Scale == nil && scaledExact(fa, fb, p.L, p.F, p.ZeroExp)
 	p.regMask = ^uint64(0) << uint(64-p.regBits())
 	p.narrow = int64(2*p.L+1)<<uint(p.F+1) <= 1<<24
-	p.lanes = !p.SeparateC && p.Out != RNEFP16 && lanesOK(fa, fb, p.L, p.narrow, p.simd)
+	if p.AMD != nil {
+		p.fixed, p.simd = false, false
+	}
+	p.lanes = !p.SeparateC && p.Out != RNEFP16 && p.AMD == nil && lanesOK(fa, fb, p.L, p.narrow, p.simd)
 	p.da, p.db = newDecoder(p.A, fa, p.fixed, p.lanes), newDecoder(p.B, fb, p.fixed, p.lanes)
 	return nil
 }

@@ -51,7 +51,7 @@ func init() {
 					"13 fraction bits, truncated to 14 significant bits",
 				A: a, B: b, K: 32,
 				Step:   Step{L: 32, F: 13, Out: RZE8M13, ZeroExp: hopperZeroExp, PlusZero: true},
-				Source: "arithmetic.md §2; H100 records", Status: "measured", Verified: wgVer,
+				Source: "docs/datapath.md §2; H100 records", Status: "measured", Verified: wgVer,
 			}, &Preset{
 				Name: fmt.Sprintf("h100-wgmma-%s-%s-f16acc", a, b),
 				GPU:  "H100", Instr: fmt.Sprintf("wgmma.mma_async.m64nNk32.f16.%s.%s", a, b),
@@ -59,7 +59,7 @@ func init() {
 					"FP16 C, rounded once to nearest FP16",
 				A: a, B: b, K: 32,
 				Step:   Step{L: 32, F: 13, Out: RNEFP16, ZeroExp: hopperZeroExp, PlusZero: true},
-				Source: "arithmetic.md §2", Status: "measured",
+				Source: "docs/datapath.md §2", Status: "measured",
 			}, &Preset{
 				Name: fmt.Sprintf("h100-mma-%s-%s", a, b),
 				GPU:  "H100", Instr: fmt.Sprintf("mma.sync.aligned.m16n8k32.row.col.f32.%s.%s.f32", a, b),
@@ -68,7 +68,7 @@ func init() {
 				A: a, B: b, Via: &fp16, K: 32,
 				Step:       Step{L: 16, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp},
 				Interleave: 2, SeparateC: true,
-				Source: "arithmetic.md §3; H100 records", Status: "measured", Verified: mmaVer,
+				Source: "docs/datapath.md §3; H100 records", Status: "measured", Verified: mmaVer,
 			})
 		}
 	}
@@ -91,6 +91,11 @@ func h100InstRecords(a, b numerics.Format) int {
 func Lookup(name string) (*Preset, error) {
 	if p, ok := registry[name]; ok {
 		return p, nil
+	}
+	if n, ok := resolveAlias(name); ok {
+		if p, ok := registry[n]; ok {
+			return p, nil
+		}
 	}
 	return nil, fmt.Errorf("unknown preset %q (see 'tcsim presets')", name)
 }

@@ -8,11 +8,11 @@ import (
 )
 
 // Presets for GPUs other than the Hopper FP8 wgmma of presets.go
-// (arithmetic.md §5). Their parameters are those of the published models,
+// (docs/datapath.md §5). Their parameters are those of the published models,
 // Khattak & Mikaitis (arXiv 2512.07004, "K–M") and MMA-Sim (Xie et al.,
 // arXiv 2511.10909); where records exist (../shared/hw/km, subsets in
 // testdata/km) the Verified counts say how many each preset reproduces, and
-// sim/km_test.go recomputes them.
+// sim/verify/km_test.go recomputes them.
 //
 // K is the K of the named instruction. The K–M records hold one hardware
 // step's products each: they were made with wmma fragments of the
@@ -26,7 +26,7 @@ import (
 // differ: K–M give −131 on Volta, −132 on Ampere and Ada, −133 on Hopper and
 // Blackwell; MMA-Sim gives zero terms no exponent at all (no floor). No
 // record decides it: e_max lies in [−5, 2] in every K–M record, far above
-// any floor, and TestKMZeroExpUndecided (sim/km_test.go) shows every floor
+// any floor, and TestKMZeroExpUndecided (sim/verify/km_test.go) shows every floor
 // from −10000 to −120 reproducing them all. The code keeps the K–M values;
 // only BF16/TF32 sums whose every term lies below 2^−131 (and block-scaled
 // corners) can tell the two apart.
@@ -41,8 +41,8 @@ func km(gpu, format, out string) []Verification {
 }
 
 const (
-	srcKM      = "Khattak & Mikaitis arXiv 2512.07004; arithmetic.md §5"
-	srcMMASim  = "MMA-Sim arXiv 2511.10909; arithmetic.md §5"
+	srcKM      = "Khattak & Mikaitis arXiv 2512.07004; docs/datapath.md §5"
+	srcMMASim  = "MMA-Sim arXiv 2511.10909; docs/datapath.md §5"
 	published  = "published, unverified"
 	measured   = "measured"
 	unverified = "unverified"
@@ -203,7 +203,7 @@ func init() {
 	// the operands are converted to FP16 (exactly) and run through two
 	// FP16 steps of 16 (k mod 4 in {0,1}, then {2,3}) chained from +0, and
 	// C is added by the CUDA cores. With an FP32 accumulator that is FADD
-	// (arithmetic.md §3, measured on H100); with an FP16 accumulator each
+	// (docs/datapath.md §3, measured on H100); with an FP16 accumulator each
 	// step rounds to nearest FP16 and C (FP16) is added by HADD. This
 	// project found both forms in the K–M records, which the published
 	// models leave open: B200 d_fp32 and H100/B200 d_fp16 are reproduced
@@ -218,7 +218,7 @@ func init() {
 		for _, a := range fp8 {
 			for _, b := range fp8 {
 				st, ver, ver16 := unverified, []Verification(nil), []Verification(nil)
-				src := "this project's fit to the K–M records (H100, B200 d_fp16; B200 d_fp32); arithmetic.md §3"
+				src := "this project's fit to the K–M records (H100, B200 d_fp16; B200 d_fp32); docs/datapath.md §3"
 				if a == b {
 					st = measured
 					ver16 = km(gpu, fp8Folder(a), "fp16")

@@ -1,6 +1,6 @@
 package tensorcore_test
 
-// An independent reference of arithmetic.md §1–§3 written with math/big and
+// An independent reference of docs/datapath.md §1–§3 written with math/big and
 // its own bit-field decoding (no package numerics), and property tests that
 // compare the package against it and against itself.
 

@@ -1,6 +1,6 @@
 package tensorcore_test
 
-// Special values and edges: one test per rule of arithmetic.md §2 ("Special
+// Special values and edges: one test per rule of docs/datapath.md §2 ("Special
 // values and edges" and the .f16 accumulator paragraph). Every expectation is
 // an explicit bit pattern derived from the rule as written, so that these
 // tests can be held against a hardware recording of the same cases.
@@ -355,10 +355,6 @@ func TestNoNegativeZeroAfterTruncation(t *testing.T) {
 // exponent 127): grid 2^(127-13) = 2^114; C truncated onto it keeps its top
 // 14 significant bits, 1.1111111111111b·2^127 = 0x7F7FFC00; the products,
 // at most 32·57344² < 2^37, are far below the grid and vanish.
-//
-// NOTE: arithmetic.md §2 writes this value as 0x7F7FE000, but that pattern has
-// only 11 significant bits (mantissa 0x7FE000); "truncated to 14 bits" and
-// "the low 10 mantissa bits of every FP32 output are zero" give 0x7F7FFC00.
 func TestNoOverflowFP32(t *testing.T) {
 	for _, pc := range casesOf(wgmma32) {
 		p := lookup(t, pc.name)

@@ -39,7 +39,7 @@ func (c Conversion) Out() numerics.Format {
 	return numerics.FP32
 }
 
-// Step is one truncated fused dot-product-add (arithmetic.md §1).
+// Step is one truncated fused dot-product-add (docs/datapath.md §1).
 type Step struct {
 	L   int        // products fused per step
 	F   int        // fraction bits kept after alignment to e_max

@@ -1,6 +1,6 @@
 package tensorcore_test
 
-// Hand-worked cases of the step model (arithmetic.md §1–§3). e4m3 codes used
+// Hand-worked cases of the step model (docs/datapath.md §1–§3). e4m3 codes used
 // below: 1.0 = 0x38, 1.125 = 0x39, 1.25 = 0x3A, 1.375 = 0x3B, 1.5 = 0x3C,
 // 1.625 = 0x3D, 1.75 = 0x3E, 1.875 = 0x3F, 2.0 = 0x40, 4.0 = 0x48,
 // 2^8 = 0x78, 448 = 0x7E, 2^-4 = 0x18, 2^-5 = 0x10, 2^-6 = 0x08 (smallest

@@ -1,6 +1,7 @@
 package tensorcore
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tcsim/tcsim/numerics"
@@ -40,5 +41,71 @@ func TestHopperPlusZero(t *testing.T) {
 				t.Errorf("%s %s: %g·%g = %#x, want %#x", c.preset, m.name, c.a, c.b, got, want)
 			}
 		}
+	}
+}
+
+// TestGPUAliases: an alias GPU's preset names give the very presets of the
+// GPU it stands for; other prefixes stay unknown.
+func TestGPUAliases(t *testing.T) {
+	for _, a := range Aliases() {
+		if CanonicalGPU(a.GPU) != a.Of || CanonicalGPU(strings.ToLower(a.GPU)) != a.Of {
+			t.Errorf("CanonicalGPU(%s) = %s, want %s", a.GPU, CanonicalGPU(a.GPU), a.Of)
+		}
+		n := 0
+		for _, p := range Presets() {
+			if p.GPU != a.Of {
+				continue
+			}
+			n++
+			name := strings.ToLower(a.GPU) + strings.TrimPrefix(p.Name, strings.ToLower(a.Of))
+			if q, err := Lookup(name); err != nil || q != p {
+				t.Errorf("Lookup(%s) = %v, %v; want %s itself", name, q, err, p.Name)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: alias of %s, which has no presets", a.GPU, a.Of)
+		}
+	}
+	if len(Aliases()) != 2 || CanonicalGPU("A100") != "A100" {
+		t.Errorf("aliases %v", Aliases())
+	}
+	for _, name := range []string{"h300-wgmma-e4m3-e4m3", "h200", "h200-nope"} {
+		if _, err := Lookup(name); err == nil {
+			t.Errorf("Lookup(%s): no error", name)
+		}
+	}
+}
+
+// TestChainRefusesForeignVectors: a vector carries its decoder; Chain
+// refuses one decoded for other operand formats (whose Sig and Exp mean
+// other values) and accepts one of a datapath with the same formats.
+func TestChainRefusesForeignVectors(t *testing.T) {
+	e4, _ := Lookup("h100-wgmma-e4m3-e4m3")
+	e5, _ := Lookup("h100-wgmma-e5m2-e5m2")
+	wide, err := e4.WithF(20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := make([]uint32, 32)
+	for k := range codes {
+		codes[k] = uint32(0x30 + k)
+	}
+	var a4, b4, b5 Vector
+	e4.DecodeA(codes, &a4)
+	e4.DecodeB(codes, &b4)
+	e5.DecodeB(codes, &b5)
+	panics := func(f func()) (p bool) {
+		defer func() { p = recover() != nil }()
+		f()
+		return false
+	}
+	if !panics(func() { e4.Chain(&a4, &b5, 0, 32, 0) }) {
+		t.Error("Chain took a vector decoded as E5M2 for an E4M3 operand")
+	}
+	if !panics(func() { e4.Chain(&a4, &Vector{Sig: make([]int32, 32), Exp: make([]int16, 32)}, 0, 32, 0) }) {
+		t.Error("Chain took a vector no decoder filled")
+	}
+	if panics(func() { wide.Chain(&a4, &b4, 0, 32, 0) }) {
+		t.Error("Chain refused a vector of the same formats")
 	}
 }

@@ -33,7 +33,7 @@ func TestExperiments(t *testing.T) {
 		o.Reset()
 		e.Reset()
 		if code := runExperiments(&o, &e, args); code != 2 || !strings.HasPrefix(e.String(), "tcsim experiments: ") ||
-			!strings.Contains(e.String(), "Run 'tcsim experiments --help' for usage.") {
+			!strings.HasSuffix(e.String(), " (see 'tcsim experiments --help')\n") || strings.Count(e.String(), "\n") != 1 {
 			t.Errorf("%v: %d %q", args, code, e.String())
 		}
 	}

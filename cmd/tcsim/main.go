@@ -9,11 +9,14 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/tcsim/tcsim/tensorcore"
 )
@@ -43,6 +46,7 @@ func init() {
 		{"fit", "find the datapath parameters that reproduce a GPU's records", runFit},
 		{"presets", "list the datapath presets, their parameters and validation", runPresets},
 		{"gemm", "simulate a GEMM on your own tensors (.npy, safetensors, FP8 checkpoints)", runGEMM},
+		{"train", "train a small GPT with every Linear GEMM on a simulated datapath", runTrain},
 		{"bench", "time a simulated GEMM against a float64 GEMM of the same shape", runBench},
 		{"experiments", "list the reproducible experiments on FP8 accumulation, or run one", runExperiments},
 		{"version", "print the version", runVersion},
@@ -74,8 +78,7 @@ func run(stdout, stderr io.Writer, args []string) int {
 	if c := lookup(args[0]); c != nil {
 		return c.run(stdout, stderr, args[1:])
 	}
-	fmt.Fprintf(stderr, "tcsim: unknown command %q\n", args[0])
-	fmt.Fprintln(stderr, "Run 'tcsim help' for the list of commands.")
+	fmt.Fprintf(stderr, "tcsim: unknown command %q (see 'tcsim help')\n", args[0])
 	return 2
 }
 
@@ -99,28 +102,37 @@ func usage(w io.Writer) {
 	io.WriteString(w, b.String())
 }
 
+const helpHelp = `Usage: tcsim help [COMMAND]
+
+Without a command, list the commands; with one, show its usage, flags and
+examples (the same as 'tcsim COMMAND --help').
+
+Examples:
+  tcsim help
+  tcsim help sweep
+`
+
 func runHelp(stdout, stderr io.Writer, args []string) int {
-	switch len(args) {
-	case 0:
+	switch {
+	case len(args) == 0:
 		usage(stdout)
 		return 0
-	case 1:
-		if c := lookup(args[0]); c != nil && c.name != "help" {
-			return c.run(stdout, stderr, []string{"--help"})
-		}
-		fmt.Fprintf(stderr, "tcsim help: unknown command %q\n", args[0])
-	default:
-		fmt.Fprintln(stderr, "tcsim help: too many arguments")
+	case len(args) > 1:
+		return usageError(stderr, "help", "too many arguments")
+	case args[0] == "help" || args[0] == "--help" || args[0] == "-h":
+		io.WriteString(stdout, helpHelp)
+		return 0
 	}
-	fmt.Fprintln(stderr, "Run 'tcsim help' for the list of commands.")
+	if c := lookup(args[0]); c != nil {
+		return c.run(stdout, stderr, []string{"--help"})
+	}
+	fmt.Fprintf(stderr, "tcsim help: unknown command %q (see 'tcsim help')\n", args[0])
 	return 2
 }
 
 func runVersion(stdout, stderr io.Writer, args []string) int {
 	if len(args) > 0 && args[0] != "--help" && args[0] != "-h" {
-		fmt.Fprintln(stderr, "tcsim version: takes no arguments")
-		fmt.Fprintln(stderr, "Run 'tcsim version' alone.")
-		return 2
+		return usageError(stderr, "version", "takes no arguments")
 	}
 	if len(args) > 0 {
 		fmt.Fprintln(stdout, "Usage: tcsim version\n\nPrints the tcsim version, with the VCS revision when the build records one.")
@@ -154,3 +166,28 @@ func versionString() string {
 	}
 	return v
 }
+
+// buildID identifies this binary for resuming and merging, where outputs
+// of two builds must not mix: the version and VCS revision, and for a
+// build with local changes or without a recorded revision, a hash of the
+// executable as well.
+var buildID = sync.OnceValue(func() string {
+	v := versionString()
+	if strings.Contains(v, "(") && !strings.Contains(v, "+dirty") {
+		return v
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return v
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return v
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return v
+	}
+	return v + " exe " + hex.EncodeToString(h.Sum(nil)[:8])
+})

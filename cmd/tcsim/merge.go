@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/pflag"
@@ -38,10 +39,23 @@ func runMerge(stdout, stderr io.Writer, args []string) int {
 	if *out == "" || fs.NArg() == 0 {
 		return usageError(stderr, "merge", "want --out DIR and at least one shard directory")
 	}
+	if st, err := os.Stat(*out); err == nil && !st.IsDir() {
+		return usageError(stderr, "merge", fmt.Sprintf("--out %s: is a file, not a directory", *out))
+	}
 	rows, sum, err := sweep.Merge(fs.Args())
 	if err != nil {
 		fmt.Fprintf(stderr, "tcsim merge: %v\n", err)
 		return 2
+	}
+	lock, err := sweep.LockDir(*out)
+	if err != nil {
+		fmt.Fprintf(stderr, "tcsim merge: %v\n", err)
+		return 1
+	}
+	defer lock.Unlock()
+	if err := sweep.RemoveStaleTemp(*out); err != nil {
+		fmt.Fprintf(stderr, "tcsim merge: %v\n", err)
+		return 1
 	}
 	if err := sweep.WriteResults(*out, rows, sum); err != nil {
 		fmt.Fprintf(stderr, "tcsim merge: %v\n", err)

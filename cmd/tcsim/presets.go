@@ -69,7 +69,7 @@ func runPresets(stdout, stderr io.Writer, args []string) int {
 		ps = tensorcore.Presets()
 	}
 	if *gpu != "" {
-		ps = slices.DeleteFunc(ps, func(p *tensorcore.Preset) bool { return !strings.EqualFold(p.GPU, *gpu) })
+		ps = slices.DeleteFunc(ps, func(p *tensorcore.Preset) bool { return !strings.EqualFold(p.GPU, tensorcore.CanonicalGPU(*gpu)) })
 		if len(ps) == 0 {
 			var gpus []string
 			for _, p := range tensorcore.Presets() {
@@ -157,8 +157,19 @@ func writePresetTable(w io.Writer, ps []*tensorcore.Preset) error {
 			measured++
 		}
 	}
-	_, err := fmt.Fprintf(w, "%d presets, %d measured on hardware records\n", len(ps), measured)
-	return err
+	if _, err := fmt.Fprintf(w, "%d presets, %d measured on hardware records\n", len(ps), measured); err != nil {
+		return err
+	}
+	for _, a := range tensorcore.Aliases() {
+		if !slices.ContainsFunc(ps, func(p *tensorcore.Preset) bool { return p.GPU == a.Of }) {
+			continue
+		}
+		lo := strings.ToLower
+		if _, err := fmt.Fprintf(w, "%s: alias of %s (%s-<rest> names the preset %s-<rest>)\n", a.GPU, a.Of, lo(a.GPU), lo(a.Of)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writePresetDetails(w io.Writer, ps []*tensorcore.Preset) error {

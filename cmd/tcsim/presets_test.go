@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,8 +17,9 @@ func TestPresetsTable(t *testing.T) {
 	}
 	l := lines(out)
 	all := tensorcore.Presets()
-	if len(l) != len(all)+2 || !strings.HasPrefix(l[0], "NAME ") || !strings.Contains(l[0], "STATUS") ||
-		!strings.HasPrefix(l[len(l)-1], "82 presets, ") {
+	na := len(tensorcore.Aliases())
+	if len(l) != len(all)+2+na || !strings.HasPrefix(l[0], "NAME ") || !strings.Contains(l[0], "STATUS") ||
+		!strings.HasPrefix(l[len(l)-1-na], fmt.Sprintf("%d presets, ", len(all))) {
 		t.Fatalf("%d lines:\n%s", len(l), out)
 	}
 	for i, p := range all {
@@ -24,9 +27,14 @@ func TestPresetsTable(t *testing.T) {
 			t.Errorf("line %d: %q, want %s", i+1, l[i+1], p.Name)
 		}
 	}
+	if !slices.ContainsFunc(l, func(s string) bool {
+		return strings.Join(strings.Fields(s), " ") == "a100-mma-f16 A100 f16×f16 f32 16 8 24 rz-fp32 5000/5000 km A100/fp16 d_fp32 mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"
+	}) {
+		t.Errorf("table lacks the a100-mma-f16 row")
+	}
 	for _, want := range []string{
-		"a100-mma-f16                 A100  f16×f16           f32  16  8   24  rz-fp32   5000/5000 km A100/fp16 d_fp32",
 		"204800/204800 h100 inst_wgmma; 5000/5000 km H100/E4M3 d_fp32",
+		"H200: alias of H100 (h200-<rest> names the preset h100-<rest>)\n",
 		"b200-nvf4-e2m1", "published, unverified",
 	} {
 		if !strings.Contains(out, want) {
@@ -76,7 +84,7 @@ func TestPresetsErrors(t *testing.T) {
 	} {
 		code, out, errOut := runArgs(tc.args...)
 		l := lines(errOut)
-		if code != 2 || out != "" || len(l) != 2 || !strings.HasPrefix(l[0], tc.first) || l[1] != "Run 'tcsim presets --help' for usage." {
+		if code != 2 || out != "" || len(l) != 1 || !strings.HasPrefix(l[0], tc.first) || !strings.HasSuffix(l[0], " (see 'tcsim presets --help')") {
 			t.Errorf("%v: %d %q %q", tc.args, code, out, errOut)
 		}
 	}

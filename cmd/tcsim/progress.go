@@ -70,3 +70,14 @@ func (p *progress) finish() {
 		p.drawn = false
 	}
 }
+
+// say prints a line, ending the live line first.
+func (p *progress) say(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprintln(p.w)
+		p.drawn = false
+	}
+	fmt.Fprintf(p.w, format+"\n", args...)
+}

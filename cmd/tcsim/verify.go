@@ -27,7 +27,10 @@ ignored; a file named explicitly must be one of these.
 
 For each file it prints one line per configuration with the number of
 records (output elements) and mismatches, lists the first mismatches in hex,
-and ends with the line "verified N records, M mismatches".
+and ends with the line "verified N records, M mismatches". With --json it
+prints the same as one JSON object instead: records, mismatches, ok, and
+groups (file, inputs, name, records, mismatches, listed: file, line, where,
+inputs, expected, got).
 
 Exit status: 0 when N > 0 and M = 0; 1 on any mismatch or when no record was
 found; 2 on a usage error or unreadable or malformed input (named by file and
@@ -47,12 +50,16 @@ Examples:
 
   # one file
   tcsim verify ../shared/hw/h100/inst_mma.csv.gz
+
+  # a machine-readable report
+  tcsim verify --json testdata/km > verify.json
 `
 
 func runVerify(stdout, stderr io.Writer, args []string) int {
 	fs := pflag.NewFlagSet("verify", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	maxListed := fs.Int("max-mismatches", verify.DefaultMaxListed, "list at most `N` mismatches per configuration (0: none)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprintf(stdout, verifyHelp, fs.FlagUsages())
@@ -71,12 +78,18 @@ func runVerify(stdout, stderr io.Writer, args []string) int {
 		fmt.Fprintf(stderr, "tcsim verify: %v\n", err)
 		return 2
 	}
-	if err := rep.WriteText(stdout); err != nil {
+	write := rep.WriteText
+	if *asJSON {
+		write = rep.WriteJSON
+	}
+	if err := write(stdout); err != nil {
 		fmt.Fprintf(stderr, "tcsim verify: %v\n", err)
 		return 1
 	}
 	n, m := rep.Totals()
-	fmt.Fprintf(stdout, "verified %d records, %d mismatches\n", n, m)
+	if !*asJSON {
+		fmt.Fprintf(stdout, "verified %d records, %d mismatches\n", n, m)
+	}
 	switch {
 	case n == 0:
 		fmt.Fprintf(stderr, "tcsim verify: no records found in %s\n", strings.Join(fs.Args(), " "))
@@ -87,9 +100,9 @@ func runVerify(stdout, stderr io.Writer, args []string) int {
 	return 0
 }
 
-// usageError prints a one-line error and a one-line hint, and returns 2.
+// usageError prints a one-line error with a pointer to the help, and
+// returns 2.
 func usageError(stderr io.Writer, cmd, msg string) int {
-	fmt.Fprintf(stderr, "tcsim %s: %s\n", cmd, msg)
-	fmt.Fprintf(stderr, "Run 'tcsim %s --help' for usage.\n", cmd)
+	fmt.Fprintf(stderr, "tcsim %s: %s (see 'tcsim %s --help')\n", cmd, msg, cmd)
 	return 2
 }

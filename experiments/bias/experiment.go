@@ -24,7 +24,7 @@ const (
 	kHist = 4096
 )
 
-// The H100 measurements quoted in arithmetic.md §2 (mean signed error of
+// The H100 measurements quoted in docs/datapath.md §2 (mean signed error of
 // all-positive inputs without promotion).
 var hw = map[int]float64{4096: -0.074, 16384: -0.25}
 
@@ -35,12 +35,12 @@ func softmax(r *rand.Rand, x []float64, rows, k int) {
 		row := x[i*k : (i+1)*k]
 		m := math.Inf(-1)
 		for j := range row {
-			row[j] = 2 * r.NormFloat64()
+			row[j] = 2 * sweep.Normal(r)
 			m = max(m, row[j])
 		}
 		s := 0.0
 		for j := range row {
-			row[j] = math.Exp(row[j] - m)
+			row[j] = lab.Exp(row[j] - m)
 			s += row[j]
 		}
 		for j := range row {
@@ -71,7 +71,7 @@ var dists = []struct {
 				return
 			}
 			for i := range x {
-				x[i] = r.NormFloat64()
+				x[i] = sweep.Normal(r)
 			}
 		}}, "softmax × N(0,1) values"},
 	{lab.MustDist("normal"), "N(0,1) × N(0,1)"},
@@ -214,7 +214,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 		Title: "Truncation bias: all-positive sums drift low",
 		Claim: "Hopper's FP8 accumulation truncates toward zero, so with all-positive inputs (such as attention probabilities " +
 			"times values) and no promotion every output is below the exact value: −7.4% at K = 4096 and −25% at K = 16384 " +
-			"(measured on an H100, arithmetic.md §2). The fraction of outputs below the exact value grows with K.",
+			"(measured on an H100, docs/datapath.md §2). The fraction of outputs below the exact value grows with K.",
 		Verdict: verdict,
 		Setup: []string{
 			"Datapath `h100-wgmma-e4m3-e4m3`, no promotion and promotion every N_c = 128; error against the exact product of the FP8 inputs.",

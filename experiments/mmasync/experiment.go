@@ -136,13 +136,13 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 		"`wgmma` is the fast FP8 path and needs promotion (or split-K) to come close; even with N_c = 128 it stays about " +
 		lab.Range(lab.Ratio, lo(gains128), hi(gains128)) + " less accurate than mma.sync at K = " + strconv.Itoa(kmax) + ". " +
 		"The simulator does not model speed: mma.sync runs FP8 through the FP16 path (two FP16 MMAs per k32 instruction, " +
-		"as the H100 records show), which arithmetic.md §3 describes as a large speed cost; FP8 is used for its throughput.\n")
+		"as the H100 records show), which docs/datapath.md §3 describes as a large speed cost; FP8 is used for its throughput.\n")
 
 	return &lab.Result{
 		Name:  name,
 		Title: "wgmma vs mma.sync on Hopper: the same FP8 GEMM through both datapaths",
 		Claim: "On Hopper, FP8 `mma.sync` is emulated on the FP16 tensor-core path with FP32 accumulation, so it does not " +
-			"suffer wgmma's 14-bit accumulation: about 10,000× more accurate (arithmetic.md §3).",
+			"suffer wgmma's 14-bit accumulation: about 10,000× more accurate (docs/datapath.md §3).",
 		Verdict: verdict,
 		Setup: []string{
 			"Datapaths `h100-wgmma-e4m3-e4m3` (L = 32, F = 13, 14-bit register) and `h100-mma-e4m3-e4m3` (FP8 → FP16, two " +

@@ -3,9 +3,7 @@ package sweep
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,87 +14,12 @@ import (
 	"github.com/tcsim/tcsim/sim/atomicfile"
 )
 
-// ProgressDir is where a sweep keeps finished groups inside its output
-// directory.
-const ProgressDir = ".tcsim-progress"
-
-// DirStore keeps finished sweep groups as small CSV files in
-// <dir>/.tcsim-progress, so a killed sweep can resume.
-type DirStore struct {
-	dir string
-}
-
-// OpenDirStore prepares the store for spec in out. With resume, groups
-// saved by an earlier run of the same spec are kept (another spec's are an
-// error); without, any earlier progress is discarded.
-func OpenDirStore(out string, spec *Spec, resume bool) (*DirStore, error) {
-	dir := filepath.Join(out, ProgressDir)
-	specPath := filepath.Join(dir, "spec.json")
-	if resume {
-		b, err := os.ReadFile(specPath)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, err
-		default:
-			var old struct {
-				ID string `json:"spec_id"`
-			}
-			if json.Unmarshal(b, &old) != nil || old.ID != spec.ID() {
-				return nil, fmt.Errorf("%s holds a sweep with other flags; rerun without --resume, or with the same flags", out)
-			}
-		}
-	} else if err := os.RemoveAll(dir); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	b, _ := json.MarshalIndent(struct {
-		ID   string `json:"spec_id"`
-		Spec *Spec  `json:"spec"`
-	}{spec.ID(), spec}, "", "  ")
-	if err := atomicfile.WriteFile(specPath, append(b, '\n')); err != nil {
-		return nil, err
-	}
-	return &DirStore{dir: dir}, nil
-}
-
-func (s *DirStore) path(g Group) string {
-	return filepath.Join(s.dir, "group-"+strconv.Itoa(g.Index)+".csv")
-}
-
-// Load returns the saved rows of g.
-func (s *DirStore) Load(g Group) ([]Row, bool, error) {
-	f, err := os.Open(s.path(g))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	defer f.Close()
-	rows, err := ReadCSV(f, s.path(g))
-	if err != nil || len(rows) != len(g.Nc) {
-		return nil, false, nil // damaged: recompute
-	}
-	return rows, true, nil
-}
-
-// Save writes the rows of g atomically.
-func (s *DirStore) Save(g Group, rows []Row) error {
-	var buf bytes.Buffer
-	if err := WriteCSV(&buf, rows); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(s.path(g), buf.Bytes())
-}
-
 // Summary is summary.json: what was run, where, how long, and the headline
 // numbers.
 type Summary struct {
 	Tool        string     `json:"tool"`
 	Version     string     `json:"version"`
+	Build       string     `json:"build"` // identifies the binary: shards of other builds do not merge
 	SpecID      string     `json:"spec_id"`
 	Spec        Spec       `json:"spec"`
 	Shard       string     `json:"shard,omitempty"` // "i/n" for one shard of a sweep
@@ -239,6 +162,9 @@ func Merge(dirs []string) ([]Row, *Summary, error) {
 			first, shards = s, n
 		} else if s.SpecID != first.SpecID {
 			return nil, nil, fmt.Errorf("%s and %s come from different sweeps (spec %s vs %s)", dirs[0], d, first.SpecID, s.SpecID)
+		} else if s.Version != first.Version || s.Build != first.Build {
+			return nil, nil, fmt.Errorf("%s was made by tcsim %s, %s by tcsim %s: merge only shards of one build (rerun them with one binary)",
+				d, buildName(s), dirs[0], buildName(first))
 		} else if n != shards {
 			return nil, nil, fmt.Errorf("%s is shard %s but %s has %d shards", d, s.Shard, dirs[0], shards)
 		}
@@ -269,6 +195,14 @@ func Merge(dirs []string) ([]Row, *Summary, error) {
 	sum := *first
 	sum.Shard, sum.WallSeconds, sum.Machine = "", wall, ThisMachine()
 	return rows, &sum, nil
+}
+
+// buildName is the version and build of the tool that wrote s.
+func buildName(s *Summary) string {
+	if s.Build == "" || s.Build == s.Version {
+		return s.Version
+	}
+	return s.Version + " [" + s.Build + "]"
 }
 
 // ParseShard parses "i/n" (0 <= i < n); "" means the whole sweep (0/1).

@@ -105,6 +105,9 @@ func (s *Spec) Groups() ([]Group, error) {
 	case s.M <= 0 || s.N <= 0 || s.Trials <= 0:
 		return nil, fmt.Errorf("--m, --n and --trials must be positive")
 	}
+	if err := s.checkRepeats(); err != nil {
+		return nil, err
+	}
 	var presets []*tensorcore.Preset
 	for _, name := range s.Presets {
 		p, err := tensorcore.Lookup(name)
@@ -144,10 +147,17 @@ func (s *Spec) Groups() ([]Group, error) {
 				return nil, fmt.Errorf("K = %d is not a positive multiple of the instruction K = %d of %s", k, p.K, p.Name)
 			}
 		}
-		for _, nc := range s.Nc {
-			if nc < 0 || nc%p.K != 0 {
-				return nil, fmt.Errorf("N_c = %d is not a positive multiple of the instruction K = %d of %s", nc, p.K, p.Name)
-			}
+	}
+	// An N_c that is not a multiple of a preset's instruction K is
+	// skipped for that preset (see [Spec.Skipped]); one that fits no
+	// preset is an error.
+	for _, nc := range s.Nc {
+		fits := false
+		for _, p := range presets {
+			fits = fits || nc >= 0 && nc%p.K == 0
+		}
+		if !fits {
+			return nil, fmt.Errorf("N_c = %d is not a positive multiple of the instruction K = %d of %s", nc, presets[0].K, presets[0].Name)
 		}
 	}
 	for _, sc := range scs {
@@ -164,7 +174,7 @@ func (s *Spec) Groups() ([]Group, error) {
 				for _, k := range s.K {
 					g := Group{Index: len(gs), Preset: p, Dist: d, Scaling: sc, K: k}
 					for _, nc := range s.Nc {
-						if Applicable(p, sc, nc) {
+						if nc%p.K == 0 && Applicable(p, sc, nc) {
 							g.Nc = append(g.Nc, nc)
 						}
 					}
@@ -185,16 +195,27 @@ func (s *Spec) Groups() ([]Group, error) {
 	return gs, nil
 }
 
-// Work is the relative cost of a group, for progress and ETA: simulated
-// MACs over its GEMMs (each N_c row, plus the references).
+// Work is the estimated cost of a group, for progress, ETA and balancing
+// shards: M·N·K·trials times the relative cost of the steps of a trial
+// (its inputs and references, and each N_c row; see [Trials.Step]).
 func (s *Spec) Work(g Group) float64 {
-	return float64(s.M) * float64(s.N) * float64(g.K) * float64(s.Trials) * float64(len(g.Nc)+2)
+	w := inputsWeight + exactWeight(g.Preset, g.Scaling)
+	for _, nc := range g.Nc {
+		w += gemmWeight(nc)
+	}
+	return float64(s.M) * float64(s.N) * float64(g.K) * float64(s.Trials) * w
 }
 
 // RunGroup computes the rows of one group with the trial runner.
 func (s *Spec) RunGroup(ctx context.Context, g Group) ([]Row, error) {
+	return s.runGroup(ctx, g, nil)
+}
+
+// runGroup is RunGroup telling step about each piece of work done (see
+// [Trials.Step]).
+func (s *Spec) runGroup(ctx context.Context, g Group, step func(work float64)) ([]Row, error) {
 	t := Trials{Presets: []*tensorcore.Preset{g.Preset}, Nc: g.Nc, Dist: g.Dist, Scaling: g.Scaling,
-		M: s.M, N: s.N, K: g.K, Trials: s.Trials, Seed: s.Seed, Pow2Scales: s.Pow2Scales}
+		M: s.M, N: s.N, K: g.K, Trials: s.Trials, Seed: s.Seed, Pow2Scales: s.Pow2Scales, Step: step}
 	o, err := t.Run(ctx)
 	if err != nil {
 		return nil, err
@@ -229,7 +250,7 @@ type Store interface {
 // Progress is told about finished work (in units of [Spec.Work]).
 type Progress func(done, total float64, groupsDone, groups int)
 
-// Run computes the groups whose Index % shards == shard (all of them for
+// Run computes the groups of shard (see [Spec.Shard]; all of them for
 // shards <= 1) on jobs workers, skipping those the store already has, and
 // returns their rows in canonical order. The rows do not depend on jobs,
 // GOMAXPROCS or the shard layout.
@@ -238,12 +259,7 @@ func (s *Spec) Run(ctx context.Context, shard, shards, jobs int, store Store, pr
 	if err != nil {
 		return nil, err
 	}
-	var mine []Group
-	for _, g := range gs {
-		if shards <= 1 || g.Index%shards == shard {
-			mine = append(mine, g)
-		}
-	}
+	mine := s.Shard(gs, shard, shards)
 	results := make([][]Row, len(mine))
 	var total, done float64
 	var todo []int
@@ -271,7 +287,16 @@ func (s *Spec) Run(ctx context.Context, shard, shards, jobs int, store Store, pr
 	var mu sync.Mutex
 	err = parallel.For(ctx, len(todo), jobs, func(t int) error {
 		i := todo[t]
-		rows, err := s.RunGroup(ctx, mine[i])
+		var partial float64 // work of this group reported so far
+		rows, err := s.runGroup(ctx, mine[i], func(w float64) {
+			mu.Lock()
+			defer mu.Unlock()
+			partial += w
+			done += w
+			if progress != nil {
+				progress(done, total, finished, len(mine))
+			}
+		})
 		if err == nil && store != nil {
 			err = store.Save(mine[i], rows)
 		}
@@ -281,7 +306,7 @@ func (s *Spec) Run(ctx context.Context, shard, shards, jobs int, store Store, pr
 		mu.Lock()
 		defer mu.Unlock()
 		results[i] = rows
-		done += s.Work(mine[i])
+		done += s.Work(mine[i]) - partial
 		finished++
 		if progress != nil {
 			progress(done, total, finished, len(mine))

@@ -107,7 +107,7 @@ func TestSweepResumeAfterInterruption(t *testing.T) {
 	groups, _ := s.Groups()
 	out := t.TempDir()
 
-	st, err := OpenDirStore(out, &s, false)
+	st, err := OpenDirStore(out, &s, "test", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +122,11 @@ func TestSweepResumeAfterInterruption(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
 	}
+	st.Close()
 	// A kill during a write leaves at most a temporary file behind.
 	os.WriteFile(filepath.Join(out, ProgressDir, ".group-6.csv.tmp123"), []byte("partial"), 0o644)
 
-	st, err = OpenDirStore(out, &s, true)
+	st, err = OpenDirStore(out, &s, "test", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,10 +139,11 @@ func TestSweepResumeAfterInterruption(t *testing.T) {
 		t.Fatalf("groups computed %d + %d, want %d in all (finished work was recomputed)", first.saves.Load(), second.saves.Load(), len(groups))
 	}
 
+	st.Close()
 	// Resuming with other flags is refused.
 	other := s
 	other.Seed++
-	if _, err := OpenDirStore(out, &other, true); err == nil {
+	if _, err := OpenDirStore(out, &other, "test", true); err == nil {
 		t.Fatal("resume with a different spec was accepted")
 	}
 }
@@ -153,6 +155,10 @@ func TestSweepSpecErrors(t *testing.T) {
 	}{
 		{func(s *Spec) { s.K = []int{100} }, "K = 100 is not a positive multiple"},
 		{func(s *Spec) { s.Nc = []int{48} }, "N_c = 48"},
+		{func(s *Spec) { s.K = []int{128, 128} }, "--k: 128 is given twice"},
+		{func(s *Spec) { s.Nc = []int{NcNever, 32, NcNever} }, "--nc: never is given twice"},
+		{func(s *Spec) { s.Dists = []string{"pos", "pos"} }, "--dist: pos is given twice"},
+		{func(s *Spec) { s.Presets = []string{"h100-wgmma-e4m3-e4m3", "h100-wgmma-e4m3-e4m3"} }, "--preset: h100-wgmma-e4m3-e4m3 is given twice"},
 		{func(s *Spec) { s.Presets = []string{"h100-nope"} }, "unknown preset"},
 		{func(s *Spec) { s.Dists = []string{"cauchy"} }, "unknown distribution"},
 		{func(s *Spec) { s.Scalings = []string{"per-atom"} }, "unknown scaling"},

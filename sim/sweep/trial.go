@@ -9,6 +9,7 @@ import (
 
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim"
+	"github.com/tcsim/tcsim/sim/parallel"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -41,6 +42,10 @@ type Trials struct {
 	// rounding). The exact reference is then the product of the codes'
 	// values, and the float64 reference that of the scaled real inputs x/s.
 	Unscaled bool
+	// Step, if not nil, is told about each piece of work done, in units
+	// of [Spec.Work]: the inputs and float64 reference, the exact
+	// reference, and each GEMM of one trial.
+	Step func(work float64)
 }
 
 // Outcome holds the outputs and references of [Trials], pooled over trials
@@ -117,32 +122,57 @@ func (t *Trials) Run(ctx context.Context) (*Outcome, error) {
 	for p := range o.D {
 		o.D[p] = make([][]float32, len(t.Nc))
 	}
+	step := t.Step
+	if step == nil {
+		step = func(float64) {}
+	}
+	unit := float64(m) * float64(n) * float64(k)
 	x, w := make([]float64, m*k), make([]float64, n*k)
 	for trial := range t.Trials {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		t.Fill(x, m, trial, RoleA)
-		t.Fill(w, n, trial, RoleB)
-		qa, qb, err := t.quantize(x, w)
+		// Drawing and quantising the operands cannot stop half way: on
+		// cancellation the runner stops waiting for them.
+		var q [2]*sim.Quantized
+		err := detach(ctx, func() error {
+			return parallel.For(ctx, 2, 0, func(i int) error {
+				vals, rows, role := x, m, RoleA
+				if i == 1 {
+					vals, rows, role = w, n, RoleB
+				}
+				t.Fill(vals, rows, trial, role)
+				var err error
+				q[i], err = t.quantize(vals, rows, role)
+				return err
+			})
+		})
 		if err != nil {
 			return nil, err
 		}
+		qa, qb := q[0], q[1]
 		var prob *sim.Problem
+		var f64 []float64
 		if t.Unscaled {
 			prob = &sim.Problem{M: m, N: n, K: k, A: qa.Codes, B: qb.Codes}
-			o.F64 = append(o.F64, sim.Float64Product(unscale(x, qa), unscale(w, qb), m, n, k)...)
+			f64, err = float64Product(ctx, unscale(x, qa), unscale(w, qb), m, n, k)
 		} else {
 			if prob, err = sim.NewScaledProblem(qa, qb); err != nil {
 				return nil, err
 			}
-			o.F64 = append(o.F64, sim.Float64Product(x, w, m, n, k)...)
+			f64, err = float64Product(ctx, x, w, m, n, k)
 		}
+		if err != nil {
+			return nil, err
+		}
+		o.F64 = append(o.F64, f64...)
+		step(unit * inputsWeight)
 		ex, err := sim.ExactProductContext(ctx, prob, p0.A, p0.B)
 		if err != nil {
 			return nil, err
 		}
 		o.Exact, o.AbsDot = append(o.Exact, ex.D...), append(o.AbsDot, ex.AbsDot...)
+		step(unit * exactWeight(p0, t.Scaling))
 		for pi, p := range t.Presets {
 			for i, nc := range t.Nc {
 				c := sim.Config{Preset: p, Nc: nc}
@@ -157,32 +187,59 @@ func (t *Trials) Run(ctx context.Context) (*Outcome, error) {
 					return nil, fmt.Errorf("%s, N_c = %s, K = %d: %v", p.Name, NcLabel(nc), k, err)
 				}
 				o.D[pi][i] = append(o.D[pi][i], d...)
+				step(unit * gemmWeight(nc))
 			}
 		}
 	}
 	return o, nil
 }
 
-// quantize rounds the operands: with the presets' in-core block scales
-// when they have them, else with the scaling's granularities, to the
-// target that keeps every preset's accumulator finite.
-func (t *Trials) quantize(x, w []float64) (*sim.Quantized, *sim.Quantized, error) {
+// quantize rounds the operand of role (rows×K values x): with the
+// presets' in-core block scales when they have them, else with the
+// scaling's granularity, to the target that keeps every preset's
+// accumulator finite.
+func (t *Trials) quantize(x []float64, rows int, role Role) (*sim.Quantized, error) {
 	p := t.Presets[0]
-	m, n, k := t.M, t.N, t.K
+	f, g := p.A, t.Scaling.A
+	if role == RoleB {
+		f, g = p.B, t.Scaling.B
+	}
 	if p.BlockScaled() {
-		qa, err := sim.QuantizeBlocks(x, m, k, p.A, p.Scale.Format, p.Scale.Block)
-		if err != nil {
-			return nil, nil, err
-		}
-		qb, err := sim.QuantizeBlocks(w, n, k, p.B, p.Scale.Format, p.Scale.Block)
-		return qa, qb, err
+		return sim.QuantizeBlocks(x, rows, t.K, f, p.Scale.Format, p.Scale.Block)
 	}
-	qa, err := sim.Quantize(x, m, k, p.A, t.Scaling.A, t.Pow2Scales, t.headroom(p.A))
+	return sim.Quantize(x, rows, t.K, f, g, t.Pow2Scales, t.headroom(f))
+}
+
+// detach runs f, but returns ctx's error as soon as ctx is cancelled,
+// leaving f to finish on its own: for work that cannot stop half way,
+// whose results the caller then drops.
+func detach(ctx context.Context, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// float64Product is [sim.Float64Product] computed in blocks of rows
+// spread over the workers ctx allows, stopping when ctx is cancelled.
+// Every output is computed alone in the same order, so the bits are
+// those of sim.Float64Product (TestFloat64ProductInBlocks).
+func float64Product(ctx context.Context, x, w []float64, m, n, k int) ([]float64, error) {
+	const rows = 8
+	out := make([]float64, m*n)
+	err := parallel.For(ctx, (m+rows-1)/rows, 0, func(b int) error {
+		i0, i1 := b*rows, min(b*rows+rows, m)
+		copy(out[i0*n:i1*n], sim.Float64Product(x[i0*k:i1*k], w, i1-i0, n, k))
+		return nil
+	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	qb, err := sim.Quantize(w, n, k, p.B, t.Scaling.B, t.Pow2Scales, t.headroom(p.B))
-	return qa, qb, err
+	return out, nil
 }
 
 // headroom is the quantisation target of operand format f that keeps every
@@ -205,4 +262,26 @@ func unscale(x []float64, q *sim.Quantized) []float64 {
 		}
 	}
 	return out
+}
+
+// Relative costs of the steps of a trial, per M·N·K, for progress, ETA
+// and balancing shards ([Spec.Work]); measured on an FP8 preset: a GEMM
+// is 1, drawing and quantising the inputs with the float64 reference
+// about 2, the FP32 baseline about 3, the exact reference about 4, or 8
+// with scales inside the dot product (block-wise scaling, in-core block
+// scales).
+const inputsWeight = 2
+
+func gemmWeight(nc int) float64 {
+	if nc == NcFP32 {
+		return 3
+	}
+	return 1
+}
+
+func exactWeight(p *tensorcore.Preset, sc Scaling) float64 {
+	if p.BlockScaled() || sc.A.ScaleBlock(1) > 1 || sc.B.ScaleBlock(1) > 1 {
+		return 8
+	}
+	return 4
 }

@@ -102,7 +102,9 @@ func Estimate(a, b *Pending, opt Options) int64 {
 	load := func(p *Pending) int64 { // raw + decoded + values + codes
 		return int64(p.Rows) * int64(p.K) * (int64(p.s.width) + 8 + 8 + 4)
 	}
-	operands := (m + n) * k * (4 + 16) // codes and decoded vectors of one quantisation
+	// Codes of every quantisation (they live until the end of the run) and
+	// the tensor core's decoded operands of one GEMM.
+	operands := (m+n)*k*4*quants + (m+n)*k*16
 	outputs := m * n * (points*4 + quants*16 + 8 + 16)
 	return load(a) + load(b) + operands + outputs
 }

@@ -1,10 +1,17 @@
 package tensorgemm
 
 import (
+	"bytes"
 	"context"
+	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/tcsim/tcsim/sim/npy"
+	"github.com/tcsim/tcsim/sim/safetensors"
 
 	"github.com/tcsim/tcsim/sim/sweep"
 	"github.com/tcsim/tcsim/tensorcore"
@@ -70,4 +77,80 @@ func TestPrefixes(t *testing.T) {
 			t.Errorf("prefixes(%d, %d, %d) = %v, want %v", c.k, c.step, c.steps, got, c.want)
 		}
 	}
+}
+
+// Oracle for the operand reader on arbitrary file contents: never a panic;
+// an accepted operand holds exactly the elements the npy or safetensors
+// package reads from the same bytes, laid out Rows×K (transposed for a K×N
+// B), with non-finite values counted and zeroed.
+func FuzzLoad(f *testing.F) {
+	for _, a := range []npy.Array{
+		npy.FromFloat32([]int{2, 3}, []float32{1, 2, float32(math.NaN()), 4, float32(math.Inf(1)), 6}),
+		npy.FromCodes(npy.BFloat16, []int{3, 2}, []uint32{0x3f80, 0xc000, 0x7fc0, 1, 2, 3}),
+		npy.FromFloat64([]int{1, 2, 2}, []float64{1, 2, 3, 4}),
+	} {
+		b, _ := npy.Encode(a)
+		f.Add(b, false)
+		f.Add(b, true)
+	}
+	st, _ := safetensors.Encode([]safetensors.Tensor{safetensors.FromCodes("w", safetensors.F8E4M3, []int{2, 3}, []uint32{0x38, 0x7f, 0xb8, 1, 2, 3})}, nil)
+	f.Add(st, true)
+	f.Fuzz(func(t *testing.T, data []byte, kMajor bool) {
+		path := filepath.Join(t.TempDir(), "x")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := Open(RoleB, Spec{Source: path, Format: "e5m2", KMajor: kMajor})
+		if err != nil {
+			p, err = Open(RoleB, Spec{Source: path, KMajor: kMajor})
+		}
+		if err != nil {
+			return
+		}
+		defer p.Close()
+		op, err := p.Load()
+		if err != nil {
+			return
+		}
+		// The elements as the format packages read them, C order.
+		var want []float64
+		if a, err := npy.Read(bytes.NewReader(data), npy.Limits{}); err == nil {
+			if want, err = a.Float64s(); err != nil {
+				codes, _ := a.Codes()
+				f, _ := p.Format()
+				for _, c := range codes {
+					want = append(want, f.Decode(c))
+				}
+			}
+		} else {
+			file, err := safetensors.Decode(data, safetensors.Limits{})
+			if err != nil {
+				t.Fatalf("accepted what neither reader accepts: %v", err)
+			}
+			tn, _ := file.Tensor(file.Names()[0])
+			want, _ = tn.Float64s()
+		}
+		if len(want) != op.Rows*op.K {
+			t.Fatalf("%d elements, the operand is %d×%d", len(want), op.Rows, op.K)
+		}
+		nonFinite := 0
+		for r := range op.Rows {
+			for k := range op.K {
+				w := want[r*op.K+k]
+				if p.transposed {
+					w = want[k*op.Rows+r]
+				}
+				if math.IsNaN(w) || math.IsInf(w, 0) {
+					nonFinite++
+					w = 0
+				}
+				if got := op.Values[r*op.K+k]; math.Float64bits(got) != math.Float64bits(w) {
+					t.Fatalf("(%d,%d) = %v, want %v", r, k, got, w)
+				}
+			}
+		}
+		if nonFinite != op.NaN+op.Inf {
+			t.Fatalf("counted %d+%d non-finite, want %d", op.NaN, op.Inf, nonFinite)
+		}
+	})
 }

@@ -29,7 +29,7 @@ type Options struct {
 	LogEvery    int // log, probe GEMM errors and evaluate every LogEvery steps (and at the end)
 	EvalSeqs    int // validation sequences of Ctx tokens
 	Corpus      *data.Corpus
-	Out         string // output directory
+	Out         string // output directory; empty: write nothing (the run lives in memory)
 	InitFrom    string // safetensors weights to start from instead of the seed's initialisation
 	Resume      bool   // continue from Out/state.safetensors
 	// Shadow computes, at every log step, the weight gradients of the same
@@ -189,6 +189,9 @@ func (t *Trainer) Run(ctx context.Context) error {
 	done := 0
 	for t.step < o.Hyper.Steps {
 		if ctx.Err() != nil {
+			if o.Out == "" {
+				return ctx.Err()
+			}
 			if err := t.saveState(); err != nil {
 				return err
 			}
@@ -201,6 +204,9 @@ func (t *Trainer) Run(ctx context.Context) error {
 		if o.Progress != nil {
 			o.Progress(Progress{Step: t.step, Steps: o.Hyper.Steps, Loss: t.lastLoss(), Elapsed: time.Since(start), Done: done})
 		}
+	}
+	if o.Out == "" {
+		return nil
 	}
 	if err := t.saveState(); err != nil {
 		return err
@@ -269,6 +275,9 @@ func (t *Trainer) trainStep(start time.Time) error {
 			row.GradCos = cos["transformer."+r.Layer+".weight"]
 		}
 		t.Errors = append(t.Errors, row)
+	}
+	if o.Out == "" {
+		return nil
 	}
 	return t.writeLogs()
 }

@@ -43,7 +43,7 @@ func kmPresetName(gpu, format, out string) (name string, zeroC bool, err error) 
 	if out != "fp32" && out != "fp16" {
 		return "", false, fmt.Errorf("unknown K–M output format %q (want fp32 or fp16)", out)
 	}
-	g := strings.ToLower(gpu)
+	g := strings.ToLower(tensorcore.CanonicalGPU(gpu)) // H200, H800: the H100's presets
 	in := f.Name
 	if f.Bits() == 8 {
 		in += "-" + f.Name

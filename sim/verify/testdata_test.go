@@ -16,7 +16,7 @@ import (
 // The committed testdata/h100 is a subset of the H100 recordings in
 // ../shared/hw/h100 (see testdata/README.md). Regenerate it with
 //
-//	go test ./sim -run TestRegenTestdata -regen
+//	go test ./sim/verify -run TestRegenTestdata -regen
 var regen = flag.Bool("regen", false, "rewrite ../testdata/h100 from the H100 recordings")
 
 const testdataDir = "../../testdata/h100"

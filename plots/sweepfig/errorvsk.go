@@ -1,10 +1,11 @@
-package plots
+package sweepfig
 
 import (
 	"fmt"
 	"math"
 	"strings"
 
+	"github.com/tcsim/tcsim/plots"
 	"github.com/tcsim/tcsim/sim/sweep"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -58,14 +59,14 @@ func (d *dropNote) text(what string, reasons []string) string {
 	if d.total > len(d.where) {
 		where += "; ..."
 	}
-	return fmt.Sprintf("Not drawn (log axis): %s (%s) at %s.", plural(d.total, what), strings.Join(parts, ", "),
+	return fmt.Sprintf("Not drawn (log axis): %s (%s) at %s.", plots.Plural(d.total, what), strings.Join(parts, ", "),
 		where)
 }
 
-func errorVsKFigure(s *presetRows) *Page {
+func errorVsKFigure(s *presetRows) *plots.Page {
 	styles := ncStyles(s.ncs)
 	legend := ncLegend(s.ncs, styles)
-	pg := &Page{
+	pg := &plots.Page{
 		Title: s.preset + ": median relative error vs K (band: 10th–90th percentile)",
 		Subtitle: fmt.Sprintf("Tensor-core accumulator with F = %d fraction bits · rows: input distribution "+
 			"· columns: scaling granularity", s.fbits),
@@ -75,7 +76,7 @@ func errorVsKFigure(s *presetRows) *Page {
 
 	// One y range for all panels, so they compare at a glance.
 	vmin, vmax := math.Inf(1), math.Inf(-1)
-	for _, r := range s.cells {
+	for _, r := range s.scale {
 		for _, v := range []float64{r.Acc.MedianRel, r.Acc.RelP10, r.Acc.RelP90} {
 			if positive(v) {
 				vmin, vmax = min(vmin, v), max(vmax, v)
@@ -85,7 +86,7 @@ func errorVsKFigure(s *presetRows) *Page {
 	if math.IsInf(vmin, 0) { // nothing positive: an empty but valid axis
 		vmin, vmax = 1e-8, 1
 	}
-	lo, hi := LogRange(vmin, vmax)
+	lo, hi := plots.LogRange(vmin, vmax)
 	ymin, ymax := math.Pow(10, float64(lo)), math.Pow(10, float64(hi))
 
 	var dropped dropNote
@@ -96,9 +97,9 @@ func errorVsKFigure(s *presetRows) *Page {
 	for i, d := range s.dists {
 		panels[i] = make([]*plot.Plot, len(s.scalings))
 		for j, sc := range s.scalings {
-			p := NewPanel(panelTitle(d, sc))
+			p := plots.NewPanel(panelTitle(d, sc))
 			p.X.Label.Text, p.Y.Label.Text = "K (products per output, log scale)", "median relative error"
-			p.Add(GridLines(true, true))
+			p.Add(plots.GridLines(true, true))
 			var lines []plot.Plotter
 			for _, nc := range s.ncs {
 				st := styles[nc]
@@ -137,12 +138,12 @@ func errorVsKFigure(s *presetRows) *Page {
 				lines = append(lines, ln, sp)
 			}
 			p.Add(lines...)
-			Log2Axis(&p.X, s.ks, dataW)
+			plots.Log2Axis(&p.X, s.ks, dataW)
 			p.Y.Scale = plot.LogScale{}
 			p.Y.Min, p.Y.Max = ymin, ymax
-			p.Y.Tick.Marker = DecadeTicks(lo, hi)
+			p.Y.Tick.Marker = plots.DecadeTicks(lo, hi)
 			if !s.has(d, sc) {
-				p.Add(noResults())
+				p.Add(plots.NoResults())
 			}
 			panels[i][j] = p
 		}
@@ -167,7 +168,7 @@ func errorVsKFigure(s *presetRows) *Page {
 	}
 	if clamped > 0 {
 		caption = append(caption, fmt.Sprintf("%s at zero (or undefined) drawn at the bottom of the axis (%s).",
-			plural(clamped, "band lower edge"), DecadeLabel(lo)))
+			plots.Plural(clamped, "band lower edge"), plots.DecadeLabel(lo)))
 	}
 	if m := s.missingPanels(); len(m) > 0 {
 		caption = append(caption, "No rows for: "+strings.Join(m, "; ")+".")
@@ -198,7 +199,7 @@ func band(lo, hi plotter.XYs, st ncStyle) *plotter.Polygon {
 	if err != nil {
 		return nil
 	}
-	poly.Color = withAlpha(st.color, 0.14)
+	poly.Color = plots.WithAlpha(st.color, 0.14)
 	poly.LineStyle = draw.LineStyle{}
 	return poly
 }

@@ -1,4 +1,4 @@
-package plots
+package sweepfig
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tcsim/tcsim/plots"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -33,7 +34,7 @@ func GEMMErrorDistribution(title, subtitle string, ds []ErrorDist, path string) 
 	return gemmErrorDistFigure(title, subtitle, ds).Save(path)
 }
 
-func gemmErrorDistFigure(title, subtitle string, ds []ErrorDist) *Page {
+func gemmErrorDistFigure(title, subtitle string, ds []ErrorDist) *plots.Page {
 	vmin, vmax := math.Inf(1), math.Inf(-1)
 	for _, d := range ds {
 		for _, v := range d.Rel {
@@ -46,13 +47,13 @@ func gemmErrorDistFigure(title, subtitle string, ds []ErrorDist) *Page {
 	if empty {
 		vmin, vmax = 1e-8, 1
 	}
-	lo, hi := LogRange(vmin, vmax)
+	lo, hi := plots.LogRange(vmin, vmax)
 	nb := (hi - lo) * binsPerDecade
 	edge := func(b int) float64 { return math.Pow(10, float64(lo)+float64(b)/binsPerDecade) }
-	p := NewPanel("")
+	p := plots.NewPanel("")
 	p.X.Label.Text, p.Y.Label.Text = "relative error |D - exact| / |exact| (log scale)", "fraction of outputs per 0.1 decade"
-	p.Add(GridLines(true, true))
-	legend := &Legend{Title: "Configuration"}
+	p.Add(plots.GridLines(true, true))
+	legend := &plots.Legend{Title: "Configuration"}
 	ymax := 0.0
 	var notes []string
 	for i, d := range ds {
@@ -79,20 +80,20 @@ func gemmErrorDistFigure(title, subtitle string, ds []ErrorDist) *Page {
 		p.Add(ln)
 		name := d.Label
 		if d.Exact > 0 {
-			name += fmt.Sprintf(" (%s exact)", plural(d.Exact, "output"))
+			name += fmt.Sprintf(" (%s exact)", plots.Plural(d.Exact, "output"))
 		}
-		legend.Entries = append(legend.Entries, LegendEntry{Name: name, Thumbs: []plot.Thumbnailer{
+		legend.Entries = append(legend.Entries, plots.LegendEntry{Name: name, Thumbs: []plot.Thumbnailer{
 			&plotter.Line{LineStyle: ln.LineStyle}}})
 		if d.ZeroRef > 0 {
-			notes = append(notes, fmt.Sprintf("%s: %s with an exact result of zero", d.Label, plural(d.ZeroRef, "output")))
+			notes = append(notes, fmt.Sprintf("%s: %s with an exact result of zero", d.Label, plots.Plural(d.ZeroRef, "output")))
 		}
 	}
 	p.X.Scale = plot.LogScale{}
 	p.X.Min, p.X.Max = edge(0), edge(nb)
-	p.X.Tick.Marker = DecadeTicks(lo, hi)
+	p.X.Tick.Marker = plots.DecadeTicks(lo, hi)
 	p.Y.Min, p.Y.Max = 0, max(ymax*1.08, 0.01)
 	if empty {
-		p.Add(noResults())
+		p.Add(plots.NoResults())
 	}
 	caption := []string{"Each line is a histogram of the elementwise relative error of one configuration " +
 		"against the exact product of its quantised operands, as a fraction of all measured outputs. " +
@@ -100,7 +101,7 @@ func gemmErrorDistFigure(title, subtitle string, ds []ErrorDist) *Page {
 	if len(notes) > 0 {
 		caption = append(caption, "Left out (relative error undefined): "+strings.Join(notes, "; ")+".")
 	}
-	return &Page{Title: title, Subtitle: subtitle, Panels: [][]*plot.Plot{{p}}, PanelW: 6 * vg.Inch,
+	return &plots.Page{Title: title, Subtitle: subtitle, Panels: [][]*plot.Plot{{p}}, PanelW: 6 * vg.Inch,
 		PanelH: 4 * vg.Inch, Side: legend, Caption: caption}
 }
 
@@ -128,7 +129,7 @@ func GEMMErrorAlongK(title, subtitle string, ls []KLine, path string) error {
 	return gemmErrorAlongKFigure(title, subtitle, ls).Save(path)
 }
 
-func gemmErrorAlongKFigure(title, subtitle string, ls []KLine) *Page {
+func gemmErrorAlongKFigure(title, subtitle string, ls []KLine) *plots.Page {
 	vmin, vmax := math.Inf(1), math.Inf(-1)
 	kmax := 1
 	for _, l := range ls {
@@ -145,12 +146,12 @@ func gemmErrorAlongKFigure(title, subtitle string, ls []KLine) *Page {
 	if empty {
 		vmin, vmax = 1e-8, 1
 	}
-	lo, hi := LogRange(vmin, vmax)
+	lo, hi := plots.LogRange(vmin, vmax)
 	ymin := math.Pow(10, float64(lo))
-	p := NewPanel("")
+	p := plots.NewPanel("")
 	p.X.Label.Text, p.Y.Label.Text = "products accumulated (K prefix)", "relative error"
-	p.Add(GridLines(true, true))
-	legend := &Legend{Title: "Configuration"}
+	p.Add(plots.GridLines(true, true))
+	legend := &plots.Legend{Title: "Configuration"}
 	dropped, clamped := 0, 0
 	var lines []plot.Plotter
 	for i, l := range ls {
@@ -183,26 +184,26 @@ func gemmErrorAlongKFigure(title, subtitle string, ls []KLine) *Page {
 			lines = append(lines, ln, sp)
 		}
 		ln0, sp0 := seriesLine(nil, st)
-		legend.Entries = append(legend.Entries, LegendEntry{Name: l.Label, Thumbs: append(thumbs, ln0, sp0)})
+		legend.Entries = append(legend.Entries, plots.LegendEntry{Name: l.Label, Thumbs: append(thumbs, ln0, sp0)})
 	}
 	p.Add(lines...)
 	p.X.Min, p.X.Max = 0, float64(kmax)*1.02
 	p.X.Tick.Marker = intLabels{}
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Min, p.Y.Max = ymin, math.Pow(10, float64(hi))
-	p.Y.Tick.Marker = DecadeTicks(lo, hi)
+	p.Y.Tick.Marker = plots.DecadeTicks(lo, hi)
 	if empty {
-		p.Add(noResults())
+		p.Add(plots.NoResults())
 	}
 	caption := []string{"At each K, the GEMM truncated to its first K products on a sample of up to 16×16 outputs, " +
 		"against the exact product of the same prefix. Line: median relative error; band: 10th to 90th percentile."}
 	if dropped > 0 {
-		caption = append(caption, fmt.Sprintf("%s with a median of zero (exact) not drawn.", plural(dropped, "point")))
+		caption = append(caption, fmt.Sprintf("%s with a median of zero (exact) not drawn.", plots.Plural(dropped, "point")))
 	}
 	if clamped > 0 {
-		caption = append(caption, fmt.Sprintf("%s at zero drawn at the bottom of the axis (%s).", plural(clamped, "band lower edge"), DecadeLabel(lo)))
+		caption = append(caption, fmt.Sprintf("%s at zero drawn at the bottom of the axis (%s).", plots.Plural(clamped, "band lower edge"), plots.DecadeLabel(lo)))
 	}
-	return &Page{Title: title, Subtitle: subtitle, Panels: [][]*plot.Plot{{p}}, PanelW: 6 * vg.Inch,
+	return &plots.Page{Title: title, Subtitle: subtitle, Panels: [][]*plot.Plot{{p}}, PanelW: 6 * vg.Inch,
 		PanelH: 4 * vg.Inch, Side: legend, Caption: caption}
 }
 

@@ -1,4 +1,4 @@
-package plots
+package sweepfig
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tcsim/tcsim/plots"
 	"github.com/tcsim/tcsim/sim/sweep"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -54,7 +55,7 @@ func percentLabel(v float64) string {
 	if a >= 1e-4 && a < 1e6 {
 		s = strconv.FormatFloat(v, 'f', -1, 64)
 	} else {
-		s = sciLabel(v, 1)
+		s = plots.SciLabel(v, 1)
 	}
 	return s + "%"
 }
@@ -148,9 +149,9 @@ func percentTicks(t plot.Ticker) plot.Ticker {
 	})
 }
 
-func biasVsKFigure(s *presetRows) *Page {
+func biasVsKFigure(s *presetRows) *plots.Page {
 	styles := ncStyles(s.ncs)
-	pg := &Page{
+	pg := &plots.Page{
 		Title: s.preset + ": truncation bias vs K (mean signed relative error)",
 		Subtitle: fmt.Sprintf("Tensor-core accumulator with F = %d fraction bits · rows: input distribution "+
 			"· columns: scaling granularity", s.fbits),
@@ -159,7 +160,7 @@ func biasVsKFigure(s *presetRows) *Page {
 	dataW, _ := pg.DataSize(len(s.scalings))
 	var ys []float64
 	nonFinite := 0
-	for _, r := range s.cells {
+	for _, r := range s.scale {
 		if v := r.Acc.MeanSignedRel; finite(v) {
 			ys = append(ys, 100*v)
 		}
@@ -170,9 +171,9 @@ func biasVsKFigure(s *presetRows) *Page {
 	for i, d := range s.dists {
 		panels[i] = make([]*plot.Plot, len(s.scalings))
 		for j, sc := range s.scalings {
-			p := NewPanel(panelTitle(d, sc))
+			p := plots.NewPanel(panelTitle(d, sc))
 			p.X.Label.Text, p.Y.Label.Text = "K (products per output, log scale)", "mean signed relative error (%)"
-			p.Add(GridLines(true, true), zeroLine())
+			p.Add(plots.GridLines(true, true), zeroLine())
 			for _, nc := range s.ncs {
 				var xys plotter.XYs
 				for _, pt := range s.series(d, sc, nc) {
@@ -189,10 +190,10 @@ func biasVsKFigure(s *presetRows) *Page {
 				ln, sp := seriesLine(xys, styles[nc])
 				p.Add(ln, sp)
 			}
-			Log2Axis(&p.X, s.ks, dataW)
+			plots.Log2Axis(&p.X, s.ks, dataW)
 			axisNote = biasAxis(&p.Y, ys)
 			if !s.has(d, sc) {
-				p.Add(noResults())
+				p.Add(plots.NoResults())
 			}
 			panels[i][j] = p
 		}
@@ -209,7 +210,7 @@ func biasVsKFigure(s *presetRows) *Page {
 		caption = append(caption, axisNote)
 	}
 	if nonFinite > 0 {
-		caption = append(caption, "Not drawn: "+plural(nonFinite, "NaN or infinite value")+".")
+		caption = append(caption, "Not drawn: "+plots.Plural(nonFinite, "NaN or infinite value")+".")
 	}
 	if m := s.missingPanels(); len(m) > 0 {
 		caption = append(caption, "No rows for: "+strings.Join(m, "; ")+".")
@@ -220,12 +221,12 @@ func biasVsKFigure(s *presetRows) *Page {
 
 // zeroLine draws the horizontal line y = 0.
 func zeroLine() plot.Plotter {
-	return plotterFunc(func(c draw.Canvas, p *plot.Plot) {
+	return plots.PlotterFunc(func(c draw.Canvas, p *plot.Plot) {
 		if p.Y.Min > 0 || p.Y.Max < 0 {
 			return
 		}
 		_, trY := p.Transforms(&c)
 		y := trY(0)
-		c.StrokeLine2(draw.LineStyle{Color: axisColor, Width: vg.Points(0.9)}, c.Min.X, y, c.Max.X, y)
+		c.StrokeLine2(draw.LineStyle{Color: plots.AxisColor, Width: vg.Points(0.9)}, c.Min.X, y, c.Max.X, y)
 	})
 }

@@ -1,4 +1,4 @@
-package plots
+package sweepfig
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/tcsim/tcsim/plots"
 	"github.com/tcsim/tcsim/sim/sweep"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
@@ -53,7 +54,7 @@ func (g heatGrid) Y(r int) float64    { return float64(r) }
 // cellDigits returns the significant digits of the cell labels that fit a
 // cell of the given size, or ok = false when no label fits.
 func cellDigits(cellW, cellH vg.Length) (sig int, ok bool) {
-	sty := TextStyle(sizeCell, false)
+	sty := plots.TextStyle(plots.SizeCell, false)
 	if cellH < sty.FontExtents().Height+vg.Points(2) {
 		return 0, false
 	}
@@ -66,13 +67,13 @@ func cellDigits(cellW, cellH vg.Length) (sig int, ok bool) {
 	return 0, false
 }
 
-func heatmapFigure(s *presetRows) *Page {
+func heatmapFigure(s *presetRows) *plots.Page {
 	nk, nn := len(s.ks), len(s.ncs)
 
 	// One colour range for all panels.
 	zmin, zmax := math.Inf(1), math.Inf(-1)
 	var nZero, nNaN, nInf, nMissing int
-	for _, r := range s.cells {
+	for _, r := range s.scale {
 		if v := r.Acc.NormRel; positive(v) {
 			z := math.Log10(v)
 			zmin, zmax = min(zmin, z), max(zmax, z)
@@ -88,7 +89,7 @@ func heatmapFigure(s *presetRows) *Page {
 	cmap := newViridis(lo, hi)
 	pal := cmap.Palette(256)
 
-	pg := &Page{
+	pg := &plots.Page{
 		Title: s.preset + ": normwise relative error over K and Nc",
 		Subtitle: fmt.Sprintf("Tensor-core accumulator with F = %d fraction bits · rows: input distribution "+
 			"· columns: scaling granularity", s.fbits),
@@ -99,7 +100,7 @@ func heatmapFigure(s *presetRows) *Page {
 	cellW, cellH := dataW/vg.Length(nk), dataH/vg.Length(nn)
 	sig, labelled := cellDigits(cellW, cellH)
 
-	kTicks := intTicks(s.ks, func(i int) float64 { return float64(i) },
+	kTicks := plots.IntTicks(s.ks, func(i int) float64 { return float64(i) },
 		func(i int) vg.Length { return (vg.Length(i) + 0.5) * cellW })
 	ncTicks := make(plot.ConstantTicks, nn)
 	for j, nc := range s.ncs {
@@ -134,7 +135,7 @@ func heatmapFigure(s *presetRows) *Page {
 						nZero++
 					default:
 						z = math.Log10(row.Acc.NormRel)
-						lab = sciLabel(row.Acc.NormRel, sig)
+						lab = plots.SciLabel(row.Acc.NormRel, sig)
 						col = heatTextDark
 						if c, err := cmap.At(z); err == nil && luminance(c) < 0.45 {
 							col = heatTextLight
@@ -144,7 +145,7 @@ func heatmapFigure(s *presetRows) *Page {
 					if lab != "" && labelled {
 						labels.XYs = append(labels.XYs, plotter.XY{X: float64(c), Y: float64(r)})
 						labels.Labels = append(labels.Labels, lab)
-						sty := TextStyle(sizeCell, false)
+						sty := plots.TextStyle(plots.SizeCell, false)
 						sty.Color = col
 						sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
 						labels.TextStyle = append(labels.TextStyle, sty)
@@ -154,7 +155,7 @@ func heatmapFigure(s *presetRows) *Page {
 			hm := &plotter.HeatMap{GridXYZ: g, Palette: pal, Min: lo, Max: hi,
 				NaN: notAppColor, Underflow: exactColor, Overflow: overflowColor}
 
-			p := NewPanel(panelTitle(d, sc))
+			p := plots.NewPanel(panelTitle(d, sc))
 			p.X.Label.Text, p.Y.Label.Text = "K (products per output)", "Nc (products per promotion)"
 			p.Add(hm, cellLines(nk, nn))
 			if len(labels.Labels) > 0 {
@@ -170,7 +171,7 @@ func heatmapFigure(s *presetRows) *Page {
 			p.X.Tick.Marker = kTicks
 			p.Y.Tick.Marker = ncTicks
 			if !s.has(d, sc) {
-				p.Add(noResults())
+				p.Add(plots.NoResults())
 			}
 			panels[i][j] = p
 		}
@@ -187,13 +188,13 @@ func heatmapFigure(s *presetRows) *Page {
 		notes = append(notes, "grey: not applicable (no result for that K and Nc)")
 	}
 	if nNaN > 0 {
-		notes = append(notes, "grey labelled NaN: error undefined ("+plural(nNaN, "cell")+")")
+		notes = append(notes, "grey labelled NaN: error undefined ("+plots.Plural(nNaN, "cell")+")")
 	}
 	if nZero > 0 {
-		notes = append(notes, "near-white labelled 0: no error ("+plural(nZero, "cell")+")")
+		notes = append(notes, "near-white labelled 0: no error ("+plots.Plural(nZero, "cell")+")")
 	}
 	if nInf > 0 {
-		notes = append(notes, "black labelled inf: overflow ("+plural(nInf, "cell")+")")
+		notes = append(notes, "black labelled inf: overflow ("+plots.Plural(nInf, "cell")+")")
 	}
 	if len(notes) > 0 {
 		n := strings.Join(notes, "; ")
@@ -201,6 +202,9 @@ func heatmapFigure(s *presetRows) *Page {
 	}
 	if m := s.missingPanels(); len(m) > 0 {
 		caption = append(caption, "No rows for: "+strings.Join(m, "; ")+".")
+	}
+	if s.shared {
+		caption = append(caption, "The colour scale is shared by every datapath of the sweep, so their heat maps compare directly.")
 	}
 	pg.Panels, pg.Caption = panels, caption
 	return pg
@@ -226,13 +230,13 @@ func (b colorBar) Draw(c draw.Canvas, data vg.Rectangle) {
 	p.Y.Min, p.Y.Max = b.lo, b.hi
 	var ts plot.ConstantTicks
 	for e := int(b.lo); e <= int(b.hi); e++ {
-		ts = append(ts, plot.Tick{Value: float64(e), Label: DecadeLabel(e)})
+		ts = append(ts, plot.Tick{Value: float64(e), Label: plots.DecadeLabel(e)})
 	}
 	p.Y.Tick.Marker = ts
-	p.Y.Tick.Label = TextStyle(sizeTick, false)
+	p.Y.Tick.Label = plots.TextStyle(plots.SizeTick, false)
 	p.Y.Tick.Label.XAlign, p.Y.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	p.Y.Label.Text = "normwise relative error (log colour scale)"
-	p.Y.Label.TextStyle = TextStyle(sizeAxisLabel, false)
+	p.Y.Label.TextStyle = plots.TextStyle(plots.SizeAxisLabel, false)
 	p.Y.Label.TextStyle.XAlign, p.Y.Label.TextStyle.YAlign = draw.XCenter, draw.YBottom
 	p.Y.Label.Padding = vg.Points(4)
 	p.Y.Width = 0
@@ -247,7 +251,7 @@ func (b colorBar) Draw(c draw.Canvas, data vg.Rectangle) {
 
 // cellLines draws thin white lines between the cells of an nk × nn grid.
 func cellLines(nk, nn int) plot.Plotter {
-	return plotterFunc(func(c draw.Canvas, p *plot.Plot) {
+	return plots.PlotterFunc(func(c draw.Canvas, p *plot.Plot) {
 		sty := draw.LineStyle{Color: cellLineColor, Width: vg.Points(1)}
 		trX, trY := p.Transforms(&c)
 		for i := 1; i < nk; i++ {

@@ -1,12 +1,9 @@
-package plots
+package sweepfig
 
 import (
-	"bytes"
 	"errors"
 	"flag"
-	"fmt"
 	"image"
-	"image/color"
 	"image/png"
 	"math"
 	"os"
@@ -18,12 +15,11 @@ import (
 
 	"github.com/tcsim/tcsim/sim"
 	"github.com/tcsim/tcsim/sim/sweep"
-	"gonum.org/v1/plot"
 )
 
 // -out keeps the figures of TestFigures in a directory, for looking at:
 //
-//	go test ./plots -run TestFigures -args -out=/tmp/figs
+//	go test ./plots/sweepfig -run TestFigures -args -out=/tmp/figs
 var outDir = flag.String("out", "", "write TestFigures' PNGs into this directory")
 
 // synthRows returns a plausible sweep of one preset: dists × scalings × K ×
@@ -191,12 +187,16 @@ func TestFiguresSeveralPresets(t *testing.T) {
 		names = append(names, filepath.Base(p))
 	}
 	want := []string{
-		"bias_vs_k_h100-wgmma-e4m3-e4m3-f15.png", "bias_vs_k_h100-wgmma-e4m3-e4m3.png", "bias_vs_k_what-if-b200.png",
+		"compare_error_vs_f.png", "compare_error_vs_k.png", "bias_vs_k_h100-wgmma-e4m3-e4m3-f15.png", "bias_vs_k_h100-wgmma-e4m3-e4m3.png", "bias_vs_k_what-if-b200.png",
 		"error_vs_k_h100-wgmma-e4m3-e4m3-f15.png", "error_vs_k_h100-wgmma-e4m3-e4m3.png", "error_vs_k_what-if-b200.png",
 		"heatmap_h100-wgmma-e4m3-e4m3-f15.png", "heatmap_h100-wgmma-e4m3-e4m3.png", "heatmap_what-if-b200.png",
 	}
+	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Errorf("Figures wrote\n%q\nwant\n%q", names, want)
+	}
+	for _, p := range paths[:2] {
+		checkPNG(t, p)
 	}
 	if !slices.IsSorted(paths) {
 		t.Errorf("paths not sorted: %q", paths)
@@ -210,7 +210,7 @@ func TestSameNameDifferentFBits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 6 || !strings.HasSuffix(paths[0], "bias_vs_k_p-f13.png") {
+	if len(paths) != 8 || !strings.HasSuffix(paths[0], "bias_vs_k_p-f13.png") || !strings.HasSuffix(paths[2], "compare_error_vs_f.png") {
 		t.Errorf("paths = %q", paths)
 	}
 }
@@ -310,9 +310,7 @@ func TestLabels(t *testing.T) {
 	for _, c := range []struct {
 		got, want string
 	}{
-		{DecadeLabel(-5), "1e-5"}, {DecadeLabel(0), "1"}, {DecadeLabel(1), "10"}, {DecadeLabel(3), "1e3"},
-		{sciLabel(3.2e-4, 1), "3e-4"}, {sciLabel(3.26e-4, 2), "3.3e-4"}, {sciLabel(0, 2), "0"},
-		{sciLabel(0.26, 1), "3e-1"}, {percentLabel(-10), "-10%"}, {percentLabel(0.001), "0.001%"},
+		{percentLabel(-10), "-10%"}, {percentLabel(0.001), "0.001%"},
 		{percentLabel(1e-5), "1e-5%"}, {percentLabel(0), "0"},
 		{sanitize("H100 wgmma/E4M3"), "h100-wgmma-e4m3"}, {sanitize("__"), "preset"},
 		{sanitize("h100-wgmma-e4m3-e4m3-f15"), "h100-wgmma-e4m3-e4m3-f15"},
@@ -353,72 +351,28 @@ func BenchmarkFigures(b *testing.B) {
 	b.ReportMetric(float64(len(rows)), "rows")
 }
 
-func TestPageTexts(t *testing.T) {
-	panel := func(x, y string) *plot.Plot {
-		p := NewPanel("t")
-		p.X.Label.Text, p.Y.Label.Text = x, y
-		p.Add(GridLines(true, true))
-		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
-		return p
+// TestCompareSeries: a comparison draws never and N_c = 128 where every
+// datapath has them, else the largest interval they share, and labels a
+// preset's widths with F.
+func TestCompareSeries(t *testing.T) {
+	a := synthRows("a", 13, []string{"normal"}, []string{"tensor"}, allKs[:2], []int{32, 64, 128, sweep.NcNever})
+	b := synthRows("a", 16, []string{"normal"}, []string{"tensor"}, allKs[:2], []int{64, 128, sweep.NcNever})
+	c := synthRows("c", 13, []string{"normal"}, []string{"deepseek"}, allKs[:2], []int{32, 64, sweep.NcFP32})
+	rows := slices.Concat(a, b, c)
+	vs := variants(rows)
+	if len(vs) != 3 || vs[0].label != "a F=13" || vs[1].label != "a F=16" || vs[2].label != "c" {
+		t.Errorf("variants %+v", vs)
 	}
-	// A shared x label per column and y label per row is drawn once; a
-	// label differing from its neighbour's is drawn too.
-	grid := [][]*plot.Plot{
-		{panel("K", "a"), panel("K", "a"), panel("N", "b")},
-		{panel("K", "a"), nil, panel("K", "b")},
+	if got := compareNcs(slices.Concat(a, b), vs[:2]); !slices.Equal(got, []int{sweep.NcNever, 128}) {
+		t.Errorf("a and b: N_c %v, want never and 128", got)
 	}
-	texts := takeTexts(grid)
-	restoreTexts(grid, texts)
-	var got []string
-	for i := range texts {
-		for j, tx := range texts[i] {
-			if grid[i][j] != nil {
-				got = append(got, fmt.Sprintf("%v%v", tx.drawX, tx.drawY))
-			}
-		}
+	if got := compareNcs(rows, vs); !slices.Equal(got, []int{64}) {
+		t.Errorf("a, b and c: N_c %v, want 64", got)
 	}
-	if want := []string{"falsetrue", "truefalse", "truetrue", "truetrue", "truetrue"}; !slices.Equal(got, want) {
-		t.Errorf("draw (x, y) = %v, want %v", got, want)
+	if compareVsFFigure("c", c) != nil {
+		t.Error("an error-vs-F figure for one width")
 	}
-	pg := &Page{Title: "title", Panels: grid, Caption: []string{"caption"},
-		Side: &Legend{Entries: []LegendEntry{{Name: "series"}}}}
-	b, err := pg.PNG()
-	if err != nil || !strings.HasPrefix(string(b), "\x89PNG") {
-		t.Fatalf("PNG: %d bytes, %v", len(b), err)
-	}
-	// Rendering gives the panels back as they were.
-	if p := grid[0][2]; p.X.Label.Text != "N" || p.Y.Label.Text != "b" || p.Title.TextStyle.Color != color.Black {
-		t.Errorf("panel after rendering: labels %q %q, title colour %v", p.X.Label.Text, p.Y.Label.Text,
-			p.Title.TextStyle.Color)
-	}
-	var buf bytes.Buffer
-	if n, err := (&Page{Title: "empty"}).WriteTo(&buf); err == nil || n != 0 || buf.Len() != 0 {
-		t.Errorf("empty page: %d bytes, %v", n, err)
-	}
-}
-
-func TestDecadeTicks(t *testing.T) {
-	for _, c := range []struct {
-		lo, hi int
-		labels []string
-		minors bool
-	}{
-		{-8, -1, []string{"1e-8", "1e-7", "1e-6", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1"}, true},
-		{-9, 2, []string{"1e-8", "1e-6", "1e-4", "1e-2", "1", "100"}, false},
-		{-47, 62, []string{"1e-39", "1e-26", "1e-13", "1", "1e13", "1e26", "1e39", "1e52"}, false},
-	} {
-		var labels []string
-		minors := false
-		for _, tk := range DecadeTicks(c.lo, c.hi) {
-			if tk.Label != "" {
-				labels = append(labels, tk.Label)
-			}
-			l := math.Log10(tk.Value)
-			minors = minors || math.Abs(l-math.Round(l)) > 1e-9
-		}
-		if !slices.Equal(labels, c.labels) || minors != c.minors {
-			t.Errorf("DecadeTicks(%d, %d): labels %q, minor ticks %v; want %q, %v", c.lo, c.hi, labels, minors,
-				c.labels, c.minors)
-		}
+	if compareVsKFigure(a) != nil {
+		t.Error("a comparison of one datapath")
 	}
 }
