@@ -31,7 +31,8 @@ type presetRows struct {
 	// scale are the rows that set the figures' value ranges (y axes,
 	// colour scale): those of the preset, or of every preset of a figure
 	// set, so that presets compare on one scale.
-	scale []*sweep.Row
+	scale  []*sweep.Row
+	shared bool // scale holds other presets' rows too
 }
 
 // newSweep indexes rows, which must all belong to one (Preset, FBits).

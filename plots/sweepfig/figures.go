@@ -78,7 +78,7 @@ func Figures(rows []sweep.Row, dir string) ([]string, error) {
 		if err != nil {
 			return paths, err
 		}
-		s.scale = all
+		s.scale, s.shared = all, len(groups) > 1
 		for _, k := range figureKinds {
 			path := filepath.Join(dir, k.stem+suffixes[i]+".png")
 			if err := k.draw(s).Save(path); err != nil {

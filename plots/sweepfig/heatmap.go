@@ -203,6 +203,9 @@ func heatmapFigure(s *presetRows) *plots.Page {
 	if m := s.missingPanels(); len(m) > 0 {
 		caption = append(caption, "No rows for: "+strings.Join(m, "; ")+".")
 	}
+	if s.shared {
+		caption = append(caption, "The colour scale is shared by every datapath of the sweep, so their heat maps compare directly.")
+	}
 	pg.Panels, pg.Caption = panels, caption
 	return pg
 }

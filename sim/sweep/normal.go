@@ -13,7 +13,7 @@ package sweep
 import (
 	"math/rand/v2"
 
-	"github.com/tcsim/tcsim/sim/train/fmath"
+	"github.com/tcsim/tcsim/sim/fmath"
 )
 
 const rn = 3.442619855899

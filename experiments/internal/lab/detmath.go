@@ -3,7 +3,7 @@ package lab
 import (
 	"math"
 
-	"github.com/tcsim/tcsim/sim/train/fmath"
+	"github.com/tcsim/tcsim/sim/fmath"
 )
 
 // Log2Of, Log10Of, Exp2Of, Exp and Ln are math's Log2, Log10, Exp2, Exp and Log, for the numbers of summaries and figure
