@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tcsim/tcsim/numerics"
+	"github.com/tcsim/tcsim/sim/records"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -353,5 +354,71 @@ func TestFitExpressesAMD(t *testing.T) {
 		if !slices.ContainsFunc(r.Candidates, func(c Candidate) bool { return slices.Contains(c.Presets, name) }) {
 			t.Errorf("%s: not among the candidates' presets: %v", name, r.Candidates)
 		}
+	}
+}
+
+// TestSuggestRowsRead: every row Suggest can write, for every family the
+// loader finds in the committed records (mma.sync and wgmma, FP32 and FP16
+// accumulators, every operand type, K–M folders) and every distribution,
+// is an instruction record that package records reads back, once the GPU
+// has filled d_hex: its config names the family, and A, B and C (an
+// accumulator code, FP16 for an FP16 accumulator) are the suggested codes.
+func TestSuggestRowsRead(t *testing.T) {
+	fams, _, err := Load([]string{testdata + "/h100/inst_mma.csv.gz", testdata + "/h100/inst_wgmma.csv.gz",
+		testdata + "/h200/inst_mma.csv.gz", testdata + "/h200/inst_wgmma.csv.gz", testdata + "/km"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, fam := range fams {
+		// No candidates: the draws are taken in order, every distribution
+		// for every pair.
+		n := 2 * len(suggestDists) * len(fam.Pairs)
+		rows, err := Suggest(context.Background(), &Result{Family: fam}, n, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path, err := WriteSuggestions(t.TempDir(), rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		written, _ := os.ReadFile(path)
+		// The GPU's turn: d_hex gets an accumulator code (+0).
+		lines := strings.Split(strings.TrimSuffix(string(written), "\n"), "\n")
+		if len(lines) != len(rows)+1 {
+			t.Fatalf("%s: %d lines for %d rows", fam.Name, len(lines), len(rows))
+		}
+		for i, r := range rows {
+			f := strings.Split(lines[i+1], ",")
+			f[4] = strings.Repeat("0", r.Acc.Bits()/4)
+			lines[i+1] = strings.Join(f, ",")
+		}
+		filled := strings.Join(lines, "\n") + "\n"
+		rd, err := records.NewInstReader("fit_suggest.csv", strings.NewReader(filled))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			rec, err := rd.Read()
+			if err != nil {
+				t.Fatalf("%s: row %d (%s c=%x): %v", fam.Name, i, r.Config, r.C, err)
+			}
+			fa, fb := fam.Pairs[0][0], fam.Pairs[0][1]
+			for _, p := range fam.Pairs {
+				if p[0] == rec.Config.A && p[1] == rec.Config.B {
+					fa, fb = p[0], p[1]
+				}
+			}
+			if rec.Config.Acc() != fam.Acc || rec.Config.A != fa || rec.Config.B != fb ||
+				!bytes.Equal(memBytes(rec.A, fa), r.A) || !bytes.Equal(memBytes(rec.B, fb), r.B) || rec.C != r.C {
+				t.Errorf("%s: row %d read back as %s a=%x b=%x c=%x", fam.Name, i, rec.Config.Name, rec.A, rec.B, rec.C)
+			}
+			kinds[rec.Config.Name] = true
+		}
+	}
+	// The 23 configs with a C of the H200 recording: mma.sync and wgmma,
+	// FP8 (four pairs, both accumulators), FP16 (both), BF16, TF32.
+	if len(kinds) != 23 {
+		t.Errorf("%d configs suggested, want 23: %v", len(kinds), kinds)
 	}
 }
