@@ -53,6 +53,73 @@ func (o Overflow) String() string {
 // smallest subnormal round to zero as the rounding mode says; in E8M0, which
 // has no zero, they give its smallest value 2^-127.
 func (f Format) Encode(x float64, r Rounding, o Overflow) uint32 {
+	if r == NearestEven {
+		if e := f.RNE(o); e.fast {
+			return e.Encode(x)
+		}
+	}
+	return f.encodeGeneric(x, r, o)
+}
+
+// RNEEncoder encodes to one format by round to nearest even with one
+// overflow policy, bit for bit as [Format.Encode], with a fast path for
+// signed formats with subnormals (FP8, FP16, BF16, TF32, FP32, E2M1 and
+// the FNUZ formats). Build it once with [Format.RNE] and reuse it.
+type RNEEncoder struct {
+	f    Format
+	o    Overflow
+	fast bool
+	m    uint   // ManBits
+	emin int    // MinExp
+	max  uint64 // MaxFinite
+	sign uint32 // SignBit
+}
+
+// RNE returns the round-to-nearest-even encoder of f with overflow policy o.
+func (f Format) RNE(o Overflow) RNEEncoder {
+	return RNEEncoder{f: f, o: o, fast: f.Signed && !f.NoSubnormals && f.ManBits <= 23,
+		m: uint(f.ManBits), emin: f.MinExp(), max: uint64(f.MaxFinite()), sign: f.SignBit()}
+}
+
+// Encode is f.Encode(x, NearestEven, o).
+//
+// The fast path takes a finite non-zero x (normal in float64) whose result
+// is a non-zero finite value; the generic encoder decides the rest (zero,
+// specials, underflow to zero, overflow). With e the exponent of x, the
+// result's exponent is ee = max(e, MinExp) and its significand q the 53-bit
+// significand of x shifted right by 52-ManBits+(ee-e), rounded to nearest
+// even. The code is (ee-MinExp)·2^ManBits + q: for a normal result (q in
+// [2^m, 2^(m+1))) that is the exponent field ee-MinExp+1 and the fraction
+// q-2^m; for a subnormal one (ee = MinExp, q < 2^m) the fraction q; and a
+// carry to q = 2^(m+1) lands on the next binade's first code. Codes above
+// MaxFinite are Inf, NaN or beyond: overflow.
+func (e *RNEEncoder) Encode(x float64) uint32 {
+	if e.fast {
+		b := math.Float64bits(x)
+		if be := int(b >> 52 & 0x7FF); be != 0 && be != 0x7FF {
+			ex := be - 1023
+			ee := max(ex, e.emin)
+			if shift := 52 - e.m + uint(ee-ex); shift <= 60 {
+				sig := b&(1<<52-1) | 1<<52
+				q := sig >> shift
+				rem, half := sig&(1<<shift-1), uint64(1)<<(shift-1)
+				if rem > half || rem == half && q&1 == 1 {
+					q++
+				}
+				if code := uint64(ee-e.emin)<<e.m + q; q != 0 && code <= e.max {
+					if b>>63 != 0 {
+						return e.sign | uint32(code)
+					}
+					return uint32(code)
+				}
+			}
+		}
+	}
+	return e.f.encodeGeneric(x, NearestEven, e.o)
+}
+
+// encodeGeneric is Encode for every format, rounding and overflow policy.
+func (f Format) encodeGeneric(x float64, r Rounding, o Overflow) uint32 {
 	var sign uint32
 	if math.Signbit(x) && !math.IsNaN(x) {
 		if f.Signed {

@@ -111,20 +111,6 @@ func TestUnitScalesEqualUnscaled(t *testing.T) {
 	}
 }
 
-func TestScaleArithmetic(t *testing.T) {
-	// The two recorded forms, written out: fma rounds sa·sb first and then
-	// once more; mulmul rounds three times.
-	acc, sa, sb, sum := float32(1.0000001), float32(3.0000002), float32(0.33333334), float32(-1)
-	if got, want := applyScale(ScaleFMA, acc, sa, sb, sum), numerics.FMA32(acc, float32(sa*sb), sum); got != want {
-		t.Errorf("fma: %v, want %v", got, want)
-	}
-	x := float32(acc * sa)
-	y := float32(x * sb)
-	if got, want := applyScale(ScaleMulMul, acc, sa, sb, sum), sum+y; got != want {
-		t.Errorf("mulmul: %v, want %v", got, want)
-	}
-}
-
 func TestSplitKSlices(t *testing.T) {
 	for _, tc := range []struct {
 		k, n int

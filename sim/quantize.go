@@ -88,6 +88,7 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 		target = f.Decode(f.MaxFinite())
 	}
 	q := &Quantized{Rows: rows, K: k, Format: f, Codes: make([]uint32, rows*k), Block: blk, Scales: make([]float32, rows*kb)}
+	enc := f.RNE(numerics.Saturate)
 	for r0 := 0; r0 < rows; r0 += rowGroup {
 		r1 := min(r0+rowGroup, rows)
 		for b := range kb {
@@ -104,13 +105,13 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 			if amax > 0 {
 				s = float32(amax / target)
 				if pow2 {
-					s = float32(math.Exp2(math.Ceil(math.Log2(amax / target))))
+					s = float32(math.Ldexp(1, ceilLog2(amax/target)))
 				}
 			}
 			for r := r0; r < r1; r++ {
 				q.Scales[r*kb+b] = s
 				for j := b * blk; j < (b+1)*blk; j++ {
-					q.Codes[r*k+j] = f.Encode(x[r*k+j]/float64(s), numerics.NearestEven, numerics.Saturate)
+					q.Codes[r*k+j] = enc.Encode(x[r*k+j] / float64(s))
 				}
 			}
 		}
@@ -125,7 +126,7 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 // FP8 or FP16 inputs with an FP32 accumulator; it keeps BF16 and TF32
 // inputs (whose range is FP32's) and FP16 accumulators finite.
 func Headroom(f, acc numerics.Format, k int) float64 {
-	limit := math.Exp2(math.Floor(math.Log2(math.Sqrt(acc.Decode(acc.MaxFinite()) / float64(k)))))
+	limit := math.Ldexp(1, floorLog2(math.Sqrt(acc.Decode(acc.MaxFinite())/float64(k))))
 	return math.Min(f.Decode(f.MaxFinite()), limit)
 }
 
@@ -171,6 +172,7 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 		amax = max(amax, math.Abs(v))
 	}
 	fmax := f.Decode(f.MaxFinite())
+	enc := f.RNE(numerics.Saturate)
 	g := float32(1)
 	if sf.ManBits > 0 && amax > 0 { // a two-level (NVFP4) recipe
 		g = float32(amax / (fmax * sf.Decode(sf.MaxFinite())))
@@ -191,7 +193,7 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 			case sf.ManBits == 0: // E8M0: a power of two
 				e := 0
 				if bmax > 0 {
-					e = min(max(int(math.Floor(math.Log2(bmax)))-f.MaxExp(), sf.MinExp()), sf.MaxExp())
+					e = min(max(floorLog2(bmax)-f.MaxExp(), sf.MinExp()), sf.MaxExp())
 				}
 				code = sf.Encode(math.Ldexp(1, e), numerics.NearestEven, numerics.Saturate)
 			case bmax > 0:
@@ -203,7 +205,7 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 			q.InCodes[r*nb+b] = code
 			s := sf.Decode(code) * float64(g)
 			for j, v := range blk {
-				q.Codes[r*k+b*size+j] = f.Encode(v/s, numerics.NearestEven, numerics.Saturate)
+				q.Codes[r*k+b*size+j] = enc.Encode(v / s)
 			}
 		}
 	}
@@ -242,4 +244,21 @@ func (q *Quantized) scalesOn(blk int) []float32 {
 		}
 	}
 	return s
+}
+
+// floorLog2 returns ⌊log2 x⌋ for finite x > 0, exactly (math.Log2 goes
+// through a logarithm that is not exactly rounded and differs between
+// CPU architectures).
+func floorLog2(x float64) int {
+	_, e := math.Frexp(x) // x = f·2^e, f in [0.5, 1)
+	return e - 1
+}
+
+// ceilLog2 returns ⌈log2 x⌉ for finite x > 0, exactly.
+func ceilLog2(x float64) int {
+	f, e := math.Frexp(x)
+	if f == 0.5 {
+		return e - 1
+	}
+	return e
 }

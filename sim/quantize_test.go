@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"math/big"
 	"testing"
 
 	"github.com/tcsim/tcsim/numerics"
@@ -168,5 +169,29 @@ func TestQuantizeBlocksHandWorked(t *testing.T) {
 	}
 	if _, err := QuantizeBlocks(x, 1, 64, numerics.E4M3, numerics.E8M0, 48); err == nil {
 		t.Error("a block that does not divide K was accepted")
+	}
+}
+
+// TestLog2Exact checks floorLog2 and ceilLog2 against math/big on powers of
+// two, their neighbours and subnormals.
+func TestLog2Exact(t *testing.T) {
+	for e := -1074; e <= 1023; e++ {
+		p := math.Ldexp(1, e)
+		for _, x := range []float64{p, math.Nextafter(p, math.Inf(1)), math.Nextafter(p, 0)} {
+			if x == 0 || math.IsInf(x, 0) {
+				continue
+			}
+			// Oracle: the exponent of x in math/big, whose MantExp gives
+			// x = mant·2^exp with mant in [0.5, 1).
+			bx := new(big.Float).SetFloat64(x)
+			exp := bx.MantExp(nil)
+			fl, cl := exp-1, exp
+			if bx.Cmp(new(big.Float).SetMantExp(big.NewFloat(0.5), exp)) == 0 {
+				cl = exp - 1
+			}
+			if floorLog2(x) != fl || ceilLog2(x) != cl {
+				t.Fatalf("x = %g: floor %d ceil %d, want %d %d", x, floorLog2(x), ceilLog2(x), fl, cl)
+			}
+		}
 	}
 }

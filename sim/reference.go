@@ -8,7 +8,6 @@ import (
 
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim/parallel"
-	"gonum.org/v1/gonum/mat"
 )
 
 // Exact is the exact product of a problem's quantised operands, each element
@@ -291,8 +290,34 @@ func exactAdd(x, y *big.Float) *big.Float {
 
 // Float64Product returns the float64 product of the unquantised operands:
 // x is M×K row-major and w is N×K (K-major, as B is stored), giving M×N.
+// Each output is summed in k order with every product rounded before it
+// is added (no FMA: the explicit conversion forbids fusion), so the bits
+// are the same on every CPU and build (docs/datapath.md §6); four
+// outputs at a time keep the loop fast without changing any one's order.
 func Float64Product(x, w []float64, m, n, k int) []float64 {
-	var d mat.Dense
-	d.Mul(mat.NewDense(m, k, x), mat.NewDense(n, k, w).T())
-	return d.RawMatrix().Data
+	d := make([]float64, m*n)
+	for i := range m {
+		xi := x[i*k : (i+1)*k]
+		j := 0
+		for ; j+4 <= n; j += 4 {
+			w0, w1, w2, w3 := w[j*k:(j+1)*k], w[(j+1)*k:(j+2)*k], w[(j+2)*k:(j+3)*k], w[(j+3)*k:(j+4)*k]
+			var s0, s1, s2, s3 float64
+			for kk, a := range xi {
+				s0 += float64(a * w0[kk])
+				s1 += float64(a * w1[kk])
+				s2 += float64(a * w2[kk])
+				s3 += float64(a * w3[kk])
+			}
+			d[i*n+j], d[i*n+j+1], d[i*n+j+2], d[i*n+j+3] = s0, s1, s2, s3
+		}
+		for ; j < n; j++ {
+			wj := w[j*k : (j+1)*k]
+			var s float64
+			for kk, a := range xi {
+				s += float64(a * wj[kk])
+			}
+			d[i*n+j] = s
+		}
+	}
+	return d
 }

@@ -118,3 +118,32 @@ func TestFloat64Product(t *testing.T) {
 		}
 	}
 }
+
+// TestFloat64ProductOrder checks every output against the sum in k order
+// with each product and each partial sum rounded once to float64, computed
+// with math/big (so a fused multiply-add or another order would show).
+func TestFloat64ProductOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const m, n, k = 3, 7, 33 // n not a multiple of 4: the remainder loop too
+	x, w := make([]float64, m*k), make([]float64, n*k)
+	for i := range x {
+		x[i] = math.Ldexp(r.Float64()-0.5, r.IntN(40)-20)
+	}
+	for i := range w {
+		w[i] = math.Ldexp(r.Float64()-0.5, r.IntN(40)-20)
+	}
+	round := func(f *big.Float) float64 { v, _ := f.Float64(); return v }
+	got := Float64Product(x, w, m, n, k)
+	for i := range m {
+		for j := range n {
+			s := 0.0
+			for kk := range k {
+				p := round(new(big.Float).SetPrec(200).Mul(big.NewFloat(x[i*k+kk]), big.NewFloat(w[j*k+kk])))
+				s = round(new(big.Float).SetPrec(200).Add(big.NewFloat(s), big.NewFloat(p)))
+			}
+			if math.Float64bits(got[i*n+j]) != math.Float64bits(s) {
+				t.Fatalf("(%d, %d): %x, want %x", i, j, math.Float64bits(got[i*n+j]), math.Float64bits(s))
+			}
+		}
+	}
+}

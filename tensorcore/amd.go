@@ -42,8 +42,9 @@ func (k AMDKind) String() string {
 }
 
 // AMDPath describes an AMD matrix-core datapath. A preset with one uses
-// it instead of [Step] (whose L must equal Group and F the 24 fraction
-// bits of the fused kind); its accumulator is FP32.
+// it instead of [Step], whose L must equal Group and F be 24 (the fused
+// kind's alignment) or 23 (the pairwise kind's FP32 nodes); its
+// accumulator is FP32.
 type AMDPath struct {
 	Kind  AMDKind
 	Group int // products per group
@@ -68,8 +69,13 @@ const zeroExpAMD = -126
 // record says which payload the hardware writes).
 const amdNaN = 0x7FC00000
 
-// fracAMD is the fraction bits of the fused kind's product alignment.
-const fracAMD = 24
+// fracAMD is the fraction bits of the fused kind's product alignment;
+// fracPairwise is the pairwise kind's F: every node rounds to FP32, 23
+// fraction bits.
+const (
+	fracAMD      = 24
+	fracPairwise = 23
+)
 
 // Rounding names the final conversion: the AMD datapaths round to nearest
 // FP32, the others as [Step.Rounding] says.
@@ -91,8 +97,8 @@ func (p *Preset) initAMD() error {
 		return fmt.Errorf("tensorcore: preset %s: AMD group %d must divide K=%d and equal L=%d", p.Name, a.Group, p.K, p.L)
 	case p.Out != RZFP32 || p.Via != nil || p.SeparateC || p.Scale != nil || p.Interleave != p.L:
 		return fmt.Errorf("tensorcore: preset %s: an AMD datapath has an FP32 accumulator and no Via, separate C, scales or interleave", p.Name)
-	case a.Kind == AMDFused && p.F != fracAMD:
-		return fmt.Errorf("tensorcore: preset %s: the fused AMD datapath has F=%d", p.Name, fracAMD)
+	case a.Kind == AMDFused && p.F != fracAMD, a.Kind == AMDPairwise && p.F != fracPairwise:
+		return fmt.Errorf("tensorcore: preset %s: the %s AMD datapath has F=%d", p.Name, a.Kind, map[AMDKind]int{AMDFused: fracAMD, AMDPairwise: fracPairwise}[a.Kind])
 	case a.OddEven && (a.Kind != AMDFused || a.Group%2 != 0):
 		return fmt.Errorf("tensorcore: preset %s: odd/even fusion needs the fused kind and an even group", p.Name)
 	case a.Kind == AMDPairwise && (p.A.Bits() > 16 || p.B.Bits() > 16):

@@ -257,3 +257,31 @@ func TestAMDRoundsDown(t *testing.T) {
 		}
 	}
 }
+
+// TestAMDPathChecks: NewPreset refuses AMD parameter sets the datapath
+// cannot run.
+func TestAMDPathChecks(t *testing.T) {
+	f16 := numerics.FP16
+	ok := tensorcore.Preset{Name: "x", A: f16, B: f16, K: 16, Step: tensorcore.Step{L: 8, F: 24, Out: tensorcore.RZFP32},
+		AMD: &tensorcore.AMDPath{Kind: tensorcore.AMDFused, Group: 8}}
+	if _, err := tensorcore.NewPreset(ok); err != nil {
+		t.Fatal(err)
+	}
+	for name, mod := range map[string]func(p *tensorcore.Preset){
+		"group not L":      func(p *tensorcore.Preset) { p.AMD = &tensorcore.AMDPath{Kind: tensorcore.AMDFused, Group: 4} },
+		"FP16 accumulator": func(p *tensorcore.Preset) { p.Out = tensorcore.RNEFP16 },
+		"separate C":       func(p *tensorcore.Preset) { p.SeparateC = true },
+		"fused F":          func(p *tensorcore.Preset) { p.F = 25 },
+		"pairwise F":       func(p *tensorcore.Preset) { p.AMD = &tensorcore.AMDPath{Kind: tensorcore.AMDPairwise, Group: 8} },
+		"odd/even, pairwise": func(p *tensorcore.Preset) {
+			p.F = 23
+			p.AMD = &tensorcore.AMDPath{Kind: tensorcore.AMDPairwise, Group: 8, OddEven: true}
+		},
+	} {
+		p := ok
+		mod(&p)
+		if _, err := tensorcore.NewPreset(p); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

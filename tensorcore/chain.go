@@ -23,7 +23,7 @@ func (p *Preset) Chain(a, b *Vector, lo, hi int, c uint32) uint32 {
 	if p.AMD != nil {
 		return p.amdChain(a, b, lo, hi, c)
 	}
-	if p.fixed && (a.Fix == nil || b.Fix == nil) {
+	if !p.da.decoded(a) || !p.db.decoded(b) {
 		panic(fmt.Sprintf("tensorcore: %s: Chain on vectors not decoded by this preset", p.Name))
 	}
 	if p.simdOK(a, b) {

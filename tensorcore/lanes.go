@@ -198,30 +198,44 @@ func (p *Preset) ChainLanes(a *LaneRow, pn *Panel, lo, hi int, c []uint32) {
 	copy(c, acc[:pn.cols])
 }
 
-// lanesGo is lanesKernel in Go: the same float32 arithmetic lane by lane.
+// lanesGo is lanesKernel in Go: the same float32 arithmetic, lane by
+// lane in the inner loops.
 func (p *Preset) lanesGo(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
 	fmask := uint32(p.regMask>>40) | 0xFF800000
 	pow2 := func(e int32) float32 { return math.Float32frombits(uint32(min(max(e, 1), 254)) << 23) }
 	f := int32(p.F)
 	for s := range steps {
 		k0, k1 := lo+s*p.L, lo+(s+1)*p.L
-		var next [Lanes]uint32
-		for l := range Lanes {
-			emax := int32(p.ZeroExp)
-			for k := k0; k < k1; k++ {
-				emax = max(emax, a.exp[k]+pn.exp[k*Lanes+l])
+		var emax [Lanes]int32
+		for l := range emax {
+			emax[l] = int32(p.ZeroExp)
+		}
+		for k := k0; k < k1; k++ {
+			ea, eb := a.exp[k], (*[Lanes]int32)(pn.exp[k*Lanes:])
+			for l := range emax {
+				emax[l] = max(emax[l], ea+eb[l])
 			}
+		}
+		var scale [Lanes]float32
+		var sum [Lanes]int32
+		for l := range emax {
 			t := c[l] & 0x7FFFFFFF
-			emax = max(emax, int32(t>>23)-127)
-			if t >= 0x7F800000 || t != 0 && (t < 0x00800000 || emax < f-126) {
+			emax[l] = max(emax[l], int32(t>>23)-127)
+			if t >= 0x7F800000 || t != 0 && (t < 0x00800000 || emax[l] < f-126) {
 				return s
 			}
-			scale := pow2(127 + f - emax)
-			sum := int32(math.Float32frombits(c[l]) * scale)
-			for k := k0; k < k1; k++ {
-				sum += int32(a.val[k] * pn.val[k*Lanes+l] * scale)
+			scale[l] = pow2(127 + f - emax[l])
+			sum[l] = int32(math.Float32frombits(c[l]) * scale[l])
+		}
+		for k := k0; k < k1; k++ {
+			va, vb := a.val[k], (*[Lanes]float32)(pn.val[k*Lanes:])
+			for l := range sum {
+				sum[l] += int32(va * vb[l] * scale[l])
 			}
-			r := math.Float32bits(float32(sum)*pow2(127-f+emax)) & fmask
+		}
+		var next [Lanes]uint32
+		for l := range next {
+			r := math.Float32bits(float32(sum[l])*pow2(127-f+emax[l])) & fmask
 			if r&0x7FFFFFFF == 0x7F800000 {
 				return s
 			}

@@ -26,7 +26,7 @@ func init() {
 	amd := func(name, gpu, instr, desc string, a, b numerics.Format, k int, path AMDPath) *Preset {
 		f := fracAMD
 		if path.Kind == AMDPairwise {
-			f = a.ManBits + b.ManBits // unused by the pairwise datapath
+			f = fracPairwise
 		}
 		return &Preset{Name: name, GPU: gpu, Instr: instr, Description: desc, A: a, B: b, K: k,
 			Step: Step{L: path.Group, F: f, Out: RZFP32}, AMD: &path, Source: src, Status: published}

@@ -176,7 +176,7 @@ func init() {
 				Instr:       fmt.Sprintf("mma.sync.aligned.%s.row.col.f32.%s.%s.f32", mmaK, in.f, in.f),
 				Description: desc,
 				A:           in.f, B: in.f, K: in.k,
-				Step:   Step{L: in.k, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp},
+				Step:   Step{L: in.k, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp, PlusZero: g.gpu == "H100" && in.f == tf32},
 				Source: srcKM, Status: measured, Verified: km(g.gpu, in.name, "fp32"),
 			}, &Preset{
 				Name: fmt.Sprintf("%s-%s-%s", lower, g.newName, in.f), GPU: g.gpu,
@@ -192,7 +192,7 @@ func init() {
 					Instr:       "mma.sync.aligned.m16n8k16.row.col.f16.f16.f16.f16",
 					Description: g.desc + " FP16, FP16 accumulator: 16 products and C fused, 25 fraction bits, rounded once to nearest FP16",
 					A:           fp16, B: fp16, K: 16,
-					Step:   Step{L: 16, F: 25, Out: RNEFP16, ZeroExp: hopperZeroExp},
+					Step:   Step{L: 16, F: 25, Out: RNEFP16, ZeroExp: hopperZeroExp, PlusZero: g.gpu == "H100"},
 					Source: srcKM, Status: measured, Verified: km(g.gpu, "fp16", "fp16"),
 				})
 			}

@@ -54,7 +54,8 @@ type Step struct {
 	RegBits int
 	// PlusZero: every zero result is +0, including a non-zero sum that the
 	// conversion takes to zero (Hopper wgmma: none of 12,871 zero outputs
-	// in five H100 recordings is -0). Otherwise such a sum keeps its sign.
+	// in five H100 recordings is -0; Hopper mma.sync TF32 and FP16 with an
+	// FP16 accumulator: H200 records). Otherwise such a sum keeps its sign.
 	PlusZero bool
 }
 

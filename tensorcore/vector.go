@@ -19,6 +19,7 @@ type Vector struct {
 	Fix   []int64
 	class []numerics.Class // nil unless some element is Inf or NaN
 	neg   []bool           // sign of specials (nil when class is nil)
+	dec   *decoder         // the decoder that filled the vector
 }
 
 // Len is the number of elements.
@@ -104,7 +105,7 @@ func (d *decoder) decode(codes []uint32, v *Vector) {
 	if cap(v.Sig) < n {
 		v.Sig, v.Exp = make([]int32, n), make([]int16, n)
 	}
-	v.Sig, v.Exp, v.class, v.neg = v.Sig[:n], v.Exp[:n], nil, nil
+	v.Sig, v.Exp, v.class, v.neg, v.dec = v.Sig[:n], v.Exp[:n], nil, nil, d
 	if !d.fixed {
 		v.Fix = nil
 	} else if cap(v.Fix) < n {
@@ -136,6 +137,12 @@ func (d *decoder) decode(codes []uint32, v *Vector) {
 			v.Fix[k] = fix
 		}
 	}
+}
+
+// decoded reports whether v was decoded for d's datapath: by a decoder of
+// the same formats, with the fixed-point values when d fills them.
+func (d *decoder) decoded(v *Vector) bool {
+	return v.dec != nil && v.dec.in == d.in && v.dec.via == d.via && (!d.fixed || v.Fix != nil)
 }
 
 // same reports whether d and e decode alike: vectors of one serve the

@@ -7,10 +7,12 @@ import (
 	"github.com/tcsim/tcsim/numerics"
 )
 
-// TestHopperPlusZero checks the Hopper wgmma rule that every zero result is
-// +0: a negative sum of products too small for the output format gives +0
-// on the wgmma presets (every input type, both output formats) and keeps
-// its sign on a datapath without the rule.
+// TestHopperPlusZero checks the Hopper rule that every zero result is +0:
+// a negative sum of products too small for the output format gives +0 on
+// the wgmma presets (every input type, both output formats) and on
+// mma.sync TF32 and FP16 with an FP16 accumulator (H200 records), and
+// keeps its sign on a datapath without the rule: Blackwell, and the Hopper
+// mma.sync BF16, which the records do not decide.
 func TestHopperPlusZero(t *testing.T) {
 	for _, c := range []struct {
 		preset string
@@ -21,7 +23,11 @@ func TestHopperPlusZero(t *testing.T) {
 		{"h100-wgmma-tf32", -0x1p-90, 0x1p-60, 0},
 		{"h100-wgmma-e5m2-e5m2-f16acc", -0x1p-16, 0x1p-16, 0},
 		{"h100-wgmma-e4m3-e5m2-f16acc", -0x1p-9, 0x1p-16, 0},
+		{"h100-mma-tf32", -0x1p-90, 0x1p-60, 0},
+		{"h100-mma-f16-f16acc", -0x1p-16, 0x1p-16, 0},
 		{"h100-mma-bf16", -0x1p-90, 0x1p-60, 0x80000000},
+		{"b200-mma-tf32", -0x1p-90, 0x1p-60, 0x80000000},
+		{"b200-mma-f16-f16acc", -0x1p-16, 0x1p-16, 0x80000000},
 		{"b200-tcgen05-bf16", -0x1p-90, 0x1p-60, 0x80000000},
 	} {
 		p, err := Lookup(c.preset)
@@ -73,5 +79,39 @@ func TestGPUAliases(t *testing.T) {
 		if _, err := Lookup(name); err == nil {
 			t.Errorf("Lookup(%s): no error", name)
 		}
+	}
+}
+
+// TestChainRefusesForeignVectors: a vector carries its decoder; Chain
+// refuses one decoded for other operand formats (whose Sig and Exp mean
+// other values) and accepts one of a datapath with the same formats.
+func TestChainRefusesForeignVectors(t *testing.T) {
+	e4, _ := Lookup("h100-wgmma-e4m3-e4m3")
+	e5, _ := Lookup("h100-wgmma-e5m2-e5m2")
+	wide, err := e4.WithF(20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := make([]uint32, 32)
+	for k := range codes {
+		codes[k] = uint32(0x30 + k)
+	}
+	var a4, b4, b5 Vector
+	e4.DecodeA(codes, &a4)
+	e4.DecodeB(codes, &b4)
+	e5.DecodeB(codes, &b5)
+	panics := func(f func()) (p bool) {
+		defer func() { p = recover() != nil }()
+		f()
+		return false
+	}
+	if !panics(func() { e4.Chain(&a4, &b5, 0, 32, 0) }) {
+		t.Error("Chain took a vector decoded as E5M2 for an E4M3 operand")
+	}
+	if !panics(func() { e4.Chain(&a4, &Vector{Sig: make([]int32, 32), Exp: make([]int16, 32)}, 0, 32, 0) }) {
+		t.Error("Chain took a vector no decoder filled")
+	}
+	if panics(func() { wide.Chain(&a4, &b4, 0, 32, 0) }) {
+		t.Error("Chain refused a vector of the same formats")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -148,12 +149,15 @@ func TestSweepEveryPresetDefaults(t *testing.T) {
 }
 
 // TestOutputsMode0644: every output is readable by others (the umask
-// allowing), the progress files included.
+// allowing): a sweep's, its progress files and an experiment's.
 func TestOutputsMode0644(t *testing.T) {
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	out := t.TempDir()
 	doSweep(t, out)
+	if code, _, e := runArgs("experiments", "run", "promotion", "--short", "--out", filepath.Join(out, "experiment")); code != 0 {
+		t.Fatalf("experiments run: exit %d: %s", code, e)
+	}
 	n := 0
 	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -225,6 +229,45 @@ func TestMergeRefusals(t *testing.T) {
 	code, _, e = runArgs(append([]string{"merge", "--out", filepath.Join(dir, "m")}, shards...)...)
 	if code != 2 || len(lines(e)) != 1 || !strings.Contains(e, "given twice") {
 		t.Errorf("repeated K: exit %d, stderr %q", code, e)
+	}
+}
+
+// TestSweepHelpDescribes: the help says what each distribution and
+// scaling is, not only its name.
+func TestSweepHelpDescribes(t *testing.T) {
+	code, o, _ := runArgs("sweep", "--help")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	for _, d := range sweep.Dists {
+		if !strings.Contains(o, "  "+d.Name+strings.Repeat(" ", 10-len(d.Name))+d.Description+"\n") {
+			t.Errorf("help does not describe distribution %s", d.Name)
+		}
+	}
+	for _, s := range sweep.Scalings {
+		if !strings.Contains(o, "  "+s.Name+strings.Repeat(" ", 10-len(s.Name))+s.Description+"\n") {
+			t.Errorf("help does not describe scaling %s", s.Name)
+		}
+	}
+}
+
+// TestGitIgnoresDefaultOut: the default --out is not committed by
+// accident.
+func TestGitIgnoresDefaultOut(t *testing.T) {
+	if !slices.Contains(lines(string(readFile(t, "../../.gitignore"))), "/tcsim-sweep/") {
+		t.Error(".gitignore lacks /tcsim-sweep/")
+	}
+}
+
+// TestHelpAndReadmeAgreeOnTime: the default sweep's time is stated the
+// same way in the help and the README.
+func TestHelpAndReadmeAgreeOnTime(t *testing.T) {
+	re := regexp.MustCompile(`about (\d+) seconds on an idle 2-core machine`)
+	_, help, _ := runArgs("sweep", "--help")
+	h := re.FindStringSubmatch(help)
+	r := re.FindStringSubmatch(string(readFile(t, "../../README.md")))
+	if h == nil || r == nil || h[1] != r[1] {
+		t.Errorf("help says %q, README %q", h, r)
 	}
 }
 

@@ -21,11 +21,17 @@ const fitHelp = `Usage: tcsim fit [flags] PATH...
 Discover a GPU's accumulation datapath from its records alone. Each PATH is
 a record file or a directory searched recursively for instruction files
 (header config,a_hex,b_hex,c_hex,d_hex) and Khattak–Mikaitis folders
-(<GPU>/<fmt>/a_*, b_*, c_*, d_*.txt[.gz]); chain, promotion and GEMM files
-are skipped. GPU and preset names in them are ignored: records are grouped
+(<GPU>/<fmt>/a_*, b_*, c_*, d_*.txt[.gz]); the chained wgmma outputs of
+chain_inputs with multi_outputs join the wgmma instruction records, and
+promotion and GEMM files (GEMM-level records) are skipped. GPU and preset names in them are ignored: records are grouped
 into families by instruction kind, accumulator, operand width and K, and
 each family is fitted on its own over tensorcore's model family:
 
+  datapath    nv-fused (the truncated fused step of NVIDIA tensor cores, with
+              the parameters below), amd-pairwise (CDNA1/2: FP32 trees over
+              groups of L, flush = CDNA2's subnormal flushing) or amd-fused-rd
+              (CDNA3: groups of L fused with 24 bits, joined with C rounding
+              down; odd_even = the FP8 two-stage form); docs/amd.md
   L           products fused per step (a power of two dividing K)
   steps       K/L chained steps per instruction; interleave: which step a
               product goes to, (k/interleave) mod steps, or contiguous

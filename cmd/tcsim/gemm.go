@@ -30,7 +30,8 @@ const gemmHelp = `Usage: tcsim gemm --a A --b B [flags]
 
 Simulate D = A·B on your own tensors, bit-exactly on tensor-core datapaths,
 and measure its error. A and B are .npy files or FILE.safetensors:TENSOR
-(the :TENSOR may be left out for a file of one tensor).
+(FILE:TENSOR for a safetensors file of another name, such as the files of
+'tcsim train'; the :TENSOR may be left out for a file of one tensor).
 
 A is M×K (an array of any rank is read as rows of its last axis, so a
 [batch, seq, hidden] activation is M = batch·seq rows). B is K×N, as numpy's

@@ -704,3 +704,56 @@ func TestGEMMDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// The files of tcsim train are valid inputs: its --save-batch file (F32
+// weights, F64 gradients, named FILE:TENSOR although it does not end in
+// .safetensors) gives the engine's GEMM of the same quantised values.
+func TestGEMMReadsTrainBatch(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run(&out, &errb, []string{"train", "--short", "--steps", "0", "--recipe", "fp32", "--batch-tokens", "256",
+		"--ctx", "16", "--eval-seqs", "4", "--save-batch", filepath.Join(dir, "b.st")}); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errb.String())
+	}
+	const a, b = "transformer.wte.weight", "grad.transformer.h.0.mlp.c_fc.weight"
+	mustGEMM(t, dir, "--a", "b.st:"+a, "--b", "b.st:"+b, "--b-transpose", "--scaling", "tensor", "--nc", "32", "--no-baseline", "--out", "o")
+	f, err := safetensors.Open(filepath.Join(dir, "b.st"), safetensors.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	values := func(name string) ([]float64, []int) {
+		tn, err := f.Tensor(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := tn.Float64s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v, tn.Shape
+	}
+	x, xs := values(a)
+	w, ws := values(b)
+	p, _ := tensorcore.Lookup("h100-wgmma-e4m3-e4m3")
+	m, n, k := xs[0], ws[0], xs[1]
+	qa, _ := sim.Quantize(x, m, k, p.A, sim.PerTensor, false, sim.Headroom(p.A, p.Acc(), k))
+	qb, _ := sim.Quantize(w, n, k, p.B, sim.PerTensor, false, sim.Headroom(p.B, p.Acc(), k))
+	prob, err := sim.NewScaledProblem(qa, qb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := sim.GEMM(sim.Config{Preset: p, Nc: 32}, prob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readD(t, filepath.Join(dir, "o", "d_h100-wgmma-e4m3-e4m3_tensor_nc-32.npy"))
+	if len(got) != m*n {
+		t.Fatalf("%d outputs, want %d×%d", len(got), m, n)
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("D[%d] = %v, the engine gives %v", i, got[i], want[i])
+		}
+	}
+}

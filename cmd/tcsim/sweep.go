@@ -29,14 +29,30 @@ quantised inputs (acc_* columns: accumulation error) and against the float64
 product of the unquantised inputs (tot_* columns: total error).
 
 Writes into --out: results.csv (one row per point), summary.json (flags,
-seed, version, machine, wall time, headline numbers) and plots/*.png.
-Finished points are kept in --out/.tcsim-progress, so an interrupted sweep
-continues with --resume. --shard i/n runs every n-th point group for a
-batch scheduler; 'tcsim merge' joins the shard outputs into exactly the
-bytes of a single run.
+seed, version, build, machine, wall time, headline numbers) and
+plots/*.png; a fresh sweep first removes those of an earlier one. Two runs
+never share an --out: the second is refused while the first runs. Finished
+point groups are kept in --out/.tcsim-progress, so an interrupted sweep
+(Ctrl-C, a kill, a crash) continues with --resume; each saved group is
+checked against its sweep, group, seed and tool build, and one that does
+not match is recomputed. --shard i/n runs one of n shares of the point
+groups, balanced by estimated cost, for a batch scheduler; 'tcsim merge'
+joins the shard outputs into exactly the bytes of a single run.
 
+A sweep that would not fit in memory is refused before it starts, saying
+how much it needs; --dry-run prints the points, groups, estimated time and
+peak memory without computing anything.
+
+Input distributions (--dist):
+%s
+Quantisation scalings (--scaling; one FP32 scale per group of values,
+amax mapped to the largest finite FP8 value, less headroom):
+%s
 Block-wise scaling (deepseek, tile, block) applies scales at promotion, so
-it runs only with N_c dividing 128; other N_c are skipped for it.
+it runs only with N_c dividing 128; other N_c are skipped for it. An N_c
+that is not a multiple of a preset's instruction K is skipped for that
+preset, with a note.
+
 Block-scaled presets (b200-mxf8-*, b200-mxf4-e2m1, b200-nvf4-e2m1) quantise
 with their own in-core scales (MX: an E8M0 scale per 32 operands; NVFP4: a
 UE4M3 scale per 16 under an FP32 per-tensor scale) and run only with
@@ -48,13 +64,17 @@ Lists take commas; --k also takes a doubling range a..b (128..16384 is
 128,256,...,16384).
 
 Examples:
-  # the default sweep (Hopper FP8 wgmma, about half a minute on 2 cores)
+  # the default sweep (Hopper FP8 wgmma, about 10 seconds on an idle 2-core machine)
   tcsim sweep
 
+  # what a sweep would take, computing nothing
+  tcsim sweep --k 128..65536 --m 256 --n 256 --dry-run
+
   # how many accumulator bits would make promotion unnecessary?
+  # (plots/compare_error_vs_f.png: error against F, one line per K)
   tcsim sweep --fbits 13,16,19,22,25 --nc never --scaling tensor --dist pos
 
-  # compare datapaths on the same inputs
+  # compare datapaths on the same inputs (plots/compare_error_vs_k.png)
   tcsim sweep --preset h100-wgmma-e4m3-e4m3,h100-mma-e4m3-e4m3 --nc never,128
 
   # one of three shards (e.g. a Slurm array task), then merge
@@ -84,7 +104,7 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 	dryRunFlag := fs.Bool("dry-run", false, "print the points, groups, estimated time and peak memory; compute nothing")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, sweepHelp, fs.FlagUsages())
+			fmt.Fprintf(stdout, sweepHelp, describe(sweep.Dists), describe(sweep.Scalings), fs.FlagUsages())
 			return 0
 		}
 		return usageError(stderr, "sweep", err.Error())
@@ -316,6 +336,22 @@ func parseKs(s string) ([]int, error) {
 		ks = append(ks, k)
 	}
 	return ks, nil
+}
+
+// describe lists named things with their descriptions, one per line.
+func describe[T sweep.Dist | sweep.Scaling](list []T) string {
+	var b strings.Builder
+	for _, v := range list {
+		var name, desc string
+		switch v := any(v).(type) {
+		case sweep.Dist:
+			name, desc = v.Name, v.Description
+		case sweep.Scaling:
+			name, desc = v.Name, v.Description
+		}
+		fmt.Fprintf(&b, "  %-9s %s\n", name, desc)
+	}
+	return b.String()
 }
 
 func distNames() string {

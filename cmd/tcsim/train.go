@@ -34,8 +34,9 @@ tokens per step) run as the recipe says; attention, norms, softmax,
 embeddings and the LM head stay in FP32. Master weights are FP32 and the
 optimiser is AdamW with gradient clipping and warmup + cosine decay.
 
-The default model (2 layers, d = 64, 4 heads, context 64, 4096 tokens per
-step, 103k parameters) trains 200 steps in about 10 minutes on 2 cores.
+The default model (2 layers, d = 64, 4 heads, context 64, 120,576
+parameters) trains 200 steps of 4096 tokens; --short trains a tiny one for
+20 steps in seconds.
 
 Usage:
 

@@ -35,12 +35,12 @@ func softmax(r *rand.Rand, x []float64, rows, k int) {
 		row := x[i*k : (i+1)*k]
 		m := math.Inf(-1)
 		for j := range row {
-			row[j] = 2 * r.NormFloat64()
+			row[j] = 2 * sweep.Normal(r)
 			m = max(m, row[j])
 		}
 		s := 0.0
 		for j := range row {
-			row[j] = math.Exp(row[j] - m)
+			row[j] = lab.Exp(row[j] - m)
 			s += row[j]
 		}
 		for j := range row {
@@ -71,7 +71,7 @@ var dists = []struct {
 				return
 			}
 			for i := range x {
-				x[i] = r.NormFloat64()
+				x[i] = sweep.Normal(r)
 			}
 		}}, "softmax × N(0,1) values"},
 	{lab.MustDist("normal"), "N(0,1) × N(0,1)"},

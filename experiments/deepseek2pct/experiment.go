@@ -71,7 +71,7 @@ func shift(mu float64) sweep.Dist {
 		Description: fmt.Sprintf("N(%g, 1) for A and B", mu),
 		Fill: func(r *rand.Rand, x []float64, _, _ int, _ sweep.Role) {
 			for i := range x {
-				x[i] = mu + r.NormFloat64()
+				x[i] = mu + sweep.Normal(r)
 			}
 		}}
 }
@@ -162,7 +162,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	for i := len(means) - 1; i > 0; i-- {
 		a, b := nf(shifted[i-1], 0), nf(shifted[i], 0)
 		if a < target && b >= target {
-			t := (math.Log(target) - math.Log(a)) / (math.Log(b) - math.Log(a))
+			t := (lab.Ln(target) - lab.Ln(a)) / (lab.Ln(b) - lab.Ln(a))
 			muCross, muLo, muHi = means[i-1]+t*(means[i]-means[i-1]), means[i-1], means[i]
 			break
 		}
@@ -322,8 +322,8 @@ func crossing(ks []int, f func(int) float64, y float64) float64 {
 	for i := 1; i < len(ks); i++ {
 		a, b := f(ks[i-1]), f(ks[i])
 		if (a < y) != (b < y) && a > 0 && b > 0 {
-			t := (math.Log(y) - math.Log(a)) / (math.Log(b) - math.Log(a))
-			return math.Exp(math.Log(float64(ks[i-1])) + t*(math.Log(float64(ks[i]))-math.Log(float64(ks[i-1]))))
+			t := (lab.Ln(y) - lab.Ln(a)) / (lab.Ln(b) - lab.Ln(a))
+			return lab.Exp(lab.Ln(float64(ks[i-1])) + t*(lab.Ln(float64(ks[i]))-lab.Ln(float64(ks[i-1]))))
 		}
 	}
 	return math.NaN()
@@ -334,7 +334,7 @@ func kLabel(k float64) string {
 	if math.IsNaN(k) {
 		return "(not within the K range)"
 	}
-	p := math.Pow(10, math.Floor(math.Log10(k))-1)
+	p := math.Pow(10, math.Floor(lab.Log10Of(k))-1)
 	return strconv.FormatFloat(math.Round(k/p)*p, 'f', 0, 64)
 }
 

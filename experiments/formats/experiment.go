@@ -60,9 +60,9 @@ func measure(f numerics.Format) row {
 	r.minNorm = f.Decode(1 << f.ManBits) // exponent field 1, mantissa 0
 	r.minSub = f.Decode(1)               // the smallest non-zero code
 	r.eps = math.Ldexp(1, -f.ManBits)    // spacing of values in [1, 2)
-	r.digits = float64(f.ManBits+1) * math.Log10(2)
-	r.binades = math.Log2(r.max / r.minSub)
-	r.normalBinades = math.Log2(r.max / r.minNorm)
+	r.digits = float64(f.ManBits+1) * lab.Log10Of(2)
+	r.binades = lab.Log2Of(r.max / r.minSub)
+	r.normalBinades = lab.Log2Of(r.max / r.minNorm)
 	_, hasInf := f.InfCode()
 	r.inf = hasInf
 	// NaN codes: enumerate small formats, count by rule otherwise.
@@ -156,7 +156,7 @@ func Run(context.Context, lab.Config) (*lab.Result, error) {
 // and powers of two below 1 also as 2^-n.
 func num(v float64) string {
 	s := strconv.FormatFloat(v, 'g', 6, 64)
-	if e := math.Log2(v); v < 1 && e == math.Trunc(e) {
+	if e := lab.Log2Of(v); v < 1 && e == math.Trunc(e) {
 		s += " (2^" + strconv.Itoa(int(e)) + ")"
 	}
 	return s

@@ -41,7 +41,7 @@ type input struct {
 var gradWide = sweep.Dist{Name: "gradwide", Description: "A N(0,1)·2^U, U in [-20,0]; B N(0,1)",
 	Fill: func(r *rand.Rand, x []float64, _, _ int, role sweep.Role) {
 		for i := range x {
-			x[i] = r.NormFloat64()
+			x[i] = sweep.Normal(r)
 			if role == sweep.RoleA {
 				x[i] = math.Ldexp(x[i], -r.IntN(21))
 			}

@@ -55,7 +55,7 @@ func outliers(frac, mag float64) sweep.Dist {
 		Description: fmt.Sprintf("A N(0,1) with %g%% of channels ×%g; B N(0,1)", 100*frac, mag),
 		Fill: func(r *rand.Rand, x []float64, rows, k int, role sweep.Role) {
 			for i := range x {
-				x[i] = r.NormFloat64()
+				x[i] = sweep.Normal(r)
 			}
 			if role != sweep.RoleA {
 				return

@@ -79,7 +79,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 			xs := append(lab.Pow2s(32, k/2), sweep.NcNever)
 			r.slopeMin, r.slopeMax = 1e9, -1e9
 			for i := 1; i < len(xs); i++ {
-				sl := math.Log2(errAt(d.name, k, xs[i]) / errAt(d.name, k, xs[i-1])) // per doubling of N_c
+				sl := lab.Log2Of(errAt(d.name, k, xs[i]) / errAt(d.name, k, xs[i-1])) // per doubling of N_c
 				r.slopeMin, r.slopeMax = min(r.slopeMin, sl), max(r.slopeMax, sl)
 				if i > 1 {
 					r.bend = max(r.bend, math.Abs(sl-r.prevSlope))
@@ -117,7 +117,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	}
 	knee := fmt.Sprintf("there is no knee: each halving of N_c cuts the error by %s–%s all the way down to N_c = 32 "+
 		"(the slope changes by at most %.1f per doubling), so 128 is an accuracy target, not a knee",
-		lab.Ratio(math.Exp2(sMin)), lab.Ratio(math.Exp2(sMax)), bend)
+		lab.Ratio(lab.Exp2Of(sMin)), lab.Ratio(lab.Exp2Of(sMax)), bend)
 	if bend > kneeBend {
 		knee = fmt.Sprintf("the error curve bends (slope change %.1f per doubling of N_c)", bend)
 	}
@@ -139,7 +139,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	for _, r := range vr {
 		rows = append(rows, []string{r.dist, strconv.Itoa(r.k), lab.Sci(r.e32), lab.Sci(r.e128), lab.Sci(r.eN),
 			lab.Ratio(r.eN / r.e128), strconv.Itoa(r.k / 128), lab.Sci(r.quant), enough(r),
-			fmt.Sprintf("%s–%s", lab.Ratio(math.Exp2(r.slopeMin)), lab.Ratio(math.Exp2(r.slopeMax)))})
+			fmt.Sprintf("%s–%s", lab.Ratio(lab.Exp2Of(r.slopeMin)), lab.Ratio(lab.Exp2Of(r.slopeMax)))})
 	}
 	b.WriteString(lab.Markdown([]string{"inputs", "K", "error N_c=32", "error N_c=128", "error never", "never / 128",
 		"promotions per output at 128", "FP8 input rounding error", "largest N_c below it", "error ratio per halving of N_c"}, rows))

@@ -160,7 +160,7 @@ func biasVsKFigure(s *presetRows) *plots.Page {
 	dataW, _ := pg.DataSize(len(s.scalings))
 	var ys []float64
 	nonFinite := 0
-	for _, r := range s.cells {
+	for _, r := range s.scale {
 		if v := r.Acc.MeanSignedRel; finite(v) {
 			ys = append(ys, 100*v)
 		}

@@ -28,6 +28,11 @@ type presetRows struct {
 	ncs      []int    // numeric ascending, then NcNever, then NcFP32
 	cells    map[cellKey]*sweep.Row
 	panels   map[[2]string]bool // (dist, scaling) pairs that have rows
+	// scale are the rows that set the figures' value ranges (y axes,
+	// colour scale): those of the preset, or of every preset of a figure
+	// set, so that presets compare on one scale.
+	scale  []*sweep.Row
+	shared bool // scale holds other presets' rows too
 }
 
 // newSweep indexes rows, which must all belong to one (Preset, FBits).
@@ -69,6 +74,7 @@ func newSweep(rows []sweep.Row) (*presetRows, error) {
 			s.ncs = append(s.ncs, r.Nc)
 		}
 		s.cells[cellKey{r.Dist, r.Scaling, r.K, r.Nc}] = r
+		s.scale = append(s.scale, r)
 		s.panels[[2]string{r.Dist, r.Scaling}] = true
 	}
 	slices.Sort(s.ks)

@@ -76,7 +76,7 @@ func errorVsKFigure(s *presetRows) *plots.Page {
 
 	// One y range for all panels, so they compare at a glance.
 	vmin, vmax := math.Inf(1), math.Inf(-1)
-	for _, r := range s.cells {
+	for _, r := range s.scale {
 		for _, v := range []float64{r.Acc.MedianRel, r.Acc.RelP10, r.Acc.RelP90} {
 			if positive(v) {
 				vmin, vmax = min(vmin, v), max(vmax, v)

@@ -27,7 +27,9 @@ var figureKinds = []struct {
 // with one group the files are error_vs_k.png, heatmap.png and
 // bias_vs_k.png, otherwise each name carries the sanitised preset, as in
 // error_vs_k_h100-wgmma-e4m3-e4m3.png (with "-f<FBits>" added where two
-// groups would otherwise share a name). An empty rows is an error.
+// groups would otherwise share a name). All presets' figures share one
+// y range and colour scale; with several groups, comparison figures put
+// them side by side (see compareFigures). An empty rows is an error.
 func Figures(rows []sweep.Row, dir string) ([]string, error) {
 	if len(rows) == 0 {
 		return nil, errNoRows
@@ -65,12 +67,18 @@ func Figures(rows []sweep.Row, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("plots: %v", err)
 	}
+	// Every preset's figures share the value ranges of all rows.
+	all := make([]*sweep.Row, len(rows))
+	for i := range rows {
+		all[i] = &rows[i]
+	}
 	var paths []string
 	for i, g := range groups {
 		s, err := newSweep(g.rows)
 		if err != nil {
 			return paths, err
 		}
+		s.scale, s.shared = all, len(groups) > 1
 		for _, k := range figureKinds {
 			path := filepath.Join(dir, k.stem+suffixes[i]+".png")
 			if err := k.draw(s).Save(path); err != nil {
@@ -80,7 +88,57 @@ func Figures(rows []sweep.Row, dir string) ([]string, error) {
 			paths = append(paths, path)
 		}
 	}
+	compare, err := compareFigures(rows, dir)
+	paths = append(paths, compare...)
 	slices.Sort(paths)
+	return paths, err
+}
+
+// compareFigures draws the comparison figures of a sweep of several
+// datapaths: compare_error_vs_k.png (every (Preset, FBits) on one axis)
+// and, for each preset swept over several accumulator widths,
+// compare_error_vs_f.png (with "_<preset>" added when several presets
+// were). It returns the paths written.
+func compareFigures(rows []sweep.Row, dir string) ([]string, error) {
+	var paths []string
+	if pg := compareVsKFigure(rows); pg != nil {
+		path := filepath.Join(dir, "compare_error_vs_k.png")
+		if err := pg.Save(path); err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
+	byPreset := map[string][]sweep.Row{}
+	var presets []string
+	for _, r := range rows {
+		// A what-if width F of preset P is named P-fF (tensorcore's
+		// Preset.WithF).
+		base := strings.TrimSuffix(r.Preset, "-f"+strconv.Itoa(r.FBits))
+		if byPreset[base] == nil {
+			presets = append(presets, base)
+		}
+		byPreset[base] = append(byPreset[base], r)
+	}
+	var swept []string
+	for _, p := range presets {
+		if len(variants(byPreset[p])) > 1 {
+			swept = append(swept, p)
+		}
+	}
+	for _, p := range swept {
+		pg := compareVsFFigure(p, byPreset[p])
+		if pg == nil {
+			continue
+		}
+		path := filepath.Join(dir, "compare_error_vs_f.png")
+		if len(swept) > 1 {
+			path = filepath.Join(dir, "compare_error_vs_f_"+sanitize(p)+".png")
+		}
+		if err := pg.Save(path); err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
 	return paths, nil
 }
 

@@ -73,7 +73,7 @@ func heatmapFigure(s *presetRows) *plots.Page {
 	// One colour range for all panels.
 	zmin, zmax := math.Inf(1), math.Inf(-1)
 	var nZero, nNaN, nInf, nMissing int
-	for _, r := range s.cells {
+	for _, r := range s.scale {
 		if v := r.Acc.NormRel; positive(v) {
 			z := math.Log10(v)
 			zmin, zmax = min(zmin, z), max(zmax, z)
@@ -202,6 +202,9 @@ func heatmapFigure(s *presetRows) *plots.Page {
 	}
 	if m := s.missingPanels(); len(m) > 0 {
 		caption = append(caption, "No rows for: "+strings.Join(m, "; ")+".")
+	}
+	if s.shared {
+		caption = append(caption, "The colour scale is shared by every datapath of the sweep, so their heat maps compare directly.")
 	}
 	pg.Panels, pg.Caption = panels, caption
 	return pg

@@ -187,12 +187,16 @@ func TestFiguresSeveralPresets(t *testing.T) {
 		names = append(names, filepath.Base(p))
 	}
 	want := []string{
-		"bias_vs_k_h100-wgmma-e4m3-e4m3-f15.png", "bias_vs_k_h100-wgmma-e4m3-e4m3.png", "bias_vs_k_what-if-b200.png",
+		"compare_error_vs_f.png", "compare_error_vs_k.png", "bias_vs_k_h100-wgmma-e4m3-e4m3-f15.png", "bias_vs_k_h100-wgmma-e4m3-e4m3.png", "bias_vs_k_what-if-b200.png",
 		"error_vs_k_h100-wgmma-e4m3-e4m3-f15.png", "error_vs_k_h100-wgmma-e4m3-e4m3.png", "error_vs_k_what-if-b200.png",
 		"heatmap_h100-wgmma-e4m3-e4m3-f15.png", "heatmap_h100-wgmma-e4m3-e4m3.png", "heatmap_what-if-b200.png",
 	}
+	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Errorf("Figures wrote\n%q\nwant\n%q", names, want)
+	}
+	for _, p := range paths[:2] {
+		checkPNG(t, p)
 	}
 	if !slices.IsSorted(paths) {
 		t.Errorf("paths not sorted: %q", paths)
@@ -206,7 +210,7 @@ func TestSameNameDifferentFBits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 6 || !strings.HasSuffix(paths[0], "bias_vs_k_p-f13.png") {
+	if len(paths) != 8 || !strings.HasSuffix(paths[0], "bias_vs_k_p-f13.png") || !strings.HasSuffix(paths[2], "compare_error_vs_f.png") {
 		t.Errorf("paths = %q", paths)
 	}
 }
@@ -345,4 +349,30 @@ func BenchmarkFigures(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(rows)), "rows")
+}
+
+// TestCompareSeries: a comparison draws never and N_c = 128 where every
+// datapath has them, else the largest interval they share, and labels a
+// preset's widths with F.
+func TestCompareSeries(t *testing.T) {
+	a := synthRows("a", 13, []string{"normal"}, []string{"tensor"}, allKs[:2], []int{32, 64, 128, sweep.NcNever})
+	b := synthRows("a", 16, []string{"normal"}, []string{"tensor"}, allKs[:2], []int{64, 128, sweep.NcNever})
+	c := synthRows("c", 13, []string{"normal"}, []string{"deepseek"}, allKs[:2], []int{32, 64, sweep.NcFP32})
+	rows := slices.Concat(a, b, c)
+	vs := variants(rows)
+	if len(vs) != 3 || vs[0].label != "a F=13" || vs[1].label != "a F=16" || vs[2].label != "c" {
+		t.Errorf("variants %+v", vs)
+	}
+	if got := compareNcs(slices.Concat(a, b), vs[:2]); !slices.Equal(got, []int{sweep.NcNever, 128}) {
+		t.Errorf("a and b: N_c %v, want never and 128", got)
+	}
+	if got := compareNcs(rows, vs); !slices.Equal(got, []int{64}) {
+		t.Errorf("a, b and c: N_c %v, want 64", got)
+	}
+	if compareVsFFigure("c", c) != nil {
+		t.Error("an error-vs-F figure for one width")
+	}
+	if compareVsKFigure(a) != nil {
+		t.Error("a comparison of one datapath")
+	}
 }

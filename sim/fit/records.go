@@ -61,8 +61,10 @@ func (f *Family) pairIndex(a, b numerics.Format) int {
 
 // Load reads the records under the paths (files or directories searched
 // recursively): instruction files (header config,a_hex,b_hex,c_hex,d_hex)
-// and Khattak–Mikaitis folders. Chain, promotion and GEMM record files hold
-// no single-instruction outputs; they are skipped and named in skipped.
+// and Khattak–Mikaitis folders, and the chained wgmma outputs of
+// chain_inputs with multi_outputs (added to the wgmma family). Promotion
+// and GEMM outputs are GEMM-level, not instruction, records: their files
+// are skipped and named in skipped.
 // Bad or unreadable input is an error; so is a file named explicitly that
 // is neither kind.
 func Load(paths []string) (fams []*Family, skipped []string, err error) {
@@ -72,7 +74,7 @@ func Load(paths []string) (fams []*Family, skipped []string, err error) {
 	}
 	km := map[string]*kmWant{}
 	var kmOrder []string
-	var inst []string
+	var inst, chainDirs []string
 	seen := map[string]bool{}
 	addKM := func(dir, name string, explicit bool) {
 		w := km[dir]
@@ -114,8 +116,13 @@ func Load(paths []string) (fams []*Family, skipped []string, err error) {
 			return err
 		case ok:
 			inst = append(inst, path)
-		case explicit:
+		case explicit && !isChainFile(name):
 			return fmt.Errorf("%s: not an instruction record file (header config,a_hex,b_hex,c_hex,d_hex)", path)
+		case isChainFile(name):
+			dir := filepath.Dir(path)
+			if !slices.Contains(chainDirs, dir) {
+				chainDirs = append(chainDirs, dir)
+			}
 		default:
 			skipped = append(skipped, path)
 		}
@@ -152,6 +159,12 @@ func Load(paths []string) (fams []*Family, skipped []string, err error) {
 			return nil, nil, err
 		}
 		fams = append(fams, fs...)
+	}
+	for _, dir := range chainDirs {
+		var err error
+		if skipped, err = loadChains(dir, fams, skipped); err != nil {
+			return nil, nil, err
+		}
 	}
 	for _, dir := range kmOrder {
 		w := km[dir]
@@ -294,4 +307,131 @@ func fp32ToFP16(x uint32) (uint32, bool) {
 	v := float64(math.Float32frombits(x))
 	h := numerics.FP16.Encode(v, numerics.NearestEven, numerics.ToInf)
 	return h, numerics.FP16.Decode(h) == v && math.Signbit(numerics.FP16.Decode(h)) == math.Signbit(v)
+}
+
+// isChainFile reports whether name is one of the chain record files
+// (chain_inputs with multi_outputs).
+func isChainFile(name string) bool {
+	for _, b := range []string{"chain_inputs", "multi_outputs"} {
+		if name == b+".csv" || name == b+".csv.gz" {
+			return true
+		}
+	}
+	return false
+}
+
+// recordFile returns dir/base.csv.gz or dir/base.csv, whichever exists.
+func recordFile(dir, base string) string {
+	for _, n := range []string{base + ".csv.gz", base + ".csv"} {
+		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && st.Mode().IsRegular() {
+			return filepath.Join(dir, n)
+		}
+	}
+	return ""
+}
+
+// loadChains adds the wgmma_chain outputs of dir's chain_inputs and
+// multi_outputs to the instruction family of the same kind (wgmma, FP32
+// accumulator, FP8): each output element is one record of K products, a
+// chain of K/32 instructions from C (use_c = 1) or +0. Without such a
+// family, or for the promotion outputs (GEMM level), the files are named in
+// skipped.
+func loadChains(dir string, fams []*Family, skipped []string) ([]string, error) {
+	in, out := recordFile(dir, "chain_inputs"), recordFile(dir, "multi_outputs")
+	if in == "" || out == "" {
+		return append(skipped, filepath.Join(dir, "chain_inputs/multi_outputs (one of the pair missing)")), nil
+	}
+	var fam *Family
+	for _, f := range fams {
+		if f.Instr == "wgmma" && f.Acc == numerics.FP32 && f.Pairs[0][0].Bits() == 8 && fam == nil {
+			fam = f
+		}
+	}
+	if fam == nil {
+		return append(skipped, out+" (chain records join the wgmma instruction records, which are absent)"), nil
+	}
+	cases := map[string]*records.CaseInput{}
+	f, err := os.Open(in)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr, err := records.NewCaseInputReader(in, f)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		c, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		cases[c.Case] = c
+	}
+	g, err := os.Open(out)
+	if err != nil {
+		return nil, err
+	}
+	defer g.Close()
+	or, err := records.NewCaseOutputReader(out, g)
+	if err != nil {
+		return nil, err
+	}
+	base := filepath.Base(out)
+	promo := false
+	n := 0
+	for {
+		o, err := or.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		c := cases[o.Case]
+		if o.Kernel != "wgmma_chain" || c == nil {
+			promo = promo || o.Kernel != "wgmma_chain"
+			continue
+		}
+		bad := func(why string) error {
+			return &records.RecordError{File: out, Line: o.Line, Err: fmt.Errorf("case %s: %s", o.Case, why)}
+		}
+		switch {
+		case c.K%fam.K != 0:
+			return nil, bad(fmt.Sprintf("K = %d is not a multiple of the instruction records' K = %d", c.K, fam.K))
+		case len(o.D) != c.M*c.N:
+			return nil, bad(fmt.Sprintf("%d outputs for a %d×%d tile", len(o.D), c.M, c.N))
+		case o.UseC && c.C == nil:
+			return nil, bad("use_c = 1 without c_hex")
+		}
+		pair := fam.pairIndex(c.FmtA, c.FmtB)
+		group := fmt.Sprintf("%s×%s chain use_c=%d dist=%s", c.FmtA, c.FmtB, b2i(o.UseC), c.Dist)
+		for i := range c.M {
+			for j := range c.N {
+				r := Record{Pair: pair, A: c.A[i*c.K : (i+1)*c.K], B: c.B[j*c.K : (j+1)*c.K], D: o.D[i*c.N+j],
+					Group: group, Where: fmt.Sprintf("%s:%d (%d,%d)", base, o.Line, i, j)}
+				if o.UseC {
+					r.C = c.C[i*c.N+j]
+				}
+				fam.Records = append(fam.Records, r)
+				n++
+			}
+		}
+	}
+	if n > 0 {
+		fam.Name += fmt.Sprintf(" + %d chained outputs of %s", n, base)
+	}
+	if promo {
+		skipped = append(skipped, out+" (its promotion outputs: GEMM level)")
+	}
+	return skipped, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -102,7 +102,8 @@ func decided(r *Result) string {
 	v := r.Candidates[0].Params.values(r.Family.K)
 	var s []string
 	for _, f := range fields {
-		if f.name == "c_input" && !r.Family.KM {
+		amd := r.Candidates[0].Params.Path != PathNV
+		if f.name == "c_input" && !r.Family.KM || (f.name == "flush" || f.name == "odd_even") && !amd {
 			continue
 		}
 		if !und[f.name] {

@@ -141,6 +141,28 @@ func space(fam *Family) []Params {
 			}
 		}
 	}
+	// The AMD datapaths (FP32 accumulators): groups of every L, CDNA2
+	// flushing or not, CDNA3's FP8 odd/even fusion or not.
+	if fam.Acc == numerics.FP32 {
+		narrow := true
+		for _, p := range fam.Pairs {
+			narrow = narrow && p[0].Bits() <= 16 && p[1].Bits() <= 16
+		}
+		for _, l := range ls {
+			for _, cz := range czero {
+				if narrow {
+					for _, fl := range []bool{false, true} {
+						ps = append(ps, Params{Path: PathAMDPairwise, L: l, Interleave: l, Flush: fl, CZero: cz})
+					}
+				}
+				for _, oe := range []bool{false, true} {
+					if !oe || l%2 == 0 {
+						ps = append(ps, Params{Path: PathAMDFused, L: l, Interleave: l, F: 24, OddEven: oe, CZero: cz})
+					}
+				}
+			}
+		}
+	}
 	return ps
 }
 
@@ -258,7 +280,7 @@ func Fit(ctx context.Context, fam *Family, opts Options) (*Result, error) {
 		if m != n {
 			continue
 		}
-		if !moot {
+		if !moot || ps[i].Path != PathNV {
 			res.Candidates = append(res.Candidates, Candidate{Params: ps[i], Matched: n})
 			continue
 		}

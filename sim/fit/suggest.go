@@ -181,13 +181,12 @@ func drawRecord(rng *rand.Rand, fam *Family, pair int, dist string) Record {
 }
 
 // randCode draws a finite code of f with a field exponent in [lo, hi]
-// (clamped to the format), random sign and mantissa; at the lowest binade
-// it may be subnormal.
+// (each end clamped to the format's exponents, so a range beyond them
+// gives the nearest binade: FP32's tiny C range is FP16's lowest binade),
+// random sign and mantissa; at the lowest binade it may be subnormal.
 func randCode(rng *rand.Rand, f numerics.Format, lo, hi int) uint32 {
-	lo, hi = max(lo, f.MinExp()), min(hi, f.MaxExp())
-	if lo > hi {
-		lo = hi
-	}
+	clamp := func(e int) int { return min(max(e, f.MinExp()), f.MaxExp()) }
+	lo, hi = clamp(lo), clamp(hi)
 	for {
 		e := lo + rng.IntN(hi-lo+1)
 		ef := uint32(e + f.Bias)

@@ -3,7 +3,9 @@ package records
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -103,21 +105,55 @@ func TestFP16ToFP32Bits(t *testing.T) {
 	}
 }
 
+// exactCodes maps the float64 bits of every value of f to its code (NaN
+// codes left out): the oracle of which FP32 values f holds exactly.
+func exactCodes(f numerics.Format) map[uint64]uint32 {
+	m := map[uint64]uint32{}
+	for c := range uint32(f.NumCodes()) {
+		if v := f.Decode(c); !math.IsNaN(v) {
+			m[math.Float64bits(v)] = c
+		}
+	}
+	return m
+}
+
+// FuzzParseKMOperands: a line parses exactly when each field is 8 hex
+// digits of an FP32 value the format holds (found by enumerating its
+// codes), and each code decodes to that FP32 value.
 func FuzzParseKMOperands(f *testing.F) {
 	f.Add("3f800000 bf800000", uint8(2))
 	f.Add("3f802000", uint8(4))
 	f.Add("43e00000 7fc00000", uint8(0))
+	f.Add("80000000 00000001", uint8(1))
 	f.Add("zz", uint8(1))
+	formats := []numerics.Format{numerics.E4M3, numerics.E5M2, numerics.FP16, numerics.BF16, numerics.TF32}
+	exact := make([]map[uint64]uint32, len(formats))
+	for i, fm := range formats {
+		exact[i] = exactCodes(fm)
+	}
 	f.Fuzz(func(t *testing.T, line string, fi uint8) {
-		formats := []numerics.Format{numerics.E4M3, numerics.E5M2, numerics.FP16, numerics.BF16, numerics.TF32}
-		fm := formats[int(fi)%len(formats)]
-		codes, err := ParseKMOperands(line, fm, nil)
-		if err != nil {
-			return
+		i := int(fi) % len(formats)
+		fm := formats[i]
+		fields := strings.Fields(line)
+		want := len(fields) > 0
+		for _, tok := range fields {
+			x, err := strconv.ParseUint(tok, 16, 32)
+			v := float64(math.Float32frombits(uint32(x)))
+			_, isCode := exact[i][math.Float64bits(v)]
+			_, hasNaN := fm.NaNCode()
+			if len(tok) != 8 || err != nil || strings.HasPrefix(tok, "+") || !isCode && !(math.IsNaN(v) && hasNaN) {
+				want = false
+			}
 		}
-		for i, c := range codes {
-			if c >= uint32(fm.NumCodes()) {
-				t.Fatalf("code %d = %x out of %s", i, c, fm)
+		codes, err := ParseKMOperands(line, fm, nil)
+		if (err == nil) != want {
+			t.Fatalf("ParseKMOperands(%q, %s): %v, want success %v", line, fm, err, want)
+		}
+		for k, c := range codes {
+			x, _ := strconv.ParseUint(fields[k], 16, 32)
+			v := float64(math.Float32frombits(uint32(x)))
+			if d := fm.Decode(c); math.Float64bits(d) != math.Float64bits(v) && !(math.IsNaN(d) && math.IsNaN(v)) {
+				t.Fatalf("%s operand %d (%s): code %x decodes to %g", fm, k, fields[k], c, d)
 			}
 		}
 	})
@@ -134,14 +170,20 @@ func FuzzParseKMBits(f *testing.F) {
 	})
 }
 
+// kmNameRE is the oracle of FuzzParseKMName.
+var kmNameRE = regexp.MustCompile(`^([abcd])_([A-Za-z0-9]+)_([A-Za-z0-9]+)\.txt(\.gz)?$`)
+
+// FuzzParseKMName compares ParseKMName with a regular expression.
 func FuzzParseKMName(f *testing.F) {
 	f.Add("a_A100_fp16.txt.gz")
 	f.Add("d_B200_fp16.txt")
 	f.Add("x__.txt")
+	f.Add("c_H100_fp32.txt.gz.gz")
 	f.Fuzz(func(t *testing.T, name string) {
 		k, ok := ParseKMName(name)
-		if ok && (k.GPU == "" || k.Format == "" || len(k.Role) != 1) {
-			t.Fatalf("%q: %+v", name, k)
+		m := kmNameRE.FindStringSubmatch(name)
+		if ok != (m != nil) || ok && (k.Role != m[1] || k.GPU != m[2] || k.Format != m[3]) {
+			t.Fatalf("ParseKMName(%q) = %+v, %v; the pattern gives %q", name, k, ok, m)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package records
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -428,18 +429,37 @@ func FuzzDecodeWords(f *testing.F) {
 	})
 }
 
+// FuzzDecodeCodes compares decodeCodes with encoding/binary: little-endian
+// containers of 1, 2 or 4 bytes, the element in the container's top bits.
 func FuzzDecodeCodes(f *testing.F) {
 	f.Add([]byte{1, 2, 3, 4}, uint8(4))
+	f.Add([]byte{0xff, 0x7f, 0x80}, uint8(2))
 	f.Fuzz(func(t *testing.T, b []byte, fi uint8) {
 		fs := []numerics.Format{numerics.E4M3, numerics.E5M2, numerics.FP16, numerics.BF16, numerics.TF32}
 		fm := fs[int(fi)%len(fs)]
+		w := map[int]int{8: 1, 16: 2, 19: 4}[fm.Bits()]
 		c, err := decodeCodes("x", b, fm)
+		if (err == nil) != (len(b)%w == 0) {
+			t.Fatalf("%s, %d bytes: error %v", fm, len(b), err)
+		}
 		if err != nil {
 			return
 		}
-		for _, x := range c {
-			if x >= uint32(fm.NumCodes()) {
-				t.Errorf("%s code %x out of range", fm, x)
+		if len(c) != len(b)/w {
+			t.Fatalf("%d codes from %d bytes of %s", len(c), len(b), fm)
+		}
+		for k := range c {
+			var want uint32
+			switch w {
+			case 1:
+				want = uint32(b[k])
+			case 2:
+				want = uint32(binary.LittleEndian.Uint16(b[2*k:]))
+			case 4:
+				want = binary.LittleEndian.Uint32(b[4*k:]) >> 13 // TF32: the top 19 of 32 bits
+			}
+			if c[k] != want {
+				t.Fatalf("%s element %d: code %x, want %x", fm, k, c[k], want)
 			}
 		}
 	})

@@ -21,6 +21,8 @@ type BenchResult struct {
 	Shape         string  `json:"shape"` // MxNxK
 	Cores         int     `json:"cores"` // GOMAXPROCS
 	Preset        string  `json:"preset"`
+	Nc            int     `json:"nc"`     // promotion interval (0: never)
+	Kernel        string  `json:"kernel"` // the step kernels: avx512, avx2 or purego
 	Reps          int     `json:"reps"`
 }
 
@@ -33,9 +35,10 @@ func BenchMemory(m, n, k int) float64 {
 	return 2*(ops+outs) + baseMemory
 }
 
-// Bench times the GEMM of preset (no promotion) and the float64 GEMM on
-// m×n×k normal random inputs, each the best of reps runs.
-func Bench(preset *tensorcore.Preset, m, n, k, reps int) (*BenchResult, error) {
+// Bench times the GEMM of preset (promoted every nc products; 0: never)
+// and the float64 GEMM on m×n×k normal random inputs, each the best of
+// reps runs, on GOMAXPROCS cores.
+func Bench(preset *tensorcore.Preset, nc, m, n, k, reps int) (*BenchResult, error) {
 	if m <= 0 || n <= 0 || k <= 0 || reps <= 0 {
 		return nil, fmt.Errorf("bench: shape %d×%d×%d and %d reps must be positive", m, n, k, reps)
 	}
@@ -56,7 +59,8 @@ func Bench(preset *tensorcore.Preset, m, n, k, reps int) (*BenchResult, error) {
 		return nil, err
 	}
 	p := &sim.Problem{M: m, N: n, K: k, A: qa.Codes, B: qb.Codes}
-	if err := (&sim.Config{Preset: preset}).Check(p); err != nil {
+	cfg := sim.Config{Preset: preset, Nc: nc}
+	if err := cfg.Check(p); err != nil {
 		return nil, err
 	}
 	a := mat.NewDense(m, k, decodeAll(preset.A, qa.Codes))
@@ -64,7 +68,7 @@ func Bench(preset *tensorcore.Preset, m, n, k, reps int) (*BenchResult, error) {
 	var simBest, f64Best time.Duration
 	for range reps {
 		t := time.Now()
-		if _, err := sim.GEMM(sim.Config{Preset: preset}, p); err != nil {
+		if _, err := sim.GEMM(cfg, p); err != nil {
 			return nil, err
 		}
 		simBest = best(simBest, time.Since(t))
@@ -77,7 +81,7 @@ func Bench(preset *tensorcore.Preset, m, n, k, reps int) (*BenchResult, error) {
 	return &BenchResult{
 		SimMACsPerSec: macs / simBest.Seconds(), F64MACsPerSec: macs / f64Best.Seconds(),
 		Ratio: simBest.Seconds() / f64Best.Seconds(), Shape: fmt.Sprintf("%dx%dx%d", m, n, k),
-		Cores: runtime.GOMAXPROCS(0), Preset: preset.Name, Reps: reps,
+		Cores: runtime.GOMAXPROCS(0), Preset: preset.Name, Nc: nc, Kernel: tensorcore.Kernel(), Reps: reps,
 	}, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/tcsim/tcsim/sim"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Role says which operand a distribution fills: activations A (M×K) or
@@ -31,7 +30,7 @@ type Dist struct {
 var Dists = []Dist{
 	{"normal", "zero-mean normal N(0,1) for A and B", func(r *rand.Rand, x []float64, _, _ int, _ Role) {
 		for i := range x {
-			x[i] = r.NormFloat64()
+			x[i] = Normal(r)
 		}
 	}},
 	{"pos", "all positive U(0,2) for A and B, like softmax probabilities times values", func(r *rand.Rand, x []float64, _, _ int, _ Role) {
@@ -41,7 +40,7 @@ var Dists = []Dist{
 	}},
 	{"outlier", "activations N(0,1) with 1% outlier channels (K columns) scaled by 50; weights N(0,1)", func(r *rand.Rand, x []float64, rows, k int, role Role) {
 		for i := range x {
-			x[i] = r.NormFloat64()
+			x[i] = Normal(r)
 		}
 		if role != RoleA {
 			return
@@ -57,19 +56,32 @@ var Dists = []Dist{
 	}},
 	{"wide", "N(0,1)·2^U with U uniform on the integers [-10,7], as in the H100 records", func(r *rand.Rand, x []float64, _, _ int, _ Role) {
 		for i := range x {
-			x[i] = math.Ldexp(r.NormFloat64(), r.IntN(18)-10)
+			x[i] = math.Ldexp(Normal(r), r.IntN(18)-10)
 		}
 	}},
 	{"studentt", "heavy-tailed Student-t with 3 degrees of freedom for A (backward-pass gradients); B N(0,1)", func(r *rand.Rand, x []float64, _, _ int, role Role) {
-		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: 3, Src: r}
 		for i := range x {
 			if role == RoleA {
-				x[i] = t.Rand()
+				x[i] = studentT3(r)
 			} else {
-				x[i] = r.NormFloat64()
+				x[i] = Normal(r)
 			}
 		}
 	}},
+}
+
+// studentT3 draws from Student's t distribution with 3 degrees of freedom
+// as Z / sqrt(V/3), with Z standard normal and V = N1² + N2² + N3² a
+// chi-squared variate with 3 degrees of freedom: every operation is
+// exactly rounded, so the numbers are the same on every CPU.
+func studentT3(r *rand.Rand) float64 {
+	z := Normal(r)
+	var v float64
+	for range 3 {
+		n := Normal(r)
+		v += float64(n * n)
+	}
+	return z / math.Sqrt(v/3)
 }
 
 // LookupDist returns the named distribution.

@@ -195,18 +195,23 @@ func AvailableMemory() float64 {
 }
 
 // EstimateSeconds estimates the wall time of a run of gs on jobs
-// workers: each distinct datapath is timed on one small group (about
-// 10^6 MACs; the sweep itself is not computed), and the work
-// ([Spec.Work]) of gs is divided by that rate and by the workers this
-// machine can run at once.
+// workers: each distinct datapath is timed on groups like those of gs
+// (the sweep itself is not computed), and the work ([Spec.Work]) of gs is
+// divided by that rate and by the workers this machine can run at once.
+// The rate is of CPU time, so the estimate is for an idle machine; it is
+// rough: much larger M and N change the rate.
 func (s *Spec) EstimateSeconds(ctx context.Context, gs []Group, jobs int) (float64, error) {
+	byPreset := map[*tensorcore.Preset][]Group{}
+	for _, g := range gs {
+		byPreset[g.Preset] = append(byPreset[g.Preset], g)
+	}
 	rate := map[*tensorcore.Preset]float64{}
 	var total float64
 	for _, g := range gs {
 		r, ok := rate[g.Preset]
 		if !ok {
 			var err error
-			if r, err = s.calibrate(ctx, g); err != nil {
+			if r, err = s.calibrate(ctx, byPreset[g.Preset]); err != nil {
 				return 0, err
 			}
 			rate[g.Preset] = r
@@ -216,28 +221,51 @@ func (s *Spec) EstimateSeconds(ctx context.Context, gs []Group, jobs int) (float
 	return total / float64(max(1, min(jobs, runtime.GOMAXPROCS(0), len(gs)))), nil
 }
 
-// calibrate returns the work units per second of one worker on g's
-// datapath, distribution and scaling.
-func (s *Spec) calibrate(ctx context.Context, g Group) (float64, error) {
-	k := g.Preset.K * max(1, 1024/g.Preset.K)
-	if g.Scaling.A.ScaleBlock(1) > 1 || g.Scaling.B.ScaleBlock(1) > 1 {
-		k = max(k, 128)
+// calibrate returns the work units per second of one worker on groups
+// like gs (of one datapath): it times one trial of ever larger groups,
+// M = N = 16, 32, 64 (at most the spec's) at the smallest K, then larger
+// K, until one takes 0.2 s of CPU time, and returns the rate of the last.
+func (s *Spec) calibrate(ctx context.Context, gs []Group) (float64, error) {
+	g := gs[0]
+	for _, h := range gs {
+		if h.K < g.K {
+			g = h
+		}
 	}
-	small := Spec{M: 16, N: 16, Trials: 1, Seed: s.Seed, Pow2Scales: s.Pow2Scales}
-	cg := Group{Preset: g.Preset, Dist: g.Dist, Scaling: g.Scaling, K: k, Nc: []int{NcNever}}
-	if g.Nc[0] > 0 && k%g.Nc[0] == 0 {
-		cg.Nc[0] = g.Nc[0]
+	type size struct{ m, n int }
+	var sizes []size
+	for _, mn := range []int{16, 32, 64} {
+		sizes = append(sizes, size{min(s.M, mn), min(s.N, mn)})
 	}
 	ctx = parallel.WithLimit(ctx, 1)
-	best := 0.0
-	for range 2 {
-		t := time.Now()
-		if _, err := small.RunGroup(ctx, cg); err != nil {
+	var rate float64
+	// i = -1 warms up (the datapath's tables are built on first use).
+	for i := -1; ; i++ {
+		t := *s
+		t.Trials = 1
+		if i < len(sizes) {
+			t.M, t.N = sizes[max(i, 0)].m, sizes[max(i, 0)].n
+		} else {
+			t.M, t.N = sizes[len(sizes)-1].m, sizes[len(sizes)-1].n
+			next := g
+			for _, h := range gs {
+				if h.K > g.K && (next.K == g.K || h.K < next.K) {
+					next = h
+				}
+			}
+			if next.K == g.K {
+				return rate, nil
+			}
+			g = next
+		}
+		start := cpuTime()
+		if _, err := t.RunGroup(ctx, g); err != nil {
 			return 0, err
 		}
-		if r := small.Work(cg) / time.Since(t).Seconds(); r > best {
-			best = r
+		d := max(cpuTime()-start, time.Millisecond).Seconds()
+		rate = t.Work(g) / d
+		if i >= 0 && d >= 0.2 {
+			return rate, nil
 		}
 	}
-	return best, nil
 }

@@ -3,6 +3,8 @@ package sweep
 import (
 	"bytes"
 	"math"
+	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,23 +77,74 @@ func FuzzReadCSV(f *testing.F) {
 		if err := WriteCSV(&out, rows); err != nil {
 			t.Fatal(err)
 		}
+		written := out.String()
 		again, err := ReadCSV(&out, "again")
 		if err != nil || len(again) != len(rows) {
 			t.Fatalf("re-read: %v (%d rows, want %d)", err, len(again), len(rows))
 		}
+		// The same rows, field by field (NaN included), and the same bytes
+		// when written again.
+		for i := range rows {
+			if a, b := rows[i].Record(), again[i].Record(); !slices.Equal(a, b) {
+				t.Fatalf("row %d changed in a round trip:\n%q\n%q", i, a, b)
+			}
+		}
+		var out2 bytes.Buffer
+		if err := WriteCSV(&out2, again); err != nil || out2.String() != written {
+			t.Fatalf("written twice, the bytes differ: %v", err)
+		}
 	})
 }
 
+// oracleInt parses a decimal integer with an optional sign, as math/big
+// reads it, and reports whether it fits an int.
+func oracleInt(s string) (int, bool) {
+	if s == "" || strings.Trim(s[1:], "0123456789") != "" || strings.Trim(s[:1], "+-0123456789") != "" || s == "+" || s == "-" {
+		return 0, false
+	}
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok || !v.IsInt64() || v.Int64() > math.MaxInt || v.Int64() < math.MinInt {
+		return 0, false
+	}
+	return int(v.Int64()), true
+}
+
+// FuzzParseShardAndNc compares ParseShard and ParseNc with parsers built
+// on math/big: the same inputs are accepted, with the same values.
 func FuzzParseShardAndNc(f *testing.F) {
-	for _, s := range []string{"0/3", "2/3", "3/3", "", "x", "-1/2", "1/0", "128", "never", "fp32", "0"} {
+	for _, s := range []string{"0/3", "2/3", "3/3", "", "x", "-1/2", "1/0", "128", "never", "fp32", "0", "+1/02", "1/", "/1",
+		"9223372036854775807", "9223372036854775808/9223372036854775809", "1/2/3"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if i, n, err := ParseShard(s); err == nil && (i < 0 || i >= n) {
-			t.Fatalf("ParseShard(%q) = %d/%d", s, i, n)
+		wi, wn, want := 0, 1, s == ""
+		if a, b, ok := strings.Cut(s, "/"); ok {
+			i, ok1 := oracleInt(a)
+			n, ok2 := oracleInt(b)
+			wi, wn, want = i, n, ok1 && ok2 && n >= 1 && i >= 0 && i < n
 		}
-		if nc, err := ParseNc(s); err == nil && NcLabel(nc) != s && nc <= 0 {
-			t.Fatalf("ParseNc(%q) = %d", s, nc)
+		i, n, err := ParseShard(s)
+		if (err == nil) != want || want && (i != wi || n != wn) {
+			t.Errorf("ParseShard(%q) = %d/%d, %v; want %d/%d, ok %v", s, i, n, err, wi, wn, want)
+		}
+		var wnc int
+		switch s {
+		case "never":
+			wnc, want = NcNever, true
+		case "fp32":
+			wnc, want = NcFP32, true
+		default:
+			v, ok := oracleInt(s)
+			wnc, want = v, ok && v > 0
+		}
+		nc, err := ParseNc(s)
+		if (err == nil) != want || want && nc != wnc {
+			t.Errorf("ParseNc(%q) = %d, %v; want %d, ok %v", s, nc, err, wnc, want)
+		}
+		if err == nil {
+			if back, err := ParseNc(NcLabel(nc)); err != nil || back != nc {
+				t.Errorf("ParseNc(NcLabel(%d)) = %d, %v", nc, back, err)
+			}
 		}
 	})
 }

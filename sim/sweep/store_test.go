@@ -264,3 +264,24 @@ func TestFloat64ProductInBlocks(t *testing.T) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
+
+// TestProgressInsideGroups: a run of one big group reports progress
+// before the group is finished (after each reference and GEMM).
+func TestProgressInsideGroups(t *testing.T) {
+	s := Spec{Presets: []string{"h100-wgmma-e4m3-e4m3"}, K: []int{256}, Nc: []int{32, 128, NcNever},
+		Dists: []string{"normal"}, Scalings: []string{"tensor"}, M: 8, N: 8, Trials: 2, Seed: 1, Baseline: true}
+	gs, _ := s.Groups()
+	var partial []float64
+	_, err := s.Run(context.Background(), 0, 1, 1, nil, func(done, total float64, groupsDone, _ int) {
+		if groupsDone == 0 && done > 0 {
+			partial = append(partial, done/total)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 trials × (2 references + 4 GEMMs) steps, the last reaching all the work.
+	if len(gs) != 1 || len(partial) != 12 || !slices.IsSorted(partial) || partial[11] != 1 {
+		t.Fatalf("progress inside the group: %v", partial)
+	}
+}

@@ -195,10 +195,15 @@ func (s *Spec) Groups() ([]Group, error) {
 	return gs, nil
 }
 
-// Work is the relative cost of a group, for progress and ETA: simulated
-// MACs over its GEMMs (each N_c row, plus the references).
+// Work is the estimated cost of a group, for progress, ETA and balancing
+// shards: M·N·K·trials times the relative cost of the steps of a trial
+// (its inputs and references, and each N_c row; see [Trials.Step]).
 func (s *Spec) Work(g Group) float64 {
-	return float64(s.M) * float64(s.N) * float64(g.K) * float64(s.Trials) * float64(len(g.Nc)+2)
+	w := inputsWeight + exactWeight(g.Preset, g.Scaling)
+	for _, nc := range g.Nc {
+		w += gemmWeight(nc)
+	}
+	return float64(s.M) * float64(s.N) * float64(g.K) * float64(s.Trials) * w
 }
 
 // RunGroup computes the rows of one group with the trial runner.

@@ -42,8 +42,9 @@ type Trials struct {
 	// rounding). The exact reference is then the product of the codes'
 	// values, and the float64 reference that of the scaled real inputs x/s.
 	Unscaled bool
-	// Step, if not nil, is told about each piece of work done: one
-	// reference or one GEMM of one trial, M·N·K units of [Spec.Work].
+	// Step, if not nil, is told about each piece of work done, in units
+	// of [Spec.Work]: the inputs and float64 reference, the exact
+	// reference, and each GEMM of one trial.
 	Step func(work float64)
 }
 
@@ -165,13 +166,13 @@ func (t *Trials) Run(ctx context.Context) (*Outcome, error) {
 			return nil, err
 		}
 		o.F64 = append(o.F64, f64...)
-		step(unit)
+		step(unit * inputsWeight)
 		ex, err := sim.ExactProductContext(ctx, prob, p0.A, p0.B)
 		if err != nil {
 			return nil, err
 		}
 		o.Exact, o.AbsDot = append(o.Exact, ex.D...), append(o.AbsDot, ex.AbsDot...)
-		step(unit)
+		step(unit * exactWeight(p0, t.Scaling))
 		for pi, p := range t.Presets {
 			for i, nc := range t.Nc {
 				c := sim.Config{Preset: p, Nc: nc}
@@ -186,7 +187,7 @@ func (t *Trials) Run(ctx context.Context) (*Outcome, error) {
 					return nil, fmt.Errorf("%s, N_c = %s, K = %d: %v", p.Name, NcLabel(nc), k, err)
 				}
 				o.D[pi][i] = append(o.D[pi][i], d...)
-				step(unit)
+				step(unit * gemmWeight(nc))
 			}
 		}
 	}
@@ -261,4 +262,26 @@ func unscale(x []float64, q *sim.Quantized) []float64 {
 		}
 	}
 	return out
+}
+
+// Relative costs of the steps of a trial, per M·N·K, for progress, ETA
+// and balancing shards ([Spec.Work]); measured on an FP8 preset: a GEMM
+// is 1, drawing and quantising the inputs with the float64 reference
+// about 2, the FP32 baseline about 3, the exact reference about 4, or 8
+// with scales inside the dot product (block-wise scaling, in-core block
+// scales).
+const inputsWeight = 2
+
+func gemmWeight(nc int) float64 {
+	if nc == NcFP32 {
+		return 3
+	}
+	return 1
+}
+
+func exactWeight(p *tensorcore.Preset, sc Scaling) float64 {
+	if p.BlockScaled() || sc.A.ScaleBlock(1) > 1 || sc.B.ScaleBlock(1) > 1 {
+		return 8
+	}
+	return 4
 }

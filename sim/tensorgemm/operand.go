@@ -30,8 +30,9 @@ const ScaleBlock = 128
 
 // Spec says where an operand comes from and how to read it.
 type Spec struct {
-	// Source is PATH (a .npy file, or a safetensors file of one tensor) or
-	// PATH.safetensors:TENSOR.
+	// Source is PATH (a .npy file, or a safetensors file of one tensor),
+	// PATH.safetensors:TENSOR, or PATH:TENSOR for an existing safetensors
+	// file of another name.
 	Source string
 	// Format names the floating-point format of a raw container that does
 	// not say (numpy's '<V1' of ml_dtypes float8 types, uint8 or uint16
@@ -153,14 +154,8 @@ func (p *Pending) Close() {
 	}
 }
 
-// Source is the operand's source as given.
-func (p *Pending) Source() string { return p.s.source }
-
 // Shape is the stored shape.
 func (p *Pending) Shape() []int { return append([]int{}, p.s.shape...) }
-
-// DType is the stored dtype as the file spells it.
-func (p *Pending) DType() string { return p.s.dtype }
 
 // Codes reports whether the operand holds FP8 codes.
 func (p *Pending) Codes() bool { return p.s.codes }
@@ -168,9 +163,6 @@ func (p *Pending) Codes() bool { return p.s.codes }
 // Format is the format of the operand's codes or values (FP64 operands
 // report ok false).
 func (p *Pending) Format() (f numerics.Format, ok bool) { return p.s.format, !p.s.f64 }
-
-// Scaled reports whether the operand has block scales.
-func (p *Pending) Scaled() bool { return p.scale != nil }
 
 // Operand is a loaded GEMM operand, Rows×K and K-major.
 type Operand struct {

@@ -64,11 +64,19 @@ var rawFormats = map[string]numerics.Format{
 	"e4m3": numerics.E4M3, "e5m2": numerics.E5M2, "bf16": numerics.BF16, "f16": numerics.FP16,
 }
 
-// splitSource splits "FILE.safetensors:TENSOR" into its parts; tensor is
-// "" for anything else.
+// splitSource splits "FILE.safetensors:TENSOR" (or "FILE:TENSOR" for an
+// existing FILE of another name) into its parts; tensor is "" when there
+// is no such suffix.
 func splitSource(s string) (path, tensor string) {
 	if i := strings.Index(s, ".safetensors:"); i >= 0 {
 		return s[:i+len(".safetensors")], s[i+len(".safetensors:"):]
+	}
+	if _, err := os.Stat(s); err != nil {
+		if j := strings.LastIndex(s, ":"); j > 0 {
+			if st, err := os.Stat(s[:j]); err == nil && st.Mode().IsRegular() {
+				return s[:j], s[j+1:]
+			}
+		}
 	}
 	return s, ""
 }

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tcsim/tcsim/sim/fmath"
 	"github.com/tcsim/tcsim/sim/train/backend"
-	"github.com/tcsim/tcsim/sim/train/fmath"
 	"github.com/tcsim/tcsim/sim/train/recipe"
 )
 

@@ -3,7 +3,7 @@ package train
 import (
 	"math"
 
-	"github.com/tcsim/tcsim/sim/train/fmath"
+	"github.com/tcsim/tcsim/sim/fmath"
 )
 
 // Hyper are the optimiser's hyperparameters.

@@ -4,7 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/tcsim/tcsim/sim/train/fmath"
+	"github.com/tcsim/tcsim/sim/fmath"
 )
 
 // PCG streams of a run with seed s: initial weights draw from

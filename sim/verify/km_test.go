@@ -39,9 +39,18 @@ func kmCorpusDir() string {
 // kmSets lists the K–M folders under root (root/<GPU>/<fmt>), in order.
 func kmSets(t testing.TB, root string) []*kmSet {
 	t.Helper()
-	gpus, err := os.ReadDir(root)
+	sets, err := findKMSets(root)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return sets
+}
+
+// findKMSets lists the K–M folders under root, or says why it cannot.
+func findKMSets(root string) ([]*kmSet, error) {
+	gpus, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
 	}
 	var sets []*kmSet
 	for _, g := range gpus {
@@ -50,13 +59,13 @@ func kmSets(t testing.TB, root string) []*kmSet {
 		}
 		fmts, err := os.ReadDir(filepath.Join(root, g.Name()))
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		for _, f := range fmts {
 			dir := filepath.Join(root, g.Name(), f.Name())
 			ents, err := os.ReadDir(dir)
 			if err != nil {
-				t.Fatal(err)
+				return nil, err
 			}
 			names := map[string]bool{}
 			for _, e := range ents {
@@ -64,15 +73,15 @@ func kmSets(t testing.TB, root string) []*kmSet {
 			}
 			set, _, err := newKMSet(dir, g.Name(), f.Name(), names)
 			if err != nil {
-				t.Fatal(err)
+				return nil, err
 			}
 			sets = append(sets, set)
 		}
 	}
 	if len(sets) == 0 {
-		t.Fatalf("no K–M folders in %s", root)
+		return nil, fmt.Errorf("no K–M folders in %s", root)
 	}
-	return sets
+	return sets, nil
 }
 
 func newTestVerifier() *verifier {
@@ -321,11 +330,25 @@ func TestRegenKMTestdata(t *testing.T) {
 	if !*regen {
 		t.Skip("run with -regen to rewrite ../testdata/km")
 	}
-	src := kmCorpusDir()
-	if err := os.RemoveAll(kmTestdataDir); err != nil {
+	if err := regenKM(kmCorpusDir(), kmTestdataDir); err != nil {
 		t.Fatal(err)
 	}
-	for _, set := range kmSets(t, src) {
+}
+
+// regenKM writes the subset of the records under src to dst. It builds the
+// new subset beside dst and replaces dst only when all of it is written,
+// so missing or broken records leave dst as it was.
+func regenKM(src, dst string) error {
+	sets, err := findKMSets(src)
+	if err != nil {
+		return fmt.Errorf("no K–M records to regenerate from: %v", err)
+	}
+	tmp := dst + ".new"
+	if err := os.RemoveAll(tmp); err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, set := range sets {
 		files := []string{set.a, set.b, set.c}
 		for _, out := range kmOutputs {
 			if set.d[out] != "" {
@@ -335,23 +358,47 @@ func TestRegenKMTestdata(t *testing.T) {
 		for _, f := range files {
 			rel, err := filepath.Rel(src, f)
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
-			dst := filepath.Join(kmTestdataDir, rel)
-			if !strings.HasSuffix(dst, ".gz") {
-				dst += ".gz"
+			out := filepath.Join(tmp, rel)
+			if !strings.HasSuffix(out, ".gz") {
+				out += ".gz"
 			}
-			if err := copyLines(f, dst, kmSubsetLines); err != nil {
-				t.Fatal(err)
+			if err := copyLines(f, out, kmSubsetLines); err != nil {
+				return err
 			}
 		}
 	}
 	lic, err := os.ReadFile(filepath.Join(src, "LICENCE"))
 	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "LICENCE"), lic, 0o644); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dst)
+}
+
+// TestRegenKMWithoutRecords: regenerating without the records fails and
+// leaves the committed subset alone.
+func TestRegenKMWithoutRecords(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "km")
+	keep := filepath.Join(dst, "V100", "fp16", "a_V100_fp16.txt.gz")
+	if err := os.MkdirAll(filepath.Dir(keep), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(kmTestdataDir, "LICENCE"), lic, 0o644); err != nil {
+	if err := os.WriteFile(keep, []byte("subset"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	err := regenKM(filepath.Join(t.TempDir(), "no-records"), dst)
+	if err == nil || !strings.HasPrefix(err.Error(), "no K–M records to regenerate from: ") {
+		t.Errorf("err = %v", err)
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != "subset" {
+		t.Errorf("the subset was touched: %q, %v", b, err)
 	}
 }
 
@@ -654,9 +701,36 @@ func FuzzKMFolder(f *testing.F) {
 		writeKM(t, root, "V100", "fp16", map[string]string{"a_V100_fp16.txt": a, "b_V100_fp16.txt": b,
 			"c_V100_fp32.txt": c, dname: d})
 		rep, err := Verify([]string{root}, Options{MaxListed: 2})
-		if err == nil {
-			var sb strings.Builder
-			rep.WriteText(&sb)
+		if err != nil {
+			checkRecordError(t, err, filepath.Join(root, "V100", "fp16", "a_V100_fp16.txt"),
+				filepath.Join(root, "V100", "fp16", "b_V100_fp16.txt"), filepath.Join(root, "V100", "fp16", "c_V100_fp32.txt"),
+				filepath.Join(root, "V100", "fp16", dname))
+			return
+		}
+		// One group: a record per line of d, each mismatch counted and the
+		// first two listed with their line; the text report says so.
+		lines := 0
+		sc := bufio.NewScanner(strings.NewReader(d))
+		for sc.Scan() {
+			lines++
+		}
+		if len(rep.Groups) != 1 {
+			t.Fatalf("%d groups", len(rep.Groups))
+		}
+		g := rep.Groups[0]
+		if g.Records != lines || g.Mismatches < 0 || g.Mismatches > g.Records || len(g.Listed) != min(g.Mismatches, 2) {
+			t.Fatalf("%d records (d has %d lines), %d mismatches, %d listed", g.Records, lines, g.Mismatches, len(g.Listed))
+		}
+		prev := 0
+		for _, m := range g.Listed {
+			if m.Line <= prev || m.Line > lines || m.Expected == m.Got {
+				t.Fatalf("listed mismatch %+v", m)
+			}
+			prev = m.Line
+		}
+		var sb strings.Builder
+		if err := rep.WriteText(&sb); err != nil || !strings.Contains(sb.String(), fmt.Sprint(g.Records)) {
+			t.Fatalf("report text %q: %v", sb.String(), err)
 		}
 	})
 }

@@ -256,7 +256,7 @@ func setAxis(a *plot.Axis, sc Scale, data []float64, lo, hi float64, ticks []Tic
 		}
 		a.Scale = plot.LogScale{}
 		a.Min, a.Max = lo, hi
-		a.Tick.Marker = plots.DecadeTicks(int(math.Floor(math.Log10(lo)+1e-9)), int(math.Ceil(math.Log10(hi)-1e-9)))
+		a.Tick.Marker = plots.DecadeTicks(int(math.Floor(Log10Of(lo)+1e-9)), int(math.Ceil(Log10Of(hi)-1e-9)))
 	case Log2:
 		var ns []int
 		for _, v := range data {

@@ -105,7 +105,7 @@ func Ratio(v float64) string {
 	case math.Abs(v) < 100:
 		return strconv.FormatFloat(v, 'g', 2, 64) + "×"
 	}
-	p := math.Pow(10, math.Floor(math.Log10(math.Abs(v)))-1)
+	p := math.Pow(10, math.Floor(Log10Of(math.Abs(v)))-1)
 	s := strconv.FormatFloat(math.Round(v/p)*p, 'f', 0, 64)
 	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
 		s = s[:i] + "," + s[i:]

@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/tcsim/tcsim/sim/train/fmath"
+	"github.com/tcsim/tcsim/sim/fmath"
 )
 
 // Vocab is the number of byte-level tokens.
