@@ -113,9 +113,13 @@ func (s *Spec) Shard(gs []Group, i, n int) []Group {
 // inputs, codes, decoded vectors), per-output references and results, and
 // the metrics' working space, doubled for the garbage collector's
 // headroom. It is a bound, not a guess: TestMemoryEstimate measures it.
+// An operand element takes up to 48 bytes across its forms: block-scaled
+// presets (NVFP4, MX) add per-block scales and decoded copies to the 32
+// of the others, and undercounting them let a group exceed the estimate;
+// an output takes up to 80 bytes besides its 4 per promotion interval.
 func (s *Spec) Memory(g Group, workers int) float64 {
-	ops := float64(s.M+s.N) * float64(g.K) * 32
-	outs := float64(s.M) * float64(s.N) * float64(s.Trials) * float64(56+4*len(g.Nc))
+	ops := float64(s.M+s.N) * float64(g.K) * 48
+	outs := float64(s.M) * float64(s.N) * float64(s.Trials) * float64(80+4*len(g.Nc))
 	return 2*(ops+outs+16*float64(g.K)*float64(workers)) + baseMemory
 }
 
