@@ -3,6 +3,7 @@ package tensorcore
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/tcsim/tcsim/numerics"
@@ -38,11 +39,7 @@ type Preset struct {
 	// (amd.go).
 	AMD    *AMDPath
 	Source string // where the parameters come from
-	// Status is "measured" (reproduces hardware records bit for bit: see
-	// Verified), "published, unverified" (a published model no record here
-	// checks), "unverified" (this project's extrapolation of a measured
-	// model, named in Source) or "what-if" (a [Preset.WithF] variant).
-	Status string
+	Status Status // how far the model is validated
 	// Verified lists the hardware record sets the preset reproduces and
 	// how many records of each it matches. The counts are recomputed from
 	// the records by tests (sim/verify/km_test.go), never taken on trust.
@@ -58,6 +55,38 @@ type Preset struct {
 	narrow  bool
 	shiftP  int // F minus the fraction bits of a product
 	gridP   int // exponent of the product grid for the fixed-point kernel
+}
+
+// Status is how far a preset's model is validated against hardware.
+type Status uint8
+
+// The statuses; the zero value is a custom preset that names none.
+const (
+	// Measured: reproduces hardware records bit for bit (see
+	// [Preset.Verified]).
+	Measured Status = iota + 1
+	// Published: a published model that no record here checks.
+	Published
+	// Unverified: this project's extrapolation of a measured model (named
+	// in [Preset.Source]).
+	Unverified
+	// WhatIf: a variant made by a constructor ([Preset.WithF]).
+	WhatIf
+)
+
+// String is the status as "tcsim presets" prints it.
+func (s Status) String() string {
+	switch s {
+	case Measured:
+		return "measured"
+	case Published:
+		return "published, unverified"
+	case Unverified:
+		return "unverified"
+	case WhatIf:
+		return "what-if"
+	}
+	return ""
 }
 
 // Verification counts the records of one hardware record set that a
@@ -146,12 +175,34 @@ func (p *Preset) WithF(f int) (*Preset, error) {
 	q := *p
 	q.F = f
 	q.Name = fmt.Sprintf("%s-f%d", p.Name, f)
-	q.Status = "what-if"
+	q.Status = WhatIf
 	q.Verified = nil
 	if err := q.init(); err != nil {
 		return nil, err
 	}
 	return &q, nil
+}
+
+// clone returns a copy of p that shares nothing a caller can change with
+// p (the decode tables it shares are unexported). The registry hands out
+// clones, so a caller that changes a field of what [Lookup] returned
+// changes neither the registry nor what a later Lookup returns.
+func (p *Preset) clone() *Preset {
+	q := *p
+	if p.Via != nil {
+		v := *p.Via
+		q.Via = &v
+	}
+	if p.Scale != nil {
+		s := *p.Scale
+		q.Scale = &s
+	}
+	if p.AMD != nil {
+		a := *p.AMD
+		q.AMD = &a
+	}
+	q.Verified = slices.Clone(p.Verified)
+	return &q
 }
 
 // DecodeA decodes A operand codes into v (reusing its storage).

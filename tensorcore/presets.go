@@ -51,7 +51,7 @@ func init() {
 					"13 fraction bits, truncated to 14 significant bits",
 				A: a, B: b, K: 32,
 				Step:   Step{L: 32, F: 13, Out: RZE8M13, ZeroExp: hopperZeroExp, PlusZero: true},
-				Source: "docs/datapath.md §2; H100 records", Status: "measured", Verified: wgVer,
+				Source: "docs/datapath.md §2; H100 records", Status: Measured, Verified: wgVer,
 			}, &Preset{
 				Name: fmt.Sprintf("h100-wgmma-%s-%s-f16acc", a, b),
 				GPU:  "H100", Instr: fmt.Sprintf("wgmma.mma_async.m64nNk32.f16.%s.%s", a, b),
@@ -59,7 +59,7 @@ func init() {
 					"FP16 C, rounded once to nearest FP16",
 				A: a, B: b, K: 32,
 				Step:   Step{L: 32, F: 13, Out: RNEFP16, ZeroExp: hopperZeroExp, PlusZero: true},
-				Source: "docs/datapath.md §2", Status: "measured",
+				Source: "docs/datapath.md §2", Status: Measured,
 			}, &Preset{
 				Name: fmt.Sprintf("h100-mma-%s-%s", a, b),
 				GPU:  "H100", Instr: fmt.Sprintf("mma.sync.aligned.m16n8k32.row.col.f32.%s.%s.f32", a, b),
@@ -68,7 +68,7 @@ func init() {
 				A: a, B: b, Via: &fp16, K: 32,
 				Step:       Step{L: 16, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp},
 				Interleave: 2, SeparateC: true,
-				Source: "docs/datapath.md §3; H100 records", Status: "measured", Verified: mmaVer,
+				Source: "docs/datapath.md §3; H100 records", Status: Measured, Verified: mmaVer,
 			})
 		}
 	}
@@ -86,25 +86,29 @@ func h100InstRecords(a, b numerics.Format) int {
 	return 0
 }
 
-// Lookup returns the preset with the given name. The returned preset is
-// shared: do not modify it (use [Preset.WithF] for variants).
+// Lookup returns the preset with the given name. The result is the
+// caller's own copy: changing its fields does not change the registry, and
+// the copy's datapath stays the one [Lookup] gave (its decode tables and
+// kernel choices are built once); make variants with [Preset.WithF] or
+// [NewPreset].
 func Lookup(name string) (*Preset, error) {
 	if p, ok := registry[name]; ok {
-		return p, nil
+		return p.clone(), nil
 	}
 	if n, ok := resolveAlias(name); ok {
 		if p, ok := registry[n]; ok {
-			return p, nil
+			return p.clone(), nil
 		}
 	}
 	return nil, fmt.Errorf("unknown preset %q (see 'tcsim presets')", name)
 }
 
-// Presets returns every preset, sorted by name.
+// Presets returns every preset, sorted by name, each the caller's own copy
+// (see [Lookup]).
 func Presets() []*Preset {
 	ps := make([]*Preset, 0, len(registry))
 	for _, p := range registry {
-		ps = append(ps, p)
+		ps = append(ps, p.clone())
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
 	return ps

@@ -29,7 +29,7 @@ func init() {
 			f = fracPairwise
 		}
 		return &Preset{Name: name, GPU: gpu, Instr: instr, Description: desc, A: a, B: b, K: k,
-			Step: Step{L: path.Group, F: f, Out: RZFP32}, AMD: &path, Source: src, Status: published}
+			Step: Step{L: path.Group, F: f, Out: RZFP32}, AMD: &path, Source: src, Status: Published}
 	}
 	register(
 		amd("mi100-mfma-f16", "MI100", "v_mfma_f32_32x32x8f16",

@@ -41,11 +41,8 @@ func km(gpu, format, out string) []Verification {
 }
 
 const (
-	srcKM      = "Khattak & Mikaitis arXiv 2512.07004; docs/datapath.md §5"
-	srcMMASim  = "MMA-Sim arXiv 2511.10909; docs/datapath.md §5"
-	published  = "published, unverified"
-	measured   = "measured"
-	unverified = "unverified"
+	srcKM     = "Khattak & Mikaitis arXiv 2512.07004; docs/datapath.md §5"
+	srcMMASim = "MMA-Sim arXiv 2511.10909; docs/datapath.md §5"
 )
 
 func init() {
@@ -58,13 +55,13 @@ func init() {
 		Description: "Volta FP16, FP32 accumulator: 4 products and C fused, 23 fraction bits, truncated to FP32",
 		A:           fp16, B: fp16, K: 4,
 		Step:   Step{L: 4, F: 23, Out: RZFP32, ZeroExp: voltaZeroExp},
-		Source: srcKM, Status: measured, Verified: km("V100", "fp16", "fp32"),
+		Source: srcKM, Status: Measured, Verified: km("V100", "fp16", "fp32"),
 	}, &Preset{
 		Name: "v100-mma-f16-f16acc", GPU: "V100", Instr: "mma.sync.aligned.m8n8k4.row.col.f16.f16.f16.f16",
 		Description: "Volta FP16, FP16 accumulator: the same fused step with an FP16 C, rounded once to nearest FP16",
 		A:           fp16, B: fp16, K: 4,
 		Step:   Step{L: 4, F: 23, Out: RNEFP16, ZeroExp: voltaZeroExp},
-		Source: srcKM, Status: measured, Verified: km("V100", "fp16", "fp16"),
+		Source: srcKM, Status: Measured, Verified: km("V100", "fp16", "fp16"),
 	})
 
 	// Ampere and Ada: steps of 8 (FP16, BF16) or 4 (TF32) products, two per
@@ -78,25 +75,25 @@ func init() {
 			Description: g.desc + " FP16, FP32 accumulator: two chained steps of 8 products, 24 fraction bits, truncated to FP32",
 			A:           fp16, B: fp16, K: 16,
 			Step:   Step{L: 8, F: 24, Out: RZFP32, ZeroExp: ampereZeroExp},
-			Source: srcKM, Status: measured, Verified: km(g.gpu, "fp16", "fp32"),
+			Source: srcKM, Status: Measured, Verified: km(g.gpu, "fp16", "fp32"),
 		}, &Preset{
 			Name: lower + "-mma-f16-f16acc", GPU: g.gpu, Instr: "mma.sync.aligned.m16n8k16.row.col.f16.f16.f16.f16",
 			Description: g.desc + " FP16, FP16 accumulator: two chained steps of 8, each rounded to nearest FP16",
 			A:           fp16, B: fp16, K: 16,
 			Step:   Step{L: 8, F: 24, Out: RNEFP16, ZeroExp: ampereZeroExp},
-			Source: srcKM, Status: measured, Verified: km(g.gpu, "fp16", "fp16"),
+			Source: srcKM, Status: Measured, Verified: km(g.gpu, "fp16", "fp16"),
 		}, &Preset{
 			Name: lower + "-mma-bf16", GPU: g.gpu, Instr: "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32",
 			Description: g.desc + " BF16, FP32 accumulator: two chained steps of 8 products, 24 fraction bits, truncated to FP32",
 			A:           bf16, B: bf16, K: 16,
 			Step:   Step{L: 8, F: 24, Out: RZFP32, ZeroExp: ampereZeroExp},
-			Source: srcKM, Status: measured, Verified: km(g.gpu, "bf16", "fp32"),
+			Source: srcKM, Status: Measured, Verified: km(g.gpu, "bf16", "fp32"),
 		}, &Preset{
 			Name: lower + "-mma-tf32", GPU: g.gpu, Instr: "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32",
 			Description: g.desc + " TF32, FP32 accumulator: two chained steps of 4 products, 24 fraction bits, truncated to FP32",
 			A:           tf32, B: tf32, K: 8,
 			Step:   Step{L: 4, F: 24, Out: RZFP32, ZeroExp: ampereZeroExp},
-			Source: srcKM, Status: measured, Verified: km(g.gpu, "tf32", "fp32"),
+			Source: srcKM, Status: Measured, Verified: km(g.gpu, "tf32", "fp32"),
 		})
 	}
 
@@ -108,17 +105,17 @@ func init() {
 		for _, a := range fp8 {
 			for _, b := range fp8 {
 				same := a == b
-				st, ver := unverified, []Verification(nil)
+				st, ver := Unverified, []Verification(nil)
 				var ver16 []Verification
 				if same {
-					st, ver = measured, km(gpu, fp8Folder(a), "fp32")
+					st, ver = Measured, km(gpu, fp8Folder(a), "fp32")
 					if gpu == "Ada" { // only the Ada folders have d_fp16 files
 						ver16 = km(gpu, fp8Folder(a), "fp16")
 					}
 				}
-				st16 := unverified
+				st16 := Unverified
 				if ver16 != nil {
-					st16 = measured
+					st16 = Measured
 				}
 				src := srcKM
 				if !same {
@@ -177,14 +174,14 @@ func init() {
 				Description: desc,
 				A:           in.f, B: in.f, K: in.k,
 				Step:   Step{L: in.k, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp, PlusZero: g.gpu == "H100" && in.f == tf32},
-				Source: srcKM, Status: measured, Verified: km(g.gpu, in.name, "fp32"),
+				Source: srcKM, Status: Measured, Verified: km(g.gpu, in.name, "fp32"),
 			}, &Preset{
 				Name: fmt.Sprintf("%s-%s-%s", lower, g.newName, in.f), GPU: g.gpu,
 				Instr:       g.newInstr(in.k, in.f, in.kind),
 				Description: desc + fmt.Sprintf(" (the step of %s-mma-%s)", lower, in.f),
 				A:           in.f, B: in.f, K: in.k,
 				Step:   Step{L: in.k, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp, PlusZero: g.gpu == "H100"},
-				Source: srcKM + "; " + srcMMASim, Status: published,
+				Source: srcKM + "; " + srcMMASim, Status: Published,
 			})
 			if in.f == fp16 {
 				register(&Preset{
@@ -193,7 +190,7 @@ func init() {
 					Description: g.desc + " FP16, FP16 accumulator: 16 products and C fused, 25 fraction bits, rounded once to nearest FP16",
 					A:           fp16, B: fp16, K: 16,
 					Step:   Step{L: 16, F: 25, Out: RNEFP16, ZeroExp: hopperZeroExp, PlusZero: g.gpu == "H100"},
-					Source: srcKM, Status: measured, Verified: km(g.gpu, "fp16", "fp16"),
+					Source: srcKM, Status: Measured, Verified: km(g.gpu, "fp16", "fp16"),
 				})
 			}
 		}
@@ -217,10 +214,10 @@ func init() {
 		lower := strings.ToLower(gpu)
 		for _, a := range fp8 {
 			for _, b := range fp8 {
-				st, ver, ver16 := unverified, []Verification(nil), []Verification(nil)
+				st, ver, ver16 := Unverified, []Verification(nil), []Verification(nil)
 				src := "this project's fit to the K–M records (H100, B200 d_fp16; B200 d_fp32); docs/datapath.md §3"
 				if a == b {
-					st = measured
+					st = Measured
 					ver16 = km(gpu, fp8Folder(a), "fp16")
 					if gpu == "B200" {
 						ver = km(gpu, fp8Folder(a), "fp32")
@@ -264,7 +261,7 @@ func init() {
 				Description: "Blackwell FP8, FP32 accumulator: 32 products and C fused, 25 fraction bits, truncated to FP32",
 				A:           a, B: b, K: 32,
 				Step:   Step{L: 32, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp},
-				Source: srcMMASim + "; " + srcKM, Status: published,
+				Source: srcMMASim + "; " + srcKM, Status: Published,
 			}, &Preset{
 				Name: fmt.Sprintf("b200-mxf8-%s-%s", a, b), GPU: "B200",
 				Instr: fmt.Sprintf("tcgen05.mma.cta_group::1.kind::mxf8f6f4.block_scale.scale_vec::1X "+
@@ -275,7 +272,7 @@ func init() {
 				A: a, B: b, K: 32,
 				Step:   Step{L: 32, F: 25, Out: RZFP32, ZeroExp: hopperZeroExp},
 				Scale:  &BlockScale{Format: numerics.E8M0, Block: 32},
-				Source: srcMMASim, Status: published,
+				Source: srcMMASim, Status: Published,
 			})
 		}
 	}
@@ -289,7 +286,7 @@ func init() {
 		A: e2m1, B: e2m1, K: 64,
 		Step:   Step{L: 64, F: 35, Out: RZFP32, ZeroExp: hopperZeroExp},
 		Scale:  &BlockScale{Format: numerics.E8M0, Block: 32, Group: 16},
-		Source: srcMMASim, Status: published,
+		Source: srcMMASim, Status: Published,
 	}, &Preset{
 		Name: "b200-nvf4-e2m1", GPU: "B200",
 		Instr: "tcgen05.mma.cta_group::1.kind::mxf4nvf4.block_scale.scale_vec::4X (K=64, f32 accumulator, e2m1×e2m1, ue4m3 scales)",
@@ -299,7 +296,7 @@ func init() {
 		A: e2m1, B: e2m1, K: 64,
 		Step:   Step{L: 64, F: 35, Out: RZFP32, ZeroExp: hopperZeroExp},
 		Scale:  &BlockScale{Format: numerics.UE4M3, Block: 16, Group: 16},
-		Source: srcMMASim, Status: published,
+		Source: srcMMASim, Status: Published,
 	})
 }
 

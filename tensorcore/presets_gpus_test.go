@@ -244,7 +244,7 @@ func TestGPUPresetParameters(t *testing.T) {
 	} {
 		p := lookup(t, tc.name)
 		if p.K != tc.k || p.L != tc.l || p.F != tc.f || p.Interleave != tc.il || p.Out != tc.out || p.ZeroExp != tc.zeroExp ||
-			(p.Via != nil) != tc.via || p.SeparateC != tc.sepC || p.BlockScaled() != tc.scale || p.Status != tc.status {
+			(p.Via != nil) != tc.via || p.SeparateC != tc.sepC || p.BlockScaled() != tc.scale || p.Status.String() != tc.status {
 			t.Errorf("%s: K=%d L=%d F=%d interleave %d %s zero %d via %v sepC %v scaled %v %q", p.Name, p.K, p.L, p.F,
 				p.Interleave, p.Out, p.ZeroExp, p.Via != nil, p.SeparateC, p.BlockScaled(), p.Status)
 		}
@@ -261,7 +261,7 @@ func TestGPUPresetParameters(t *testing.T) {
 func TestPresetStatuses(t *testing.T) {
 	for _, p := range tensorcore.Presets() {
 		switch p.Status {
-		case "measured", "published, unverified", "unverified":
+		case tensorcore.Measured, tensorcore.Published, tensorcore.Unverified:
 		default:
 			t.Errorf("%s: status %q", p.Name, p.Status)
 		}
@@ -271,7 +271,7 @@ func TestPresetStatuses(t *testing.T) {
 			}
 		}
 		hopperFP8 := strings.HasPrefix(p.Name, "h100-wgmma-e") || strings.HasPrefix(p.Name, "h100-mma-e") && !strings.HasSuffix(p.Name, "-f16acc")
-		if (p.Status == "measured") != (len(p.Verified) > 0) && !hopperFP8 {
+		if (p.Status == tensorcore.Measured) != (len(p.Verified) > 0) && !hopperFP8 {
 			t.Errorf("%s: status %q with %d record sets", p.Name, p.Status, len(p.Verified))
 		}
 		if p.BlockScaled() && !strings.Contains(p.Description, "--scaling tensor only") {
@@ -279,7 +279,7 @@ func TestPresetStatuses(t *testing.T) {
 		}
 	}
 	q, err := lookup(t, "a100-mma-f16").WithF(20)
-	if err != nil || q.Verified != nil || q.Status != "what-if" {
+	if err != nil || q.Verified != nil || q.Status != tensorcore.WhatIf {
 		t.Errorf("WithF: %v %v %q", err, q.Verified, q.Status)
 	}
 }

@@ -41,7 +41,7 @@ func init() {
 			Instr:       fmt.Sprintf("mma.sync.aligned.m16n8k%d.row.col.f32.%s.%s.f32", in.k, in.f, in.f),
 			Description: fmt.Sprintf("Blackwell workstation %s, FP32 accumulator: %d products and C fused, 25 fraction bits, truncated to FP32", in.f, in.k),
 			A:           in.f, B: in.f, K: in.k, Step: step(in.k, RZFP32),
-			Source: src, Status: published,
+			Source: src, Status: Published,
 		})
 	}
 	register(&Preset{
@@ -49,7 +49,7 @@ func init() {
 		Instr:       "mma.sync.aligned.m16n8k16.row.col.f16.f16.f16.f16",
 		Description: "Blackwell workstation FP16, FP16 accumulator: 16 products and C fused, 25 fraction bits, rounded once to nearest FP16",
 		A:           fp16, B: fp16, K: 16, Step: step(16, RNEFP16),
-		Source: src, Status: published,
+		Source: src, Status: Published,
 	})
 	for _, a := range fp8 {
 		for _, b := range fp8 {
@@ -58,13 +58,13 @@ func init() {
 				Instr:       fmt.Sprintf("mma.sync.aligned.kind::f8f6f4.m16n8k32.row.col.f32.%s.%s.f32", a, b),
 				Description: "Blackwell workstation native FP8, FP32 accumulator: 32 products and C fused, 25 fraction bits, truncated to FP32",
 				A:           a, B: b, K: 32, Step: step(32, RZFP32),
-				Source: src, Status: published,
+				Source: src, Status: Published,
 			}, &Preset{
 				Name: fmt.Sprintf("rtxpro6000-mma-%s-%s-f16acc", a, b), GPU: gpu,
 				Instr:       fmt.Sprintf("mma.sync.aligned.kind::f8f6f4.m16n8k32.row.col.f16.%s.%s.f16", a, b),
 				Description: "Blackwell workstation native FP8, FP16 accumulator: 32 products and C fused, 25 fraction bits, rounded once to nearest FP16 (MMA-Sim; K–M model no FP16 output)",
 				A:           a, B: b, K: 32, Step: step(32, RNEFP16),
-				Source: src, Status: published,
+				Source: src, Status: Published,
 			}, &Preset{
 				Name: fmt.Sprintf("rtxpro6000-mxf8-%s-%s", a, b), GPU: gpu,
 				Instr: fmt.Sprintf("mma.sync.aligned.kind::mxf8f6f4.block_scale.scale_vec::1X.m16n8k32.row.col.f32.%s.%s.f32.ue8m0", a, b),
@@ -72,7 +72,7 @@ func init() {
 					"32 products and C fused, 25 fraction bits, truncated to FP32 (--scaling tensor only)",
 				A: a, B: b, K: 32, Step: step(32, RZFP32),
 				Scale:  &BlockScale{Format: numerics.E8M0, Block: 32},
-				Source: srcMMASim, Status: published,
+				Source: srcMMASim, Status: Published,
 			})
 		}
 	}
@@ -84,7 +84,7 @@ func init() {
 			"the 4 group terms and C fused with 35 fraction bits, truncated to FP32 (--scaling tensor only)",
 		A: e2m1, B: e2m1, K: 64, Step: Step{L: 64, F: 35, Out: RZFP32, ZeroExp: hopperZeroExp},
 		Scale:  &BlockScale{Format: numerics.E8M0, Block: 32, Group: 16},
-		Source: srcMMASim, Status: published,
+		Source: srcMMASim, Status: Published,
 	}, &Preset{
 		Name: "rtxpro6000-nvf4-e2m1", GPU: gpu,
 		Instr: "mma.sync.aligned.kind::mxf4nvf4.block_scale.scale_vec::4X.m16n8k64.row.col.f32.e2m1.e2m1.f32.ue4m3",
@@ -92,6 +92,6 @@ func init() {
 			"the 4 group terms and C fused with 35 fraction bits, truncated to FP32 (--scaling tensor only)",
 		A: e2m1, B: e2m1, K: 64, Step: Step{L: 64, F: 35, Out: RZFP32, ZeroExp: hopperZeroExp},
 		Scale:  &BlockScale{Format: numerics.UE4M3, Block: 16, Group: 16},
-		Source: srcMMASim, Status: published,
+		Source: srcMMASim, Status: Published,
 	})
 }

@@ -84,7 +84,7 @@ func TestWithFValidation(t *testing.T) {
 				t.Errorf("%s: WithF(%d): %v", tc.preset, f, err)
 				continue
 			}
-			if q.F != f || q.Status != "what-if" {
+			if q.F != f || q.Status != tensorcore.WhatIf {
 				t.Errorf("%s: WithF(%d) has F=%d status %q", tc.preset, f, q.F, q.Status)
 			}
 		}
@@ -93,7 +93,7 @@ func TestWithFValidation(t *testing.T) {
 		if strings.HasPrefix(tc.preset, "h100-mma-") {
 			wantF = 25
 		}
-		if again := lookup(t, tc.preset); again != p || again.F != wantF {
+		if again := lookup(t, tc.preset); again.F != wantF {
 			t.Errorf("%s: WithF modified the registered preset (F=%d)", tc.preset, again.F)
 		}
 	}
@@ -125,7 +125,7 @@ func TestLookup(t *testing.T) {
 		if pc.kind == mmaSync {
 			wantL, wantF = 16, 25
 		}
-		if p.L != wantL || p.F != wantF || p.Status != "measured" {
+		if p.L != wantL || p.F != wantF || p.Status != tensorcore.Measured {
 			t.Errorf("%s: L=%d F=%d status %q", pc.name, p.L, p.F, p.Status)
 		}
 	}

@@ -1,6 +1,7 @@
 package tensorcore
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func TestGPUAliases(t *testing.T) {
 			}
 			n++
 			name := strings.ToLower(a.GPU) + strings.TrimPrefix(p.Name, strings.ToLower(a.Of))
-			if q, err := Lookup(name); err != nil || q != p {
+			if q, err := Lookup(name); err != nil || !reflect.DeepEqual(q, p) {
 				t.Errorf("Lookup(%s) = %v, %v; want %s itself", name, q, err, p.Name)
 			}
 		}

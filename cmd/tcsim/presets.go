@@ -108,7 +108,7 @@ func presetInputs(p *tensorcore.Preset) string {
 // presetStatus is the validation status: the record counts, else Status.
 func presetStatus(p *tensorcore.Preset) string {
 	if len(p.Verified) == 0 {
-		return p.Status
+		return p.Status.String()
 	}
 	parts := make([]string, len(p.Verified))
 	for i, v := range p.Verified {
@@ -153,7 +153,7 @@ func writePresetTable(w io.Writer, ps []*tensorcore.Preset) error {
 	}
 	measured := 0
 	for _, p := range ps {
-		if p.Status == "measured" {
+		if p.Status == tensorcore.Measured {
 			measured++
 		}
 	}
@@ -196,7 +196,7 @@ func writePresetDetails(w io.Writer, ps []*tensorcore.Preset) error {
 		field("zero exp", fmt.Sprint(p.ZeroExp))
 		field("steps", presetSteps(p))
 		field("source", p.Source)
-		field("status", p.Status)
+		field("status", p.Status.String())
 		for _, v := range p.Verified {
 			field("verified", v.String())
 		}
@@ -240,7 +240,7 @@ func writePresetsJSON(w io.Writer, ps []*tensorcore.Preset) error {
 		j := presetJSON{Name: p.Name, GPU: p.GPU, Instruction: p.Instr, Description: p.Description,
 			A: p.A.Name, B: p.B.Name, Acc: p.Acc().Name, K: p.K, L: p.L, F: p.F, Rounding: p.Rounding(),
 			ZeroExp: p.ZeroExp, Interleave: p.Interleave, SeparateC: p.SeparateC,
-			Source: p.Source, Status: p.Status, Verified: p.Verified}
+			Source: p.Source, Status: p.Status.String(), Verified: p.Verified}
 		if p.Via != nil {
 			j.Via = p.Via.Name
 		}

@@ -80,7 +80,7 @@ func (p Params) Conversion() string {
 // products.
 func (p Params) Preset(a, b numerics.Format, k int) (*tensorcore.Preset, error) {
 	q := tensorcore.Preset{Name: "fit candidate", A: a, B: b, K: k, Step: p.step(),
-		Interleave: p.Interleave, SeparateC: p.SeparateC, Status: "what-if"}
+		Interleave: p.Interleave, SeparateC: p.SeparateC, Status: tensorcore.WhatIf}
 	if p.ViaFP16 {
 		f16 := numerics.FP16
 		q.Via = &f16

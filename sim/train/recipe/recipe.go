@@ -346,7 +346,7 @@ func (r *Recipe) set(kind Kind, k Knob, v string) error {
 					g.Scaling = NoScaling
 				}
 			}
-			if g.Preset != nil && g.Preset.Status == "what-if" {
+			if g.Preset != nil && g.Preset.Status == tensorcore.WhatIf {
 				// keep a --fbits given before --preset
 				if p, err = p.WithF(g.Preset.F); err != nil {
 					return err
@@ -382,7 +382,7 @@ func (r *Recipe) set(kind Kind, k Knob, v string) error {
 			return fmt.Errorf("F %q is not an integer in 1..40", v)
 		}
 		base := g.Preset
-		if base.Status == "what-if" {
+		if base.Status == tensorcore.WhatIf {
 			name := strings.TrimSuffix(base.Name, fmt.Sprintf("-f%d", base.F))
 			if base, err = tensorcore.Lookup(name); err != nil {
 				return err
