@@ -83,12 +83,28 @@ func (s int128) bigInt() *big.Int {
 	return z
 }
 
+// magnitude returns |s| as a sign and a 128-bit magnitude.
+func (s int128) magnitude() (neg bool, hi, lo uint64) {
+	if s.hi>>63 == 0 {
+		return false, s.hi, s.lo
+	}
+	var b uint64
+	lo, b = bits.Sub64(0, s.lo, 0)
+	hi, _ = bits.Sub64(0, s.hi, b)
+	return true, hi, lo
+}
+
 // float64Exp returns s·2^e rounded once to float64.
 func (s int128) float64Exp(e int) float64 {
-	if int64(s.hi) == int64(s.lo)>>63 { // fits in an int64
-		return math.Ldexp(float64(int64(s.lo)), e) // float64(int64) rounds once; Ldexp is exact unless subnormal
+	neg, hi, lo := s.magnitude()
+	v, ok := roundFloat64(hi, lo, false, e)
+	if !ok { // below the float64 normal range
+		return bigFloat64(s.bigInt(), e)
 	}
-	return bigFloat64(s.bigInt(), e)
+	if neg {
+		v = -v
+	}
+	return v
 }
 
 // bigFloat64 returns x·2^e rounded once to the nearest float64.
@@ -117,33 +133,36 @@ func ExactProductContext(ctx context.Context, p *Problem, fa, fb numerics.Format
 	da, okA := newFixedDecoder(fa)
 	db, okB := newFixedDecoder(fb)
 	sa, sb, blk := p.referenceScales()
+	if !okA || !okB {
+		return ex, exactWide(ctx, p, fa, fb, sa, sb, blk, ex)
+	}
 	nb := p.K / blk
 	// small: the sum of |products| of a block fits an int64.
-	small := okA && okB && bits.Len64(uint64(da.max))+bits.Len64(uint64(db.max))+bits.Len(uint(blk)) <= 62
+	small := bits.Len64(uint64(da.max))+bits.Len64(uint64(db.max))+bits.Len(uint(blk)) <= 62
+	grid := da.grid + db.grid
+	loA, hiA := scaleRange(sa)
+	loB, hiB := scaleRange(sb)
+	fixB := make([]int64, p.N*p.K)
+	for k, c := range p.B {
+		fixB[k] = db.tab[c]
+	}
 	err := parallel.For(ctx, p.M, 0, func(i int) error {
-		var fixA, fixB []int64
-		if okA && okB {
-			fixA = make([]int64, p.K)
-			for k, c := range p.A[i*p.K : (i+1)*p.K] {
-				fixA[k] = da.tab[c]
-			}
+		fixA := make([]int64, p.K)
+		for k, c := range p.A[i*p.K : (i+1)*p.K] {
+			fixA[k] = da.tab[c]
 		}
 		sums := make([]int128, nb)
 		abss := make([]int128, nb)
+		// Block sums are below 2^128, scale products below 2^64.
+		acc := newFixedAcc(grid+loA+loB, grid+hiA+hiB+192, nb)
+		accAbs := newFixedAcc(grid+loA+loB, grid+hiA+hiB+192, nb)
 		for j := range p.N {
-			var d, ad float64
-			if okA && okB {
-				if fixB == nil {
-					fixB = make([]int64, p.K)
-				}
-				for k, c := range p.B[j*p.K : (j+1)*p.K] {
-					fixB[k] = db.tab[c]
-				}
-				for b := range nb {
-					sums[b], abss[b] = blockSum(fixA[b*blk:(b+1)*blk], fixB[b*blk:(b+1)*blk], small)
-				}
-				d, ad = combine(sa, sb, i, j, sums, abss, da.grid+db.grid)
-			} else {
+			col := fixB[j*p.K : (j+1)*p.K]
+			for b := range nb {
+				sums[b], abss[b] = blockSum(fixA[b*blk:(b+1)*blk], col[b*blk:(b+1)*blk], small)
+			}
+			d, ad, ok := combine(sa, sb, i, j, sums, abss, grid, acc, accAbs)
+			if !ok {
 				d, ad = exactBig(p, fa, fb, sa, sb, i, j, blk)
 			}
 			ex.D[i*p.N+j], ex.AbsDot[i*p.N+j] = d, ad
@@ -214,37 +233,73 @@ func (p *Problem) referenceScales() (sa, sb []float64, blk int) {
 }
 
 // combine scales the exact per-block sums (on the grid 2^grid) and adds
-// them exactly.
-func combine(sa, sb []float64, i, j int, sums, abss []int128, grid int) (float64, float64) {
+// them exactly in acc; ok is false where that is not possible (see
+// [fixedAcc.float64] and [scaleProduct]).
+func combine(sa, sb []float64, i, j int, sums, abss []int128, grid int, acc, accAbs *fixedAcc) (d, ad float64, ok bool) {
 	if sa == nil {
-		return sums[0].float64Exp(grid), abss[0].float64Exp(grid)
+		return sums[0].float64Exp(grid), abss[0].float64Exp(grid), true
 	}
 	nb := len(sums)
-	d, ad := new(big.Int), new(big.Int)
-	// Every scale product sa·sb = m·2^e with m < 2^106; put all terms on
-	// the grid of the smallest e.
-	emin := math.MaxInt
-	ms, es := make([]*big.Int, nb), make([]int, nb)
+	acc.reset()
+	accAbs.reset()
 	for b := range nb {
-		ms[b], es[b] = scaleProduct(sa[i*nb+b], sb[j*nb+b])
-		emin = min(emin, es[b])
+		m, mneg, e, ok := scaleProduct(sa[i*nb+b], sb[j*nb+b])
+		if !ok {
+			return 0, 0, false
+		}
+		neg, hi, lo := sums[b].magnitude()
+		addScaled(acc, hi, lo, m, neg != mneg, grid+e)
+		_, hi, lo = abss[b].magnitude()
+		addScaled(accAbs, hi, lo, m, false, grid+e)
 	}
-	t := new(big.Int)
-	for b := range nb {
-		t.Mul(sums[b].bigInt(), ms[b])
-		d.Add(d, t.Lsh(t, uint(es[b]-emin)))
-		t.Mul(abss[b].bigInt(), new(big.Int).Abs(ms[b]))
-		ad.Add(ad, t.Lsh(t, uint(es[b]-emin)))
-	}
-	return bigFloat64(d, emin+grid), bigFloat64(ad, emin+grid)
+	d, okD := acc.float64()
+	ad, okA := accAbs.float64()
+	return d, ad, okD && okA
 }
 
-// scaleProduct returns sa·sb exactly as m·2^e.
-func scaleProduct(sa, sb float64) (*big.Int, int) {
-	ma, ea := math.Frexp(sa)
-	mb, eb := math.Frexp(sb)
-	ia, ib := int64(ma*(1<<53)), int64(mb*(1<<53))
-	return new(big.Int).Mul(big.NewInt(ia), big.NewInt(ib)), ea + eb - 106
+// addScaled adds ±(hi·2^64+lo)·m·2^e to acc.
+func addScaled(acc *fixedAcc, hi, lo, m uint64, neg bool, e int) {
+	h, l := bits.Mul64(lo, m)
+	acc.add(h, l, neg, e)
+	if hi != 0 {
+		h, l = bits.Mul64(hi, m)
+		acc.add(h, l, neg, e+64)
+	}
+}
+
+// scaleProduct returns sa·sb exactly as ±m·2^e; ok is false when m needs
+// more than 64 bits (scales of more than 32 significant bits each; an FP32
+// scale times a UE4M3 or E8M0 one has at most 28).
+func scaleProduct(sa, sb float64) (m uint64, neg bool, e int, ok bool) {
+	ma, ea := scaleSig(sa)
+	mb, eb := scaleSig(sb)
+	hi, lo := bits.Mul64(uint64(abs64(ma)), uint64(abs64(mb)))
+	return lo, (ma < 0) != (mb < 0), ea + eb, hi == 0
+}
+
+// scaleRange returns the smallest exponent e and the largest e+bits(m)
+// of the scales s = m·2^e (0, 0 when there are none).
+func scaleRange(s []float64) (lo, hi int) {
+	if s == nil {
+		return 0, 0
+	}
+	lo, hi = math.MaxInt, math.MinInt
+	for _, x := range s {
+		m, e := scaleSig(x)
+		lo, hi = min(lo, e), max(hi, e+bits.Len64(uint64(abs64(m))))
+	}
+	return lo, hi
+}
+
+// scaleSig returns x as m·2^e with m odd (or zero).
+func scaleSig(x float64) (int64, int) {
+	f, e := math.Frexp(x)
+	m := int64(f * (1 << 53))
+	if m == 0 {
+		return 0, 0
+	}
+	z := bits.TrailingZeros64(uint64(m))
+	return m >> z, e - 53 + z
 }
 
 // exactBig is the math/big fallback for wide formats.

@@ -10,21 +10,26 @@ import (
 )
 
 // bigExact is an independent oracle: Σ sa·sb·a·b in big.Rat, rounded once
-// to float64 by big.Float.
+// to float64 by big.Float. The scales are the outer (promotion) scales
+// times the in-core block scales, each read straight from the problem.
 func bigExact(p *Problem, fa, fb numerics.Format, i, j int) (float64, float64) {
 	var d, ad big.Rat
+	scale := func(t *big.Rat, outer []float32, inner []uint32, r, k int) {
+		var s big.Rat
+		if outer != nil {
+			t.Mul(t, s.SetFloat64(float64(outer[r*(p.K/p.ScaleBlock)+k/p.ScaleBlock])))
+		}
+		if inner != nil {
+			t.Mul(t, s.SetFloat64(p.BlockFormat.Decode(inner[r*(p.K/p.BlockSize)+k/p.BlockSize])))
+		}
+	}
 	for k := range p.K {
 		var t, s big.Rat
 		t.SetFloat64(fa.Decode(p.A[i*p.K+k]))
 		s.SetFloat64(fb.Decode(p.B[j*p.K+k]))
 		t.Mul(&t, &s)
-		if p.Scaled() {
-			nb := p.K / p.ScaleBlock
-			s.SetFloat64(float64(p.SA[i*nb+k/p.ScaleBlock]))
-			t.Mul(&t, &s)
-			s.SetFloat64(float64(p.SB[j*nb+k/p.ScaleBlock]))
-			t.Mul(&t, &s)
-		}
+		scale(&t, p.SA, p.BA, i, k)
+		scale(&t, p.SB, p.BB, j, k)
 		d.Add(&d, &t)
 		ad.Add(&ad, t.Abs(&t))
 	}
