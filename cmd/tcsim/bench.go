@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -82,12 +81,8 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 	cores := fs.String("cores", "1,all", "core counts to time: 1, all, or both as 1,all")
 	reps := fs.Int("reps", 3, "timed runs of each GEMM (the best counts)")
 	asJSON := fs.Bool("json", false, "print one JSON object per shape and core count on stdout")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, benchHelp, fs.FlagUsages())
-			return 0
-		}
-		return usageError(stderr, "bench", err.Error())
+	if code, ok := parseFlags(fs, args, stdout, stderr, func() string { return fmt.Sprintf(benchHelp, fs.FlagUsages()) }); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return usageError(stderr, "bench", "unexpected argument "+fs.Arg(0))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -47,12 +46,8 @@ func runExperiments(stdout, stderr io.Writer, args []string) int {
 	names := fs.Bool("names", false, "print only the names, one per line")
 	short := fs.Bool("short", false, "with run: the reduced size of the golden test (seconds instead of a minute)")
 	out := fs.String("out", "", "with run: output `DIR` (created if missing; default out/NAME)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, experimentsHelp, fs.FlagUsages())
-			return 0
-		}
-		return usageError(stderr, "experiments", err.Error())
+	if code, ok := parseFlags(fs, args, stdout, stderr, func() string { return fmt.Sprintf(experimentsHelp, fs.FlagUsages()) }); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		if fs.Arg(0) != "run" {

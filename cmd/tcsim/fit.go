@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -86,12 +85,8 @@ func runFit(stdout, stderr io.Writer, args []string) int {
 	suggest := fs.Int("suggest", 0, "write `N` input vectors per family that split the candidates left (needs --out)")
 	out := fs.String("out", "", "directory for --suggest's fit_suggest.csv")
 	seed := fs.Uint64("seed", 1, "random seed of --suggest")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, fitHelp, fs.FlagUsages())
-			return 0
-		}
-		return usageError(stderr, "fit", err.Error())
+	if code, ok := parseFlags(fs, args, stdout, stderr, func() string { return fmt.Sprintf(fitHelp, fs.FlagUsages()) }); !ok {
+		return code
 	}
 	switch {
 	case fs.NArg() == 0:

@@ -98,12 +98,8 @@ func runGEMM(stdout, stderr io.Writer, args []string) int {
 	out := fs.String("out", "tcsim-gemm", "output `directory` (new or empty)")
 	errK := fs.Bool("error-vs-k", false, "also follow the error along K (error_vs_k.csv and .png)")
 	maxMem := fs.String("max-memory", "8GiB", "refuse runs estimated to need more `memory` than this")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, gemmHelp, fs.FlagUsages())
-			return 0
-		}
-		return usageError(stderr, "gemm", err.Error())
+	if code, ok := parseFlags(fs, args, stdout, stderr, func() string { return fmt.Sprintf(gemmHelp, fs.FlagUsages()) }); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return usageError(stderr, "gemm", "unexpected argument "+strconv.Quote(fs.Arg(0)))

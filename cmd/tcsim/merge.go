@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,12 +28,8 @@ func runMerge(stdout, stderr io.Writer, args []string) int {
 	fs := pflag.NewFlagSet("merge", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	out := fs.String("out", "", "output `directory` (required)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, mergeHelp, fs.FlagUsages())
-			return 0
-		}
-		return usageError(stderr, "merge", err.Error())
+	if code, ok := parseFlags(fs, args, stdout, stderr, func() string { return fmt.Sprintf(mergeHelp, fs.FlagUsages()) }); !ok {
+		return code
 	}
 	if *out == "" || fs.NArg() == 0 {
 		return usageError(stderr, "merge", "want --out DIR and at least one shard directory")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,12 +26,8 @@ func runPlot(stdout, stderr io.Writer, args []string) int {
 	fs := pflag.NewFlagSet("plot", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	out := fs.String("out", "", "figure `directory` (default: plots/ beside results.csv)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, plotHelp, fs.FlagUsages())
-			return 0
-		}
-		return usageError(stderr, "plot", err.Error())
+	if code, ok := parseFlags(fs, args, stdout, stderr, func() string { return fmt.Sprintf(plotHelp, fs.FlagUsages()) }); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
 		return usageError(stderr, "plot", "want exactly one results.csv or sweep directory")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -50,12 +49,8 @@ func runPresets(stdout, stderr io.Writer, args []string) int {
 	fs.SetOutput(io.Discard)
 	gpu := fs.String("gpu", "", "only the presets of this `GPU` (A100, H100, ...; case-insensitive)")
 	asJSON := fs.Bool("json", false, "print JSON (one array of objects) instead of a table")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, presetsHelp, fs.FlagUsages())
-			return 0
-		}
-		return usageError(stderr, "presets", err.Error())
+	if code, ok := parseFlags(fs, args, stdout, stderr, func() string { return fmt.Sprintf(presetsHelp, fs.FlagUsages()) }); !ok {
+		return code
 	}
 	var ps []*tensorcore.Preset
 	for _, name := range fs.Args() {

@@ -102,12 +102,10 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 	noBaseline := fs.Bool("no-baseline", false, "leave out the CUDA-core FP32 baseline rows (nc = fp32)")
 	pow2 := fs.Bool("pow2-scales", false, "round quantisation scales up to powers of two")
 	dryRunFlag := fs.Bool("dry-run", false, "print the points, groups, estimated time and peak memory; compute nothing")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, sweepHelp, describe(sweep.Dists), describe(sweep.Scalings), fs.FlagUsages())
-			return 0
-		}
-		return usageError(stderr, "sweep", err.Error())
+	if code, ok := parseFlags(fs, args, stdout, stderr, func() string {
+		return fmt.Sprintf(sweepHelp, describe(sweep.Dists), describe(sweep.Scalings), fs.FlagUsages())
+	}); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return usageError(stderr, "sweep", "unexpected argument "+strconv.Quote(fs.Arg(0)))

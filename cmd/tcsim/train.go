@@ -121,12 +121,8 @@ func runTrain(stdout, stderr io.Writer, args []string) int {
 	saveBatch := fs.String("save-batch", "", "with --steps 0: write weights, first batch, loss and gradients to this `file`")
 	exportBatches := fs.String("export-batches", "", "write every step's batch offsets and the validation offsets to this `file`, and exit")
 	noShadow := fs.Bool("no-shadow", false, "skip the fp32 shadow gradients at log steps")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, trainHelp, fs.FlagUsages())
-			return 0
-		}
-		return usageError(stderr, "train", err.Error())
+	if code, ok := parseFlags(fs, args, stdout, stderr, func() string { return fmt.Sprintf(trainHelp, fs.FlagUsages()) }); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return usageError(stderr, "train", "unexpected argument "+strconv.Quote(fs.Arg(0)))

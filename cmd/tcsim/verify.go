@@ -60,12 +60,8 @@ func runVerify(stdout, stderr io.Writer, args []string) int {
 	fs.SetOutput(io.Discard)
 	maxListed := fs.Int("max-mismatches", verify.DefaultMaxListed, "list at most `N` mismatches per configuration (0: none)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stdout, verifyHelp, fs.FlagUsages())
-			return 0
-		}
-		return usageError(stderr, "verify", err.Error())
+	if code, ok := parseFlags(fs, args, stdout, stderr, func() string { return fmt.Sprintf(verifyHelp, fs.FlagUsages()) }); !ok {
+		return code
 	}
 	if *maxListed < 0 {
 		return usageError(stderr, "verify", fmt.Sprintf("--max-mismatches %d: must be at least 0", *maxListed))
@@ -98,6 +94,21 @@ func runVerify(stdout, stderr io.Writer, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// parseFlags parses a command's flags. When the command must stop it
+// returns ok = false and the exit status: 0 after printing help() for
+// --help, 2 after a one-line usage error.
+func parseFlags(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer, help func() string) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, pflag.ErrHelp):
+		io.WriteString(stdout, help())
+		return 0, false
+	}
+	return usageError(stderr, fs.Name(), err.Error()), false
 }
 
 // usageError prints a one-line error with a pointer to the help, and
