@@ -291,11 +291,12 @@ func laneChain(ctx context.Context, tc *tensorcore.Preset, p *Problem) (func(i, 
 	if err != nil || refused.Load() {
 		return nil, err
 	}
+	acc := tc.Acc()
 	return func(i, j0, lo, hi int, part []float32) {
 		var d [tile]uint32
 		tc.ChainLanes(&rows[i], &panels[j0/tile], lo, hi, d[:len(part)])
 		for l := range part {
-			part[l] = math.Float32frombits(d[l])
+			part[l] = accToFloat32(acc, d[l])
 		}
 	}, nil
 }
