@@ -160,6 +160,10 @@ func TestLanesEdges(t *testing.T) {
 		a := fill(p.A, vals[r.IntN(len(vals))], kk)
 		accs := []uint32{0x7F7FFFFF, 0xFF7FFFFF, 0x7F000000, 0x00000001, 0x807FFFFF, 0x00800000,
 			0x00800001, 0x0C000000, 0x3F800001, 0xBF8000FF, 0x80000000, 0x7F800000, 0x7FC00000, 0, 0x40000000, 0x01000000}
+		if p.Acc() == numerics.FP16 {
+			accs = []uint32{0x7BFF, 0xFBFF, 0x7800, 0x0001, 0x83FF, 0x0400,
+				0x0401, 0x1000, 0x3C01, 0xBC0F, 0x8000, 0x7C00, 0x7E00, 0, 0x4000, 0x0800}
+		}
 		for _, x := range vals {
 			cols := make([][]uint32, Lanes)
 			c := make([]uint32, Lanes)
@@ -212,7 +216,7 @@ func FuzzLanes(f *testing.F) {
 		acc := make([]uint32, nc)
 		for l := range cols {
 			cols[l] = codes(p.B)
-			acc[l] = c + uint32(l)*0x00812345
+			acc[l] = (c + uint32(l)*0x00812345) & (1<<p.Acc().Bits() - 1)
 		}
 		compareLanes(t, p, a, cols, 0, kk, acc)
 	})
