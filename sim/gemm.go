@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 
 	"github.com/tcsim/tcsim/numerics"
@@ -215,9 +216,11 @@ func GEMMContext(ctx context.Context, c Config, p *Problem) ([]float32, error) {
 		}
 	default:
 		var err error
-		if chain, err = laneChain(ctx, tc, p); err != nil {
+		var release func()
+		if chain, release, err = laneChain(ctx, tc, p); err != nil {
 			return nil, err
 		} else if chain != nil {
+			defer release()
 			break
 		}
 		// Decoding is a pure function of each row, so it parallelises
@@ -260,14 +263,26 @@ func GEMMContext(ctx context.Context, c Config, p *Problem) ([]float32, error) {
 }
 
 // laneChain returns GEMM's chain function on the lane kernels, which
-// compute each output as Chain does, a tile row at a time; nil when the
-// preset has none or an operand is Inf or NaN.
-func laneChain(ctx context.Context, tc *tensorcore.Preset, p *Problem) (func(i, j0, lo, hi int, part []float32), error) {
+// compute each output as Chain does, a tile row at a time, and the
+// function that gives its decoded operands back to lanePool once the
+// GEMM is done; nil when the preset has none or an operand is Inf or NaN.
+func laneChain(ctx context.Context, tc *tensorcore.Preset, p *Problem) (func(i, j0, lo, hi int, part []float32), func(), error) {
 	if !tc.Lanes() {
-		return nil, nil
+		return nil, nil, nil
 	}
-	rows := make([]tensorcore.LaneRow, p.M)
-	panels := make([]tensorcore.Panel, (p.N+tile-1)/tile)
+	bufs, _ := lanePool.Get().(*laneBufs)
+	if bufs == nil {
+		bufs = new(laneBufs)
+	}
+	release := func() { lanePool.Put(bufs) }
+	np := (p.N + tile - 1) / tile
+	if cap(bufs.rows) < p.M {
+		bufs.rows = append(bufs.rows[:cap(bufs.rows)], make([]tensorcore.LaneRow, p.M-cap(bufs.rows))...)
+	}
+	if cap(bufs.panels) < np {
+		bufs.panels = append(bufs.panels[:cap(bufs.panels)], make([]tensorcore.Panel, np-cap(bufs.panels))...)
+	}
+	rows, panels := bufs.rows[:p.M], bufs.panels[:np]
 	var refused atomic.Bool
 	err := parallel.For(ctx, p.M+len(panels), 0, func(r int) error {
 		if r < p.M {
@@ -289,7 +304,8 @@ func laneChain(ctx context.Context, tc *tensorcore.Preset, p *Problem) (func(i, 
 		return nil
 	})
 	if err != nil || refused.Load() {
-		return nil, err
+		release()
+		return nil, nil, err
 	}
 	acc := tc.Acc()
 	return func(i, j0, lo, hi int, part []float32) {
@@ -298,8 +314,19 @@ func laneChain(ctx context.Context, tc *tensorcore.Preset, p *Problem) (func(i, 
 		for l := range part {
 			part[l] = accToFloat32(acc, d[l])
 		}
-	}, nil
+	}, release, nil
 }
+
+// laneBufs holds the decoded operands of a GEMM on the lane kernels
+// (about 8 bytes per operand); lanePool keeps them for the next GEMM,
+// whose decoding then reuses their storage instead of faulting in fresh
+// memory.
+type laneBufs struct {
+	rows   []tensorcore.LaneRow
+	panels []tensorcore.Panel
+}
+
+var lanePool sync.Pool
 
 // tile is the side of the square tiles of outputs that GEMM hands to its
 // workers; a tile's row is one lane-kernel panel wide.

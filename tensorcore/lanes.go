@@ -89,15 +89,27 @@ func laneSig(v float32, exp, man int) int32 {
 	return int32(float64(v) * math.Float64frombits(uint64(1023+man-exp)<<52))
 }
 
-// laneEntry returns the lane form of one code, and false for Inf and NaN.
-func (d *decoder) laneEntry(c uint32) (float32, int32, bool) {
-	var e entry
-	if d.tab != nil {
-		e = d.tab[c&uint32(len(d.tab)-1)]
-	} else {
-		e = d.slow(c)
+// laneEnt is the lane form of one code: its value and field exponent,
+// or laneBad for Inf and NaN.
+type laneEnt struct {
+	val float32
+	exp int32
+}
+
+// laneBad is the exponent that marks an Inf or NaN code in a lane table:
+// below every real exponent and zeroSentinel.
+const laneBad = math.MinInt32
+
+// laneEntry returns the lane form of one code.
+func (d *decoder) laneEntry(c uint32) laneEnt {
+	if d.lt != nil {
+		return d.lt[c&uint32(len(d.lt)-1)]
 	}
-	return e.val, int32(e.exp), e.class != numerics.Inf && e.class != numerics.NaN
+	e := d.slow(c)
+	if e.class == numerics.Inf || e.class == numerics.NaN {
+		return laneEnt{exp: laneBad}
+	}
+	return laneEnt{e.val, int32(e.exp)}
 }
 
 // DecodeRow decodes A operand codes into r for the lane kernels, reusing
@@ -116,12 +128,24 @@ func (p *Preset) DecodeRow(codes []uint32, r *LaneRow) bool {
 		r.val, r.exp = make([]float32, n), make([]int32, n)
 	}
 	r.val, r.exp = r.val[:n], r.exp[:n]
-	for k := range codes {
-		v, e, ok := p.da.laneEntry(codes[p.at(k)])
-		if !ok {
-			return false
+	val, exp := r.val, r.exp[:len(r.val)]
+	minExp := int32(0)
+	if lt := p.da.lt; lt != nil && p.perm == nil {
+		mask := uint32(len(lt) - 1)
+		for k, c := range codes[:len(val)] {
+			e := lt[c&mask]
+			val[k], exp[k] = e.val, e.exp
+			minExp = min(minExp, e.exp)
 		}
-		r.val[k], r.exp[k] = v, e
+	} else {
+		for k := range val {
+			e := p.da.laneEntry(codes[p.at(k)])
+			val[k], exp[k] = e.val, e.exp
+			minExp = min(minExp, e.exp)
+		}
+	}
+	if minExp == laneBad {
+		return false
 	}
 	if p.wide {
 		if cap(r.w) < n {
@@ -149,6 +173,11 @@ func (p *Preset) DecodePanel(cols [][]uint32, pn *Panel) bool {
 		return false
 	}
 	n := len(cols[0])
+	for _, col := range cols {
+		if len(col) != n {
+			panic(fmt.Sprintf("tensorcore: %s: DecodePanel of columns of %d and %d codes", p.Name, n, len(col)))
+		}
+	}
 	if p.perm != nil && n%p.K != 0 {
 		return false
 	}
@@ -156,24 +185,39 @@ func (p *Preset) DecodePanel(cols [][]uint32, pn *Panel) bool {
 		pn.val, pn.exp = make([]float32, n*Lanes), make([]int32, n*Lanes)
 	}
 	pn.val, pn.exp, pn.cols = pn.val[:n*Lanes], pn.exp[:n*Lanes], len(cols)
-	for l := range Lanes {
-		if l >= len(cols) {
-			// Unused lanes: zero operands.
-			for k := range n {
-				pn.val[k*Lanes+l], pn.exp[k*Lanes+l] = 0, zeroSentinel
+	minExp := int32(0)
+	for l := len(cols); l < Lanes; l++ {
+		// Unused lanes hold zero operands.
+		for k := range n {
+			pn.val[k*Lanes+l], pn.exp[k*Lanes+l] = 0, zeroSentinel
+		}
+	}
+	// Column by column within blocks of k, so that the panel's lines of a
+	// block stay in the L1 cache while every column is written to them.
+	const block = 128
+	lt := p.db.lt
+	for k0 := 0; k0 < n; k0 += block {
+		k1 := min(k0+block, n)
+		for l, col := range cols {
+			val, exp := pn.val[k0*Lanes+l:], pn.exp[k0*Lanes+l:]
+			if lt != nil && p.perm == nil {
+				mask := uint32(len(lt) - 1)
+				for k, c := range col[k0:k1] {
+					e := lt[c&mask]
+					val[k*Lanes], exp[k*Lanes] = e.val, e.exp
+					minExp = min(minExp, e.exp)
+				}
+				continue
 			}
-			continue
-		}
-		if len(cols[l]) != n {
-			panic(fmt.Sprintf("tensorcore: %s: DecodePanel of columns of %d and %d codes", p.Name, n, len(cols[l])))
-		}
-		for k := range cols[l] {
-			v, e, ok := p.db.laneEntry(cols[l][p.at(k)])
-			if !ok {
-				return false
+			for k := k0; k < k1; k++ {
+				e := p.db.laneEntry(col[p.at(k)])
+				val[(k-k0)*Lanes], exp[(k-k0)*Lanes] = e.val, e.exp
+				minExp = min(minExp, e.exp)
 			}
-			pn.val[k*Lanes+l], pn.exp[k*Lanes+l] = v, e
 		}
+	}
+	if minExp == laneBad {
+		return false
 	}
 	pn.dec = p.db
 	return true

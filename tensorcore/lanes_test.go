@@ -397,3 +397,37 @@ func TestF16Codes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDecodeLanes times DecodeRow and DecodePanel per code.
+func BenchmarkDecodeLanes(b *testing.B) {
+	const kk = 4096
+	for _, name := range []string{"h100-wgmma-e4m3-e4m3", "h100-wgmma-bf16"} {
+		p, _ := Lookup(name)
+		r := rand.New(rand.NewPCG(15, 15))
+		cols := make([][]uint32, Lanes)
+		for l := range cols {
+			cols[l] = benchNormal(r, p.B, kk)
+		}
+		b.Run(name+"/row", func(b *testing.B) {
+			var row LaneRow
+			for b.Loop() {
+				p.DecodeRow(cols[0], &row)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/kk, "ns/code")
+		})
+		b.Run(name+"/row-fresh", func(b *testing.B) {
+			for b.Loop() {
+				var row LaneRow
+				p.DecodeRow(cols[0], &row)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/kk, "ns/code")
+		})
+		b.Run(name+"/panel", func(b *testing.B) {
+			var pn Panel
+			for b.Loop() {
+				p.DecodePanel(cols, &pn)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/(kk*Lanes), "ns/code")
+		})
+	}
+}
