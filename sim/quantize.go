@@ -174,7 +174,7 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 	fmax := f.Decode(f.MaxFinite())
 	enc := f.RNE(numerics.Saturate)
 	g := float32(1)
-	if sf.ManBits > 0 && amax > 0 { // a two-level (NVFP4) recipe
+	if sf.ManBits() > 0 && amax > 0 { // a two-level (NVFP4) recipe
 		g = float32(amax / (fmax * sf.Decode(sf.MaxFinite())))
 	}
 	nb := k / size
@@ -190,7 +190,7 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 			}
 			var code uint32
 			switch {
-			case sf.ManBits == 0: // E8M0: a power of two
+			case sf.ManBits() == 0: // E8M0: a power of two
 				e := 0
 				if bmax > 0 {
 					e = min(max(floorLog2(bmax)-f.MaxExp(), sf.MinExp()), sf.MaxExp())

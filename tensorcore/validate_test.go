@@ -111,7 +111,7 @@ func TestLookup(t *testing.T) {
 	for _, pc := range allCases() {
 		p := lookup(t, pc.name)
 		names = append(names, pc.name)
-		if p.Name != pc.name || p.K != 32 || p.A.Name != pc.a.name || p.B.Name != pc.b.name {
+		if p.Name != pc.name || p.K != 32 || p.A.Name() != pc.a.name || p.B.Name() != pc.b.name {
 			t.Errorf("%s: Name %q K %d A %s B %s", pc.name, p.Name, p.K, p.A, p.B)
 		}
 		wantAcc := numerics.FP32
