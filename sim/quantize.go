@@ -77,6 +77,9 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 	if rows <= 0 || k <= 0 || len(x) != rows*k {
 		return nil, fmt.Errorf("quantize: %d values for a %d×%d matrix", len(x), rows, k)
 	}
+	if !f.Valid() {
+		return nil, fmt.Errorf("quantize: no format")
+	}
 	blk := g.ScaleBlock(k)
 	if k%blk != 0 {
 		return nil, fmt.Errorf("quantize: K = %d is not a multiple of the %s block %d", k, g, blk)
@@ -163,6 +166,9 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 	}
 	if size <= 0 || k%size != 0 {
 		return nil, fmt.Errorf("quantize: K = %d is not a multiple of the %d-element scale block", k, size)
+	}
+	if !f.Valid() || !sf.Valid() {
+		return nil, fmt.Errorf("quantize: no format (element %v, scale %v)", f, sf)
 	}
 	amax := 0.0
 	for _, v := range x {

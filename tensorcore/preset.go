@@ -119,6 +119,8 @@ func (p *Preset) init() error {
 	}
 	fa, fb := p.inFormats()
 	switch {
+	case !p.A.Valid() || !p.B.Valid() || !fa.Valid() || !fb.Valid() || p.Scale != nil && !p.Scale.Format.Valid():
+		return fmt.Errorf("tensorcore: preset %s: an operand or scale format is not set", p.Name)
 	case p.L <= 0 || p.K <= 0 || p.K%p.L != 0:
 		return fmt.Errorf("tensorcore: preset %s: K=%d is not a multiple of L=%d", p.Name, p.K, p.L)
 	case p.RegBits < 0 || p.RegBits > 24:
