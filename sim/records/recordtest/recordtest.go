@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -135,4 +136,23 @@ func CheckFileError[E error](t testing.TB, err error, fileOf func(E) string, fil
 	if !slices.Contains(files, fileOf(e)) {
 		t.Fatalf("error names %q: %v", fileOf(e), err)
 	}
+}
+
+// GunzipFile returns the decompressed contents of a gzip file.
+func GunzipFile(t testing.TB, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
