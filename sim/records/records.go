@@ -245,7 +245,7 @@ func parseOperandFormat(field, s string) (numerics.Format, error) {
 	if f, ok := operandFormats[s]; ok {
 		return f, nil
 	}
-	return numerics.Format{}, fmt.Errorf("%s: unknown operand format %q (want e4m3, e5m2, f16, bf16 or tf32)", field, s)
+	return 0, fmt.Errorf("%s: unknown operand format %q (want e4m3, e5m2, f16, bf16 or tf32)", field, s)
 }
 
 // ---------------------------------------------------------------------------
@@ -342,10 +342,15 @@ func NewInstReader(name string, r io.Reader) (*InstReader, error) {
 	return &InstReader{c: c, configs: map[string]*InstConfig{}}, nil
 }
 
-// IsInstFile reports whether the file's header is an instruction file's;
-// an empty file is not one.
-func IsInstFile(name string, r io.Reader) (bool, error) {
-	c, err := newCSVReader(name, r)
+// IsInstFile reports whether the header of the file name, opened with
+// open, is an instruction file's; an empty file is not one.
+func IsInstFile(open Opener, name string) (bool, error) {
+	f, err := open(name)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	c, err := newCSVReader(name, f)
 	if err != nil {
 		if re, ok := errors.AsType[*RecordError](err); ok && re.Line == 1 && strings.HasPrefix(re.Err.Error(), "empty file") {
 			return false, nil
