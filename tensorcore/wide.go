@@ -62,7 +62,7 @@ import (
 // with operands of fa and fb (see above).
 func wideOK(fa, fb numerics.Format, l, f, zeroExp int) bool {
 	in32 := func(x numerics.Format) bool {
-		return x.ManBits <= 23 && x.MinExp()-x.ManBits >= -149 && x.MaxExp() <= 127
+		return x.ManBits() <= 23 && x.MinExp()-x.ManBits() >= -149 && x.MaxExp() <= 127
 	}
 	return in32(fa) && in32(fb) && l%2 == 0 && l <= 64 && f <= 40 && zeroExp <= f+900
 }
