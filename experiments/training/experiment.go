@@ -103,7 +103,7 @@ var (
 		arms: armSize{model: model{layers: 1, d: 32, heads: 2, ctx: 16, evalSeqs: 4, lr: 3e-3},
 			batchTokens: 256, steps: 4, seeds: 2, logEvery: 2},
 		phase: phaseSize{model: model{layers: 1, d: 32, heads: 2, ctx: 16, evalSeqs: 4, lr: 3e-3},
-			ks: []int{128, 256}, tokens: 512, ncs: []int{128, 0}, fs: []int{13}, seeds: 2, logs: 2}}
+			ks: []int{128, 256}, tokens: 512, ncs: []int{128, 0}, fs: []int{13}, seeds: 2, logs: 1}}
 )
 
 // sizeNamed returns the size a stored job names.

@@ -14,7 +14,28 @@ import (
 	"github.com/tcsim/tcsim/experiments/internal/lab/labtest"
 )
 
-func TestGolden(t *testing.T) { labtest.Golden(t, name, Run) }
+// store is where TestGolden's run keeps its jobs: TestShardsMerge resumes
+// it as the unsharded run instead of training every job again.
+var store string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tcsim-training-test")
+	if err != nil {
+		panic(err)
+	}
+	store = filepath.Join(dir, "whole")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runStored runs the study with its jobs in store.
+func runStored(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
+	cfg.Store, cfg.Build = store, "test"
+	return Run(ctx, cfg)
+}
+
+func TestGolden(t *testing.T) { labtest.Golden(t, name, runStored) }
 
 // TestPredictedVRR checks the first-order formula's limits: no loss for
 // one product, more loss for longer sums and narrower accumulators.
@@ -63,15 +84,14 @@ func write(t *testing.T, res *lab.Result, dir string) (csv, summary []byte) {
 func TestShardsMerge(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
-	whole := filepath.Join(tmp, "whole")
-	res, err := Run(ctx, lab.Config{Short: true, Store: whole, Build: "test"})
+	res, err := runStored(ctx, lab.Config{Short: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantCSV, wantSum := write(t, res, whole)
+	wantCSV, wantSum := write(t, res, filepath.Join(tmp, "whole"))
 
 	var progress bytes.Buffer
-	if _, err := Run(ctx, lab.Config{Short: true, Store: whole, Build: "test", Progress: &progress}); err != nil {
+	if _, err := runStored(ctx, lab.Config{Short: true, Progress: &progress}); err != nil {
 		t.Fatal(err)
 	}
 	if progress.Len() != 0 {

@@ -317,7 +317,7 @@ func runJobs(ctx context.Context, cfg lab.Config, sz size, corpus *data.Corpus, 
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		if err := sweep.RemoveStaleTemp(dir); err != nil {
+		if err := atomicfile.RemoveStale(dir); err != nil {
 			return nil, err
 		}
 		for _, j := range mine {

@@ -162,7 +162,7 @@ func result(sz size, done map[string]*jobFile, entropy float64) (*lab.Result, er
 			fmt.Sprintf("Phase diagram: %d layer(s), d = %d, %d heads, context %d; every point trains %d tokens in steps of K tokens "+
 				"(K = %s, so %s steps); E4M3 per-tensor quantisation in all three GEMMs with the point's N_c (%s) and accumulator F (%s); "+
 				"references at each K: fp32 and the same quantisation with exact accumulation, %d seeds each; points run seed 1.",
-				p.layers, p.d, p.heads, p.ctx, p.tokens, ints(p.ks), stepsList(p), ncList(p.ncs), ints(p.fs), p.seeds),
+				p.layers, p.d, p.heads, p.ctx, p.tokens, lab.JoinInts(p.ks), stepsList(p), ncList(p.ncs), lab.JoinInts(p.fs), p.seeds),
 			"Every Linear GEMM runs on the simulated datapath (bit-exact Hopper wgmma models) or, for the exact-accumulation arms, " +
 				"sums the quantised products exactly and rounds once to FP32; attention, norms and the LM head in FP32.",
 			"GEMM errors and variance ratios are measured on the first 128 rows of every GEMM at each log step.",
@@ -194,14 +194,6 @@ func pct(v []float64) string {
 	s := make([]string, len(v))
 	for i, x := range v {
 		s[i] = fmt.Sprintf("%+.3f%%", x)
-	}
-	return strings.Join(s, ", ")
-}
-
-func ints(v []int) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = fmt.Sprint(x)
 	}
 	return strings.Join(s, ", ")
 }
