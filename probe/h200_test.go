@@ -1,16 +1,12 @@
 package probe
 
 import (
-	"bufio"
-	"compress/gzip"
-	"encoding/csv"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
+	"github.com/tcsim/tcsim/sim/records/recordtest"
 	"github.com/tcsim/tcsim/sim/verify"
 )
 
@@ -82,79 +78,5 @@ func TestRegenH200Testdata(t *testing.T) {
 	if err := os.MkdirAll(h200Dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	in := func(n string) string { return filepath.Join(src, n) }
-	out := func(n string) string { return filepath.Join(h200Dir, n) }
-	for _, f := range []string{"inst_wgmma.csv.gz", "inst_mma.csv.gz"} {
-		perGroup := map[string]int{}
-		line := 1
-		filterCSV(t, in(f), out(f), func(h, r []string) bool {
-			line++
-			k := r[0] + "," + r[slices.Index(h, "dist")]
-			perGroup[k]++
-			return perGroup[k] <= h200InstPerGroup || slices.Contains(h200ZeroLines[f], line)
-		})
-	}
-	keep := func(ids ...[]string) func(h, r []string) bool {
-		all := slices.Concat(ids...)
-		return func(h, r []string) bool { return slices.Contains(all, r[0]) }
-	}
-	filterCSV(t, in("chain_inputs.csv.gz"), out("chain_inputs.csv.gz"), keep(h200Chains))
-	filterCSV(t, in("promo_inputs.csv.gz"), out("promo_inputs.csv.gz"), keep(h200Promos))
-	filterCSV(t, in("multi_outputs.csv.gz"), out("multi_outputs.csv.gz"), keep(h200Chains, h200Promos))
-	filterCSV(t, in("promo_scaled_inputs.csv.gz"), out("promo_scaled_inputs.csv.gz"), keep(h200Scaled))
-	filterCSV(t, in("promo_scaled_outputs.csv.gz"), out("promo_scaled_outputs.csv.gz"), keep(h200Scaled))
-}
-
-// filterCSV copies the header and the rows keep accepts from a gzip record
-// file into a new gzip file with deterministic bytes.
-func filterCSV(t *testing.T, src, dst string, keep func(header, row []string) bool) {
-	t.Helper()
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(bufio.NewReader(f))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := csv.NewReader(zr)
-	o, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw, _ := gzip.NewWriterLevel(o, gzip.BestCompression)
-	w := csv.NewWriter(zw)
-	header, err := r.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	header = slices.Clone(header)
-	w.Write(header)
-	rows := 0
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if keep(header, rec) {
-			w.Write(rec)
-			rows++
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := o.Close(); err != nil {
-		t.Fatal(err)
-	}
-	st, _ := os.Stat(dst)
-	t.Logf("%s: %d rows, %d bytes", dst, rows, st.Size())
+	recordtest.SubsetInstAndCases(t, src, h200Dir, h200InstPerGroup, h200ZeroLines, h200Chains, h200Promos, h200Scaled)
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"image/png"
-	"io"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -105,24 +104,8 @@ const h100Dir = "../../testdata/h100"
 // into 6 slices for gemm_03), N_c = 128 for the others.
 func TestGEMMReproducesH100GEMMRecords(t *testing.T) {
 	path, _ := filepath.Abs(filepath.Join(h100Dir, "gemm_cases.csv.gz"))
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := records.NewGEMMReader(path, f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	total, matched := 0, 0
-	for {
-		gc, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	err := records.Each(records.OpenOS, path, records.NewGEMMReader, func(_ *records.GEMMReader, gc *records.GEMMCase) error {
 		dir := t.TempDir()
 		writeNpy(t, filepath.Join(dir, "a.npy"), npy.FromCodes(npy.Void8, []int{gc.M, gc.K}, toCodes(gc.A)))
 		writeST(t, filepath.Join(dir, "w.safetensors"), safetensors.FromCodes("weight", safetensors.F8E4M3, []int{gc.N, gc.K}, toCodes(gc.B)))
@@ -147,6 +130,10 @@ func TestGEMMReproducesH100GEMMRecords(t *testing.T) {
 			}
 			t.Logf("%s %s: %d×%d×%d", gc.Case, out.What, gc.M, gc.N, gc.K)
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("cuBLAS GEMM outputs reproduced: %d of %d", matched, total)
 	if total != 196608+768 || matched != total {
@@ -165,34 +152,21 @@ func TestGEMMReproducesH100InstructionRecords(t *testing.T) {
 	total, matched := 0, 0
 	dir, _ := filepath.Abs(h100Dir)
 	for _, file := range []string{"inst_wgmma.csv.gz", "inst_mma.csv.gz"} {
-		path := filepath.Join(dir, file)
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := records.NewInstReader(path, f)
-		if err != nil {
-			t.Fatal(err)
-		}
 		byConfig := map[string][]*records.InstRecord{}
 		var order []string
-		for {
-			rec, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		err := records.Each(records.OpenOS, filepath.Join(dir, file), records.NewInstReader, func(_ *records.InstReader, rec *records.InstRecord) error {
 			if rec.Config.UseC || rec.Config.F16Acc {
-				continue
+				return nil
 			}
 			if byConfig[rec.Config.Name] == nil {
 				order = append(order, rec.Config.Name)
 			}
 			byConfig[rec.Config.Name] = append(byConfig[rec.Config.Name], rec)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		f.Close()
 		for _, name := range order {
 			all := byConfig[name]
 			m := 0

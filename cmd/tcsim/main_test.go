@@ -2,12 +2,12 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tcsim/tcsim/sim/records/recordtest"
 )
 
 const testdata = "../../testdata/h100"
@@ -95,20 +95,7 @@ func TestVerifyInputErrors(t *testing.T) {
 // firstLines returns the header and the first n records of a gzip file.
 func firstLines(t *testing.T, path string, n int) []string {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.SplitN(string(b), "\n", n+2)[:n+1]
+	return strings.SplitN(recordtest.GunzipFile(t, path), "\n", n+2)[:n+1]
 }
 
 func TestVerifyMismatch(t *testing.T) {

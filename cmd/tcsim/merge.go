@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/pflag"
+	"github.com/tcsim/tcsim/sim/atomicfile"
 	"github.com/tcsim/tcsim/sim/sweep"
 )
 
@@ -48,7 +49,7 @@ func runMerge(stdout, stderr io.Writer, args []string) int {
 		return 1
 	}
 	defer lock.Unlock()
-	if err := sweep.RemoveStaleTemp(*out); err != nil {
+	if err := atomicfile.RemoveStale(*out); err != nil {
 		fmt.Fprintf(stderr, "tcsim merge: %v\n", err)
 		return 1
 	}

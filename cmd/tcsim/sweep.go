@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/tcsim/tcsim/plots/sweepfig"
+	"github.com/tcsim/tcsim/sim/atomicfile"
 	"github.com/tcsim/tcsim/sim/sweep"
 )
 
@@ -243,7 +244,7 @@ var figurePrefixes = []string{"error_vs_k", "heatmap", "bias_vs_k", "compare_"}
 // out's lock.
 func clearOutputs(out, figDir string, all bool) error {
 	for _, d := range []string{out, figDir} {
-		if err := sweep.RemoveStaleTemp(d); err != nil {
+		if err := atomicfile.RemoveStale(d); err != nil {
 			return err
 		}
 	}
@@ -260,29 +261,12 @@ func clearOutputs(out, figDir string, all bool) error {
 
 // removeFigures removes the figure files in dir but those in keep.
 func removeFigures(dir string, keep []string) error {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		name := e.Name()
-		path := filepath.Join(dir, name)
-		if !e.Type().IsRegular() || filepath.Ext(name) != ".png" || slices.Contains(keep, path) {
-			continue
+	return atomicfile.RemoveMatching(dir, func(name string) bool {
+		if filepath.Ext(name) != ".png" || slices.Contains(keep, filepath.Join(dir, name)) {
+			return false
 		}
-		for _, p := range figurePrefixes {
-			if strings.HasPrefix(name, p) {
-				if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-					return err
-				}
-				break
-			}
-		}
-	}
-	return nil
+		return slices.ContainsFunc(figurePrefixes, func(p string) bool { return strings.HasPrefix(name, p) })
+	})
 }
 
 // drawFigures writes the figures for rows into dir and lists them.
@@ -291,7 +275,7 @@ func drawFigures(stdout, stderr io.Writer, cmd string, rows []sweep.Row, dir str
 		fmt.Fprintf(stderr, "tcsim %s: %v\n", cmd, err)
 		return 1
 	}
-	if err := sweep.RemoveStaleTemp(dir); err != nil {
+	if err := atomicfile.RemoveStale(dir); err != nil {
 		fmt.Fprintf(stderr, "tcsim %s: %v\n", cmd, err)
 		return 1
 	}

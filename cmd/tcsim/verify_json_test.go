@@ -2,13 +2,14 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tcsim/tcsim/sim/records/recordtest"
 )
 
 type verifyJSON struct {
@@ -55,20 +56,7 @@ func TestVerifyJSONGolden(t *testing.T) {
 // A corrupted record is a mismatch in the JSON report too, with its line
 // and both bit patterns; the exit status is 1.
 func TestVerifyJSONMismatch(t *testing.T) {
-	f, err := os.Open("../../testdata/h100/inst_wgmma.csv.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.SplitN(string(all), "\n", 4)
+	lines := strings.SplitN(recordtest.GunzipFile(t, "../../testdata/h100/inst_wgmma.csv.gz"), "\n", 4)
 	fields := strings.Split(lines[2], ",")
 	want := fields[4]
 	fields[4] = "3f800000"

@@ -256,7 +256,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 			"What-if datapath: the Hopper wgmma step (32 products and C fused, truncation toward zero, no guard bits) with F " +
 				"fraction bits and the result truncated to FP32 (an FP32-wide register). F = 25 is the published Blackwell model. " +
 				"Also shown: F widened with the register still truncated to 14 bits (`Step.RegBits = 14`).",
-			fmt.Sprintf("F = %s; K = %s; promotion never or every N_c = 128.", joinInts(fs), joinInts(ks)),
+			fmt.Sprintf("F = %s; K = %s; promotion never or every N_c = 128.", lab.JoinInts(fs), lab.JoinInts(ks)),
 			fmt.Sprintf("Inputs N(0,1) and U(0,2), per-tensor amax 448, E4M3, scales 1.0; %d×%d outputs × %d trial(s) per point; "+
 				"seed %d; error against the exact product of the FP8 inputs.", mn, mn, trials, seed),
 		},
@@ -264,14 +264,6 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 		Data:    t,
 		Figures: []*lab.Figure{figure(got, ks, fs, narrowFs, mn, trials)},
 	}, nil
-}
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = strconv.Itoa(x)
-	}
-	return strings.Join(s, ", ")
 }
 
 var (

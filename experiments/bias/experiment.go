@@ -219,7 +219,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 		Setup: []string{
 			"Datapath `h100-wgmma-e4m3-e4m3`, no promotion and promotion every N_c = 128; error against the exact product of the FP8 inputs.",
 			"Inputs: " + strings.Join(titles(), "; ") + ". Softmax rows are softmax(N(0, 2²)) over K (each sums to 1). Per-tensor amax 448, E4M3, scales 1.0.",
-			fmt.Sprintf("K = %s; %d×%d outputs × %d trial(s) per point; seed %d.", joinInts(ks), mn, mn, trials, seed),
+			fmt.Sprintf("K = %s; %d×%d outputs × %d trial(s) per point; seed %d.", lab.JoinInts(ks), mn, mn, trials, seed),
 		},
 		Body:    b.String(),
 		Data:    t,
@@ -233,14 +233,6 @@ func titles() []string {
 		s = append(s, fmt.Sprintf("%s (`%s`)", d.title, d.dist.Name))
 	}
 	return s
-}
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = strconv.Itoa(x)
-	}
-	return strings.Join(s, ", ")
 }
 
 var ncStyle = map[int]func(lab.Style) lab.Style{

@@ -307,7 +307,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 				"rounded to E4M3 (nearest-even, saturating), multiplied with scales 1.0. Error against the exact product of " +
 				"the FP8 values (the H100 table used float64, which is exact here).",
 			fmt.Sprintf("K = %s, %d×%d outputs per point, one trial, seed %d. Positive-mean inputs N(μ,1), μ ∈ {%s}, at K = %d with %d×%d outputs.",
-				joinInts(ks), mn, mn, seed, joinFloats(means), kClaim, mnShift, mnShift),
+				lab.JoinInts(ks), mn, mn, seed, lab.JoinFloats(means), kClaim, mnShift, mnShift),
 			"Metrics as in the H100 table: max and median of |D−ref|/|ref|, ‖D−ref‖₂/‖ref‖₂, and max and median of |D−ref|/Σ|a·b|.",
 		},
 		Body:    b.String(),
@@ -340,22 +340,6 @@ func kLabel(k float64) string {
 
 // fmtMu is the distribution name of N(mu, 1).
 func fmtMu(mu float64) string { return shift(mu).Name }
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = strconv.Itoa(x)
-	}
-	return strings.Join(s, ", ")
-}
-
-func joinFloats(v []float64) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	return strings.Join(s, ", ")
-}
 
 type hwKey struct {
 	dist string

@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/tcsim/tcsim/experiments/internal/lab"
@@ -219,7 +218,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 		Verdict: verdict,
 		Setup: []string{
 			fmt.Sprintf("A (M×K activations): N(0,1) with a fraction %s of the K channels (the same columns in every row) "+
-				"multiplied by ×%s; B (weights): N(0,1).", joinFloats(fracs), joinFloats(mags)),
+				"multiplied by ×%s; B (weights): N(0,1).", lab.JoinFloats(fracs), lab.JoinFloats(mags)),
 			"Each operand quantised to E4M3 with scale = amax/448 over its group (FP32, not a power of two), " +
 				"round-to-nearest-even, saturating. Scalings: " + strings.Join(titles(), "; ") + ".",
 			fmt.Sprintf("Datapath `h100-wgmma-e4m3-e4m3`, promotion every N_c = %d with the block's scales applied at promotion "+
@@ -238,14 +237,6 @@ func titles() []string {
 		s = append(s, n+" = "+scalingTitles[n])
 	}
 	return s
-}
-
-func joinFloats(v []float64) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	return strings.Join(s, ", ")
 }
 
 // minQuant and maxQuant are the extremes of the output quantisation error.

@@ -150,20 +150,12 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 				"records; each without promotion (one chain over K) and with promotion every N_c = 128; plus the CUDA-core " +
 				"FP32 FMA baseline.",
 			fmt.Sprintf("Inputs N(0,1) and U(0,2), per-tensor amax 448, E4M3, scales 1.0; K = %s; %d×%d outputs × %d trial(s); seed %d.",
-				joinInts(ks), mn, mn, trials, seed),
+				lab.JoinInts(ks), mn, mn, trials, seed),
 		},
 		Body:    b.String(),
 		Data:    t,
 		Figures: []*lab.Figure{figure(got, ks, mn, trials)},
 	}, nil
-}
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = strconv.Itoa(x)
-	}
-	return strings.Join(s, ", ")
 }
 
 func figure(got map[key]sim.Metrics, ks []int, mn, trials int) *lab.Figure {

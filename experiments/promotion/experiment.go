@@ -125,7 +125,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 	if ok128 {
 		verdict = fmt.Sprintf("holds: N_c = 128 keeps the accumulation error below the error of rounding the inputs to FP8 "+
 			"for both inputs at K = %s (%s at N_c = 128 vs never %s, for U(0,2) at K = %d), but %s",
-			joinInts(ks), lab.Sci(vr[len(vr)-1].e128), lab.Sci(vr[len(vr)-1].eN), ks[len(ks)-1], knee)
+			lab.JoinInts(ks), lab.Sci(vr[len(vr)-1].e128), lab.Sci(vr[len(vr)-1].eN), ks[len(ks)-1], knee)
 	} else {
 		verdict = fmt.Sprintf("holds only partly: N_c = 128 keeps the accumulation error below the error of rounding the "+
 			"inputs to FP8 except for %s; and %s", strings.Join(short, "; "), knee)
@@ -183,7 +183,7 @@ func Run(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 			"Cost proxy: FP32 promotion adds per output, ⌈K/N_c⌉ (0 for never). The simulator does not model time.",
 			fmt.Sprintf("Inputs N(0,1) and U(0,2), per-tensor amax 448, E4M3, scales 1.0 (as in the H100 records); "+
 				"K = %s; %d×%d outputs × %d trials per point; seed %d; error against the exact product of the FP8 inputs.",
-				joinInts(ks), mn, mn, trials, seed),
+				lab.JoinInts(ks), mn, mn, trials, seed),
 		},
 		Body:    b.String(),
 		Data:    t,
@@ -219,14 +219,6 @@ func promotions(k, nc int) int {
 		return k
 	}
 	return (k + nc - 1) / nc
-}
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = strconv.Itoa(x)
-	}
-	return strings.Join(s, ", ")
 }
 
 // figure draws the error against N_c, one panel per K.

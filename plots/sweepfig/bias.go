@@ -166,38 +166,29 @@ func biasVsKFigure(s *presetRows) *plots.Page {
 		}
 	}
 
-	panels := make([][]*plot.Plot, len(s.dists))
 	var axisNote string
-	for i, d := range s.dists {
-		panels[i] = make([]*plot.Plot, len(s.scalings))
-		for j, sc := range s.scalings {
-			p := plots.NewPanel(panelTitle(d, sc))
-			p.X.Label.Text, p.Y.Label.Text = "K (products per output, log scale)", "mean signed relative error (%)"
-			p.Add(plots.GridLines(true, true), zeroLine())
-			for _, nc := range s.ncs {
-				var xys plotter.XYs
-				for _, pt := range s.series(d, sc, nc) {
-					v := pt.row.Acc.MeanSignedRel
-					if !finite(v) {
-						nonFinite++
-						continue
-					}
-					xys = append(xys, plotter.XY{X: float64(pt.k), Y: 100 * v})
-				}
-				if len(xys) == 0 {
+	panels := lineGrid(s.dists, s.scalings, "K (products per output, log scale)", "mean signed relative error (%)", func(p *plot.Plot, d, sc string) bool {
+		p.Add(zeroLine())
+		for _, nc := range s.ncs {
+			var xys plotter.XYs
+			for _, pt := range s.series(d, sc, nc) {
+				v := pt.row.Acc.MeanSignedRel
+				if !finite(v) {
+					nonFinite++
 					continue
 				}
-				ln, sp := seriesLine(xys, styles[nc])
-				p.Add(ln, sp)
+				xys = append(xys, plotter.XY{X: float64(pt.k), Y: 100 * v})
 			}
-			plots.Log2Axis(&p.X, s.ks, dataW)
-			axisNote = biasAxis(&p.Y, ys)
-			if !s.has(d, sc) {
-				p.Add(plots.NoResults())
+			if len(xys) == 0 {
+				continue
 			}
-			panels[i][j] = p
+			ln, sp := seriesLine(xys, styles[nc])
+			p.Add(ln, sp)
 		}
-	}
+		plots.Log2Axis(&p.X, s.ks, dataW)
+		axisNote = biasAxis(&p.Y, ys)
+		return s.has(d, sc)
+	})
 
 	caption := []string{
 		"Truncation bias: mean of (D - ref) / |ref| over all outputs and trials, in percent, against the " +

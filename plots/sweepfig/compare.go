@@ -171,46 +171,34 @@ func compareVsKFigure(rows []sweep.Row) *plots.Page {
 	}
 	dataW, _ := pg.DataSize(len(scalings))
 	dropped := 0
-	panels := make([][]*plot.Plot, len(dists))
-	for i, d := range dists {
-		panels[i] = make([]*plot.Plot, len(scalings))
-		for j, sc := range scalings {
-			p := plots.NewPanel(panelTitle(d, sc))
-			p.X.Label.Text, p.Y.Label.Text = "K (products per output, log scale)", "median relative error"
-			p.Add(plots.GridLines(true, true))
-			drawn := false
-			for _, nc := range ncs {
-				for vi, v := range vs {
-					var xys plotter.XYs
-					for _, k := range ks {
-						y, ok := at[cellKey{d, sc, k, nc}][variant{preset: v.preset, fbits: v.fbits}]
-						switch {
-						case !ok:
-						case positive(y):
-							xys = append(xys, plotter.XY{X: float64(k), Y: y})
-						default:
-							dropped++
-						}
+	panels := lineGrid(dists, scalings, "K (products per output, log scale)", "median relative error", func(p *plot.Plot, d, sc string) bool {
+		drawn := false
+		for _, nc := range ncs {
+			for vi, v := range vs {
+				var xys plotter.XYs
+				for _, k := range ks {
+					y, ok := at[cellKey{d, sc, k, nc}][variant{preset: v.preset, fbits: v.fbits}]
+					switch {
+					case !ok:
+					case positive(y):
+						xys = append(xys, plotter.XY{X: float64(k), Y: y})
+					default:
+						dropped++
 					}
-					if len(xys) == 0 {
-						continue
-					}
-					st := ncStyle{color: variantColor(vi), glyph: ncGlyphs[vi%len(ncGlyphs)], dashes: ncDashes(nc), width: vg.Points(1.5)}
-					ln, sp := seriesLine(xys, st)
-					p.Add(ln, sp)
-					drawn = true
 				}
+				if len(xys) == 0 {
+					continue
+				}
+				st := ncStyle{color: variantColor(vi), glyph: ncGlyphs[vi%len(ncGlyphs)], dashes: ncDashes(nc), width: vg.Points(1.5)}
+				ln, sp := seriesLine(xys, st)
+				p.Add(ln, sp)
+				drawn = true
 			}
-			plots.Log2Axis(&p.X, ks, dataW)
-			p.Y.Scale = plot.LogScale{}
-			p.Y.Min, p.Y.Max = math.Pow(10, float64(lo)), math.Pow(10, float64(hi))
-			p.Y.Tick.Marker = plots.DecadeTicks(lo, hi)
-			if !drawn {
-				p.Add(plots.NoResults())
-			}
-			panels[i][j] = p
 		}
-	}
+		plots.Log2Axis(&p.X, ks, dataW)
+		logYAxis(&p.Y, lo, hi)
+		return drawn
+	})
 	pg.Panels = panels
 	pg.Caption = []string{
 		"Accumulation error only: median over all outputs and trials of |D - ref| / |ref| against the exact " +
@@ -218,9 +206,8 @@ func compareVsKFigure(rows []sweep.Row) *plots.Page {
 			"other operand formats quantise them differently. Block-wise scalings (deepseek, tile, block) run " +
 			"only with N_c dividing 128, so they have no line for never.",
 	}
-	if dropped > 0 {
-		pg.Caption = append(pg.Caption, fmt.Sprintf("Not drawn (log axis): %s of zero, negative or undefined error.",
-			plots.Plural(dropped, "median")))
+	if t := droppedMedians(dropped); t != "" {
+		pg.Caption = append(pg.Caption, t)
 	}
 	return pg
 }
@@ -297,52 +284,40 @@ func compareVsFFigure(preset string, rows []sweep.Row) *plots.Page {
 		Side: legend,
 	}
 	dropped := 0
-	panels := make([][]*plot.Plot, len(dists))
-	for i, d := range dists {
-		panels[i] = make([]*plot.Plot, len(scalings))
-		for j, sc := range scalings {
-			p := plots.NewPanel(panelTitle(d, sc))
-			p.X.Label.Text, p.Y.Label.Text = "accumulator fraction bits F", "median relative error"
-			p.Add(plots.GridLines(true, true))
-			drawn := false
-			for ki, k := range ks {
-				var xys plotter.XYs
-				for _, f := range fs {
-					y, ok := med[key{d, sc, k, f}]
-					switch {
-					case !ok:
-					case positive(y):
-						xys = append(xys, plotter.XY{X: float64(f), Y: y})
-					default:
-						dropped++
-					}
-				}
-				if len(xys) == 0 {
-					continue
-				}
-				ln, sp := seriesLine(xys, ncStyle{color: kColor(ki), glyph: draw.CircleGlyph{}, width: vg.Points(1.5)})
-				p.Add(ln, sp)
-				drawn = true
-			}
-			if b, ok := base[[2]string{d, sc}]; ok && positive(b) {
-				p.Add(&plotter.Line{XYs: plotter.XYs{{X: float64(fs[0]) - 0.5, Y: b}, {X: float64(fs[len(fs)-1]) + 0.5, Y: b}},
-					LineStyle: baseStyle})
-			}
-			p.X.Min, p.X.Max = float64(fs[0])-0.5, float64(fs[len(fs)-1])+0.5
-			var ticks plot.ConstantTicks
+	panels := lineGrid(dists, scalings, "accumulator fraction bits F", "median relative error", func(p *plot.Plot, d, sc string) bool {
+		drawn := false
+		for ki, k := range ks {
+			var xys plotter.XYs
 			for _, f := range fs {
-				ticks = append(ticks, plot.Tick{Value: float64(f), Label: strconv.Itoa(f)})
+				y, ok := med[key{d, sc, k, f}]
+				switch {
+				case !ok:
+				case positive(y):
+					xys = append(xys, plotter.XY{X: float64(f), Y: y})
+				default:
+					dropped++
+				}
 			}
-			p.X.Tick.Marker = ticks
-			p.Y.Scale = plot.LogScale{}
-			p.Y.Min, p.Y.Max = math.Pow(10, float64(lo)), math.Pow(10, float64(hi))
-			p.Y.Tick.Marker = plots.DecadeTicks(lo, hi)
-			if !drawn {
-				p.Add(plots.NoResults())
+			if len(xys) == 0 {
+				continue
 			}
-			panels[i][j] = p
+			ln, sp := seriesLine(xys, ncStyle{color: kColor(ki), glyph: draw.CircleGlyph{}, width: vg.Points(1.5)})
+			p.Add(ln, sp)
+			drawn = true
 		}
-	}
+		if b, ok := base[[2]string{d, sc}]; ok && positive(b) {
+			p.Add(&plotter.Line{XYs: plotter.XYs{{X: float64(fs[0]) - 0.5, Y: b}, {X: float64(fs[len(fs)-1]) + 0.5, Y: b}},
+				LineStyle: baseStyle})
+		}
+		p.X.Min, p.X.Max = float64(fs[0])-0.5, float64(fs[len(fs)-1])+0.5
+		var ticks plot.ConstantTicks
+		for _, f := range fs {
+			ticks = append(ticks, plot.Tick{Value: float64(f), Label: strconv.Itoa(f)})
+		}
+		p.X.Tick.Marker = ticks
+		logYAxis(&p.Y, lo, hi)
+		return drawn
+	})
 	pg.Panels = panels
 	pg.Caption = []string{
 		"Accumulation error only: median over all outputs and trials of |D - ref| / |ref| against the exact " +
@@ -350,9 +325,8 @@ func compareVsFFigure(preset string, rows []sweep.Row) *plots.Page {
 			"CUDA-core accumulation at the largest K; where that K's line reaches it, that many accumulator " +
 			"bits make promotion unnecessary.",
 	}
-	if dropped > 0 {
-		pg.Caption = append(pg.Caption, fmt.Sprintf("Not drawn (log axis): %s of zero, negative or undefined error.",
-			plots.Plural(dropped, "median")))
+	if t := droppedMedians(dropped); t != "" {
+		pg.Caption = append(pg.Caption, t)
 	}
 	return pg
 }

@@ -87,67 +87,55 @@ func errorVsKFigure(s *presetRows) *plots.Page {
 		vmin, vmax = 1e-8, 1
 	}
 	lo, hi := plots.LogRange(vmin, vmax)
-	ymin, ymax := math.Pow(10, float64(lo)), math.Pow(10, float64(hi))
+	ymin := math.Pow(10, float64(lo))
 
 	var dropped dropNote
 	clamped := 0
 	polys := map[int]*plotter.Polygon{}
 
-	panels := make([][]*plot.Plot, len(s.dists))
-	for i, d := range s.dists {
-		panels[i] = make([]*plot.Plot, len(s.scalings))
-		for j, sc := range s.scalings {
-			p := plots.NewPanel(panelTitle(d, sc))
-			p.X.Label.Text, p.Y.Label.Text = "K (products per output, log scale)", "median relative error"
-			p.Add(plots.GridLines(true, true))
-			var lines []plot.Plotter
-			for _, nc := range s.ncs {
-				st := styles[nc]
-				pts := s.series(d, sc, nc)
-				var med plotter.XYs
-				var bandLo, bandHi plotter.XYs
-				for _, pt := range pts {
-					a := pt.row.Acc
-					x := float64(pt.k)
-					switch {
-					case !finite(a.MedianRel):
-						dropped.add("NaN or infinite", pt.row)
-					case !positive(a.MedianRel):
-						dropped.add("zero or negative", pt.row)
-					default:
-						med = append(med, plotter.XY{X: x, Y: a.MedianRel})
+	panels := lineGrid(s.dists, s.scalings, "K (products per output, log scale)", "median relative error", func(p *plot.Plot, d, sc string) bool {
+		var lines []plot.Plotter
+		for _, nc := range s.ncs {
+			st := styles[nc]
+			pts := s.series(d, sc, nc)
+			var med plotter.XYs
+			var bandLo, bandHi plotter.XYs
+			for _, pt := range pts {
+				a := pt.row.Acc
+				x := float64(pt.k)
+				switch {
+				case !finite(a.MedianRel):
+					dropped.add("NaN or infinite", pt.row)
+				case !positive(a.MedianRel):
+					dropped.add("zero or negative", pt.row)
+				default:
+					med = append(med, plotter.XY{X: x, Y: a.MedianRel})
+				}
+				if positive(a.RelP90) {
+					l := a.RelP10
+					if !positive(l) {
+						l = ymin
+						clamped++
 					}
-					if positive(a.RelP90) {
-						l := a.RelP10
-						if !positive(l) {
-							l = ymin
-							clamped++
-						}
-						bandLo = append(bandLo, plotter.XY{X: x, Y: l})
-						bandHi = append(bandHi, plotter.XY{X: x, Y: a.RelP90})
-					}
+					bandLo = append(bandLo, plotter.XY{X: x, Y: l})
+					bandHi = append(bandHi, plotter.XY{X: x, Y: a.RelP90})
 				}
-				if poly := band(bandLo, bandHi, st); poly != nil {
-					p.Add(poly)
-					polys[nc] = poly
-				}
-				if len(med) == 0 {
-					continue
-				}
-				ln, sp := seriesLine(med, st)
-				lines = append(lines, ln, sp)
 			}
-			p.Add(lines...)
-			plots.Log2Axis(&p.X, s.ks, dataW)
-			p.Y.Scale = plot.LogScale{}
-			p.Y.Min, p.Y.Max = ymin, ymax
-			p.Y.Tick.Marker = plots.DecadeTicks(lo, hi)
-			if !s.has(d, sc) {
-				p.Add(plots.NoResults())
+			if poly := band(bandLo, bandHi, st); poly != nil {
+				p.Add(poly)
+				polys[nc] = poly
 			}
-			panels[i][j] = p
+			if len(med) == 0 {
+				continue
+			}
+			ln, sp := seriesLine(med, st)
+			lines = append(lines, ln, sp)
 		}
-	}
+		p.Add(lines...)
+		plots.Log2Axis(&p.X, s.ks, dataW)
+		logYAxis(&p.Y, lo, hi)
+		return s.has(d, sc)
+	})
 
 	for i, nc := range s.ncs {
 		if poly, ok := polys[nc]; ok {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +72,28 @@ func TestWriteFileMissingDir(t *testing.T) {
 func TestTempPrefix(t *testing.T) {
 	if p := TempPrefix("/a/b/results.csv"); p != ".results.csv.tmp-" || strings.Contains(p, "/") {
 		t.Fatalf("TempPrefix = %q", p)
+	}
+}
+
+// TestStaleTempRemoved: temporary files that killed writers left are
+// removed; other files are not.
+func TestStaleTempRemoved(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, TempPrefix("heatmap.png")+"123")
+	keep := []string{"heatmap.png", ".x.tmp-", ".x.tmp-12a", "y.tmp-12", ".tcsim-lock"}
+	for _, n := range append(keep, filepath.Base(stale)) {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
+	}
+	if err := RemoveStale(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s not removed", stale)
+	}
+	for _, n := range keep {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s removed", n)
+		}
 	}
 }
 

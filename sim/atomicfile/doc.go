@@ -7,6 +7,6 @@
 //
 // Files are created with mode 0644 less the process umask, as os.WriteFile
 // would create them. Temporary files are named "."+base+".tmp-" followed by
-// random digits ([TempPrefix]), so that a tool can recognise and remove
-// those a killed process left behind.
+// random digits ([TempPrefix]); [RemoveStale] removes those a killed
+// process left behind.
 package atomicfile

@@ -3,7 +3,6 @@ package fit
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -110,7 +109,7 @@ func Load(paths []string) (fams []*Family, skipped []string, err error) {
 			}
 			return nil
 		}
-		ok, err := isInstFile(path)
+		ok, err := records.IsInstFile(records.OpenOS, path)
 		switch {
 		case err != nil:
 			return err
@@ -189,16 +188,6 @@ func Load(paths []string) (fams []*Family, skipped []string, err error) {
 	return fams, skipped, nil
 }
 
-// isInstFile reports whether the CSV file has an instruction-file header.
-func isInstFile(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	return records.IsInstFile(path, f)
-}
-
 // isKMFile reports whether name is a K–M record file name.
 func isKMFile(name string) bool {
 	_, ok := records.ParseKMName(name)
@@ -208,27 +197,11 @@ func isKMFile(name string) bool {
 // loadInst reads an instruction file into one family per instruction kind,
 // accumulator, K and operand width. The config's preset is not used.
 func loadInst(path string) ([]*Family, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := records.NewInstReader(path, f)
-	if err != nil {
-		return nil, err
-	}
-	dist := slices.Index(r.LabelNames(), "dist")
 	byKey := map[string]*Family{}
 	var fams []*Family
 	base := filepath.Base(path)
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := records.Each(records.OpenOS, path, records.NewInstReader, func(r *records.InstReader, rec *records.InstRecord) error {
+		dist := slices.Index(r.LabelNames(), "dist")
 		cfg := rec.Config
 		acc := cfg.Acc()
 		width := "fp8"
@@ -253,8 +226,9 @@ func loadInst(path string) ([]*Family, error) {
 		}
 		fam.Records = append(fam.Records, Record{Pair: pair, A: rec.A, B: rec.B, C: rec.C, D: rec.D,
 			Group: g, Where: fmt.Sprintf("%s:%d", base, rec.Line)})
-	}
-	return fams, nil
+		return nil
+	})
+	return fams, err
 }
 
 // loadKM reads the d_<out> records of a K–M folder. Records shorter than
@@ -351,60 +325,32 @@ func loadChains(dir string, fams []*Family, skipped []string) ([]string, error) 
 		return append(skipped, out+" (chain records join the wgmma instruction records, which are absent)"), nil
 	}
 	cases := map[string]*records.CaseInput{}
-	f, err := os.Open(in)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cr, err := records.NewCaseInputReader(in, f)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		c, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := records.Each(records.OpenOS, in, records.NewCaseInputReader, func(_ *records.CaseInputReader, c *records.CaseInput) error {
 		cases[c.Case] = c
-	}
-	g, err := os.Open(out)
-	if err != nil {
-		return nil, err
-	}
-	defer g.Close()
-	or, err := records.NewCaseOutputReader(out, g)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	base := filepath.Base(out)
 	promo := false
 	n := 0
-	for {
-		o, err := or.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = records.Each(records.OpenOS, out, records.NewCaseOutputReader, func(_ *records.CaseOutputReader, o *records.CaseOutput) error {
 		c := cases[o.Case]
 		if o.Kernel != "wgmma_chain" || c == nil {
 			promo = promo || o.Kernel != "wgmma_chain"
-			continue
+			return nil
 		}
 		bad := func(why string) error {
 			return &records.RecordError{File: out, Line: o.Line, Err: fmt.Errorf("case %s: %s", o.Case, why)}
 		}
 		switch {
 		case c.K%fam.K != 0:
-			return nil, bad(fmt.Sprintf("K = %d is not a multiple of the instruction records' K = %d", c.K, fam.K))
+			return bad(fmt.Sprintf("K = %d is not a multiple of the instruction records' K = %d", c.K, fam.K))
 		case len(o.D) != c.M*c.N:
-			return nil, bad(fmt.Sprintf("%d outputs for a %d×%d tile", len(o.D), c.M, c.N))
+			return bad(fmt.Sprintf("%d outputs for a %d×%d tile", len(o.D), c.M, c.N))
 		case o.UseC && c.C == nil:
-			return nil, bad("use_c = 1 without c_hex")
+			return bad("use_c = 1 without c_hex")
 		}
 		pair := fam.pairIndex(c.FmtA, c.FmtB)
 		group := fmt.Sprintf("%s×%s chain use_c=%d dist=%s", c.FmtA, c.FmtB, b2i(o.UseC), c.Dist)
@@ -419,6 +365,10 @@ func loadChains(dir string, fams []*Family, skipped []string) ([]string, error) 
 				n++
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if n > 0 {
 		fam.Name += fmt.Sprintf(" + %d chained outputs of %s", n, base)

@@ -1,10 +1,9 @@
 package npy
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
-	"math/bits"
+
+	"github.com/tcsim/tcsim/sim/tensorfile"
 )
 
 // Array is an n-dimensional array: Data holds its elements in C order
@@ -17,32 +16,9 @@ type Array struct {
 
 // NumElements is the product of shape (1 for a scalar), or an error when a
 // dimension is negative or the product overflows.
-func NumElements(shape []int) (int, error) {
-	n := uint64(1)
-	for _, d := range shape {
-		if d < 0 {
-			return 0, fmt.Errorf("negative dimension %d in shape %v", d, shape)
-		}
-		hi, lo := bits.Mul64(n, uint64(d))
-		if hi != 0 || lo > math.MaxInt {
-			return 0, fmt.Errorf("shape %v has more elements than an int holds", shape)
-		}
-		n = lo
-	}
-	return int(n), nil
-}
+func NumElements(shape []int) (int, error) { return tensorfile.NumElements(shape) }
 
-func byteSize(d DType, shape []int) (int, error) {
-	n, err := NumElements(shape)
-	if err != nil {
-		return 0, err
-	}
-	hi, lo := bits.Mul64(uint64(n), uint64(d.Size()))
-	if hi != 0 || lo > math.MaxInt {
-		return 0, fmt.Errorf("shape %v of %v has more bytes than an int holds", shape, d)
-	}
-	return int(lo), nil
-}
+func byteSize(d DType, shape []int) (int, error) { return tensorfile.ByteSize(shape, d.Size(), d) }
 
 // Check reports whether a is well formed: a known type, a valid shape and
 // exactly shape × element width bytes of data.
@@ -61,8 +37,7 @@ func (a Array) Check() error {
 }
 
 func mustCount(fn string, shape []int, n int) []int {
-	m, err := NumElements(shape)
-	if err != nil || m != n {
+	if !tensorfile.CountMatches(shape, n) {
 		panic(fmt.Sprintf("npy: %s: %d values for shape %v", fn, n, shape))
 	}
 	return append([]int{}, shape...)
@@ -71,31 +46,19 @@ func mustCount(fn string, shape []int, n int) []int {
 // FromFloat32 returns a float32 array holding v; it panics when len(v) does
 // not match the shape.
 func FromFloat32(shape []int, v []float32) Array {
-	a := Array{DType: Float32, Shape: mustCount("FromFloat32", shape, len(v)), Data: make([]byte, 4*len(v))}
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(a.Data[4*i:], math.Float32bits(x))
-	}
-	return a
+	return Array{DType: Float32, Shape: mustCount("FromFloat32", shape, len(v)), Data: tensorfile.Float32Bytes(v)}
 }
 
 // FromFloat64 returns a float64 array holding v; it panics when len(v) does
 // not match the shape.
 func FromFloat64(shape []int, v []float64) Array {
-	a := Array{DType: Float64, Shape: mustCount("FromFloat64", shape, len(v)), Data: make([]byte, 8*len(v))}
-	for i, x := range v {
-		binary.LittleEndian.PutUint64(a.Data[8*i:], math.Float64bits(x))
-	}
-	return a
+	return Array{DType: Float64, Shape: mustCount("FromFloat64", shape, len(v)), Data: tensorfile.Float64Bytes(v)}
 }
 
 // FromInt64 returns an int64 array holding v; it panics when len(v) does
 // not match the shape.
 func FromInt64(shape []int, v []int64) Array {
-	a := Array{DType: Int64, Shape: mustCount("FromInt64", shape, len(v)), Data: make([]byte, 8*len(v))}
-	for i, x := range v {
-		binary.LittleEndian.PutUint64(a.Data[8*i:], uint64(x))
-	}
-	return a
+	return Array{DType: Int64, Shape: mustCount("FromInt64", shape, len(v)), Data: tensorfile.Int64Bytes(v)}
 }
 
 // FromCodes returns an array of raw codes of d (Float16, BFloat16, Float32
@@ -107,29 +70,12 @@ func FromCodes(d DType, shape []int, v []uint32) Array {
 	default:
 		panic(fmt.Sprintf("npy: FromCodes: %v does not hold codes", d))
 	}
-	w := d.Size()
-	a := Array{DType: d, Shape: mustCount("FromCodes", shape, len(v)), Data: make([]byte, w*len(v))}
-	for i, c := range v {
-		if w < 4 && c>>(8*w) != 0 {
-			panic(fmt.Sprintf("npy: FromCodes: code %#x does not fit %v", c, d))
-		}
-		putUint(a.Data[w*i:], w, uint64(c))
+	sh := mustCount("FromCodes", shape, len(v))
+	b, bad := tensorfile.CodeBytes(v, d.Size())
+	if bad >= 0 {
+		panic(fmt.Sprintf("npy: FromCodes: code %#x does not fit %v", v[bad], d))
 	}
-	return a
-}
-
-func putUint(b []byte, w int, v uint64) {
-	for i := range w {
-		b[i] = byte(v >> (8 * i))
-	}
-}
-
-func getUint(b []byte, w int) uint64 {
-	var v uint64
-	for i := range w {
-		v |= uint64(b[i]) << (8 * i)
-	}
-	return v
+	return Array{DType: d, Shape: sh, Data: b}
 }
 
 // Codes returns the raw codes of a Float16, BFloat16, Float32, Float8E5M2
@@ -144,12 +90,7 @@ func (a Array) Codes() ([]uint32, error) {
 	default:
 		return nil, fmt.Errorf("npy: %v elements are not floating-point codes", a.DType)
 	}
-	w := a.DType.Size()
-	out := make([]uint32, len(a.Data)/w)
-	for i := range out {
-		out[i] = uint32(getUint(a.Data[w*i:], w))
-	}
-	return out, nil
+	return tensorfile.Codes(a.Data, a.DType.Size()), nil
 }
 
 // Float64s returns the elements of a float array as float64 values; every
@@ -159,11 +100,7 @@ func (a Array) Float64s() ([]float64, error) {
 		if err := a.Check(); err != nil {
 			return nil, err
 		}
-		out := make([]float64, len(a.Data)/8)
-		for i := range out {
-			out[i] = math.Float64frombits(binary.LittleEndian.Uint64(a.Data[8*i:]))
-		}
-		return out, nil
+		return tensorfile.Float64s(a.Data), nil
 	}
 	f, ok := a.DType.Format()
 	if !ok {
@@ -194,19 +131,9 @@ func (a Array) Int64s() ([]int64, error) {
 	default:
 		return nil, fmt.Errorf("npy: %v elements are not integers", a.DType)
 	}
-	w := a.DType.Size()
-	out := make([]int64, len(a.Data)/w)
-	for i := range out {
-		u := getUint(a.Data[w*i:], w)
-		if signed {
-			sh := 64 - 8*w
-			out[i] = int64(u<<sh) >> sh
-			continue
-		}
-		if u > math.MaxInt64 {
-			return nil, fmt.Errorf("npy: element %d = %d exceeds int64", i, u)
-		}
-		out[i] = int64(u)
+	out, bad, big := tensorfile.Int64s(a.Data, a.DType.Size(), signed)
+	if bad >= 0 {
+		return nil, fmt.Errorf("npy: element %d = %d exceeds int64", bad, big)
 	}
 	return out, nil
 }

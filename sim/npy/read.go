@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/tcsim/tcsim/sim/tensorfile"
 )
 
 // DefaultMaxHeaderBytes is the largest header accepted by default, numpy's
@@ -70,7 +72,7 @@ func Read(r io.Reader, lim Limits) (Array, error) {
 func ReadHeader(r io.Reader, lim Limits) (*Header, error) {
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil {
-		return nil, fmt.Errorf("npy: reading the magic: %w", truncated(err))
+		return nil, fmt.Errorf("npy: reading the magic: %w", tensorfile.Truncated(err))
 	}
 	if string(pre[:6]) != magic {
 		return nil, errors.New("npy: not a .npy file (no \\x93NUMPY magic)")
@@ -81,13 +83,13 @@ func ReadHeader(r io.Reader, lim Limits) (*Header, error) {
 	case 1:
 		var l [2]byte
 		if _, err := io.ReadFull(r, l[:]); err != nil {
-			return nil, fmt.Errorf("npy: reading the header length: %w", truncated(err))
+			return nil, fmt.Errorf("npy: reading the header length: %w", tensorfile.Truncated(err))
 		}
 		n = int(binary.LittleEndian.Uint16(l[:]))
 	case 2, 3:
 		var l [4]byte
 		if _, err := io.ReadFull(r, l[:]); err != nil {
-			return nil, fmt.Errorf("npy: reading the header length: %w", truncated(err))
+			return nil, fmt.Errorf("npy: reading the header length: %w", tensorfile.Truncated(err))
 		}
 		n64 := binary.LittleEndian.Uint32(l[:])
 		n = int(min(n64, 1<<31))
@@ -104,7 +106,7 @@ func ReadHeader(r io.Reader, lim Limits) (*Header, error) {
 	if n > maxH {
 		return nil, fmt.Errorf("npy: header length %d exceeds the limit of %d bytes", n, maxH)
 	}
-	text, err := readN(r, int64(n))
+	text, err := tensorfile.ReadN(r, int64(n))
 	if err != nil {
 		return nil, fmt.Errorf("npy: reading the %d-byte header: %w", n, err)
 	}
@@ -116,25 +118,6 @@ func ReadHeader(r io.Reader, lim Limits) (*Header, error) {
 		return nil, err
 	}
 	return h, nil
-}
-
-func truncated(err error) error {
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		return errors.New("file truncated")
-	}
-	return err
-}
-
-// readN reads exactly n bytes, growing the buffer only as bytes arrive.
-func readN(r io.Reader, n int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, n))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) != n {
-		return nil, fmt.Errorf("file truncated after %d of %d bytes", len(b), n)
-	}
-	return b, nil
 }
 
 func (h *Header) parse(text []byte) error {
@@ -170,7 +153,7 @@ func (h *Header) ReadData(r io.Reader, lim Limits) (Array, error) {
 	if lim.MaxDataBytes > 0 && int64(h.DataBytes) > lim.MaxDataBytes {
 		return Array{}, fmt.Errorf("npy: %v%v is %d bytes, over the limit of %d", h.DType, h.Shape, h.DataBytes, lim.MaxDataBytes)
 	}
-	data, err := readN(r, int64(h.DataBytes))
+	data, err := tensorfile.ReadN(r, int64(h.DataBytes))
 	if err != nil {
 		return Array{}, fmt.Errorf("npy: %v%v needs %d bytes of data: %w", h.DType, h.Shape, h.DataBytes, err)
 	}

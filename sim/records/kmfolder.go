@@ -4,21 +4,25 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 
 	"github.com/tcsim/tcsim/numerics"
 )
 
-// KMFolder is the files of one Khattak–Mikaitis record folder <GPU>/<fmt>/,
-// for reading its records without a preset (tcsim fit).
+// KMFolder is the files of one Khattak–Mikaitis record folder <GPU>/<fmt>/
+// (docs/records.md), for reading its records.
 type KMFolder struct {
 	Dir     string
 	GPU     string          // the folder's GPU name, as written
-	Format  numerics.Format // the operand format
+	Fmt     string          // the folder's operand format name, as written
+	Format  numerics.Format // the operand format, when Fmt names a known one
 	Outputs []string        // the d files present: "fp32", "fp16", in that order
 	a, b, c string
 	d       map[string]string
+	known   bool // Fmt names a known format
+	open    Opener
 }
 
 // KMRecord is one line of a K–M folder: one dot product D = Σ a_k·b_k + C.
@@ -29,76 +33,110 @@ type KMRecord struct {
 	D    uint32   // the d file's FP32 bits (an FP16 result as the FP32 value it equals)
 }
 
-// OpenKMFolder finds the files of the K–M folder dir, named <GPU>/<fmt>:
-// a_, b_, c_<GPU>_fp32 and d_<GPU>_fp32 and/or d_<GPU>_fp16, each .txt.gz
-// or .txt.
+// KMOutputs are the output formats of d files, in the order a folder lists
+// them.
+var KMOutputs = []string{"fp32", "fp16"}
+
+// OpenKMFolder finds the files of the K–M folder dir of the operating
+// system, named <GPU>/<fmt>: a_, b_, c_<GPU>_fp32 and d_<GPU>_fp32 and/or
+// d_<GPU>_fp16, each .txt.gz or .txt. An unknown operand format is an
+// error.
 func OpenKMFolder(dir string) (*KMFolder, error) {
 	format := filepath.Base(dir)
-	gpu := filepath.Base(filepath.Dir(dir))
-	f, ok := KMOperandFormat(format)
-	if !ok {
+	if _, ok := KMOperandFormat(format); !ok {
 		return nil, fmt.Errorf("%s: unknown K–M operand format %q (want fp16, bf16, tf32, E4M3 or E5M2)", dir, format)
 	}
-	k := &KMFolder{Dir: dir, GPU: gpu, Format: f, d: map[string]string{}}
-	pick := func(role, f string) (string, error) {
-		base := filepath.Join(dir, fmt.Sprintf("%s_%s_%s.txt", role, gpu, f))
-		var found []string
-		for _, n := range []string{base + ".gz", base} {
-			if st, err := os.Stat(n); err == nil && st.Mode().IsRegular() {
-				found = append(found, n)
-			}
-		}
-		if len(found) == 2 {
-			return "", fmt.Errorf("%s: both %s.gz and %s: keep one", dir, filepath.Base(base), filepath.Base(base))
-		}
-		if len(found) == 0 {
-			return "", nil
-		}
-		return found[0], nil
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
 	}
+	names := map[string]bool{}
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			names[e.Name()] = true
+		}
+	}
+	k, _, err := findKMFolder(dir, filepath.Base(filepath.Dir(dir)), format, names, OpenOS, filepath.Join)
+	return k, err
+}
+
+// FindKMFolder finds the files of the K–M folder dir, a slash-separated
+// name <GPU>/<fmt> as an fs.FS gives it, among names (the regular files in
+// dir), to be opened with open. used lists the names it takes. An unknown
+// operand format is not an error here but in [KMFolder.Read].
+func FindKMFolder(dir string, names map[string]bool, open Opener) (k *KMFolder, used []string, err error) {
+	return findKMFolder(dir, path.Base(path.Dir(dir)), path.Base(dir), names, open, path.Join)
+}
+
+func findKMFolder(dir, gpu, format string, names map[string]bool, open Opener, join func(...string) string) (*KMFolder, []string, error) {
+	f, known := KMOperandFormat(format)
+	k := &KMFolder{Dir: dir, GPU: gpu, Fmt: format, Format: f, known: known, d: map[string]string{}, open: open}
+	pick := func(role, f string) (string, error) {
+		base := fmt.Sprintf("%s_%s_%s.txt", role, gpu, f)
+		gz, plain := names[base+".gz"], names[base]
+		switch {
+		case gz && plain:
+			return "", fmt.Errorf("%s: both %s.gz and %s: keep one", dir, base, base)
+		case gz:
+			return base + ".gz", nil
+		case plain:
+			return base, nil
+		}
+		return "", nil
+	}
+	var used []string
 	for _, in := range []struct {
 		role, f string
 		dst     *string
 	}{{"a", format, &k.a}, {"b", format, &k.b}, {"c", "fp32", &k.c}} {
 		n, err := pick(in.role, in.f)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if n == "" {
-			return nil, fmt.Errorf("K–M folder %s lacks %s_%s_%s.txt[.gz]", dir, in.role, gpu, in.f)
+			return nil, nil, fmt.Errorf("K–M folder %s lacks %s_%s_%s.txt[.gz]", dir, in.role, gpu, in.f)
 		}
-		*in.dst = n
+		*in.dst = join(dir, n)
+		used = append(used, n)
 	}
-	for _, out := range []string{"fp32", "fp16"} {
+	for _, out := range KMOutputs {
 		n, err := pick("d", out)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if n != "" {
-			k.d[out] = n
+			k.d[out] = join(dir, n)
 			k.Outputs = append(k.Outputs, out)
+			used = append(used, n)
 		}
 	}
 	if len(k.Outputs) == 0 {
-		return nil, fmt.Errorf("K–M folder %s has no d_%s_fp32 or d_%s_fp16 file", dir, gpu, gpu)
+		return nil, nil, fmt.Errorf("K–M folder %s has no d_%s_fp32 or d_%s_fp16 file", dir, gpu, gpu)
 	}
-	return k, nil
+	return k, used, nil
 }
 
 // OutputFile is the path of the d file of out ("fp32" or "fp16").
 func (k *KMFolder) OutputFile(out string) string { return k.d[out] }
 
+// InputFiles are the paths of the a, b and c files.
+func (k *KMFolder) InputFiles() []string { return []string{k.a, k.b, k.c} }
+
 // Read calls fn for each record of the d_<out> file, in line order. A
-// record's slices are reused by the next call.
+// record's slices are reused by the next call. A folder without records
+// is an error.
 func (k *KMFolder) Read(out string, fn func(*KMRecord) error) error {
 	dpath := k.d[out]
 	if dpath == "" {
 		return fmt.Errorf("%s: no d_%s_%s file", k.Dir, k.GPU, out)
 	}
+	if !k.known {
+		return &RecordError{File: dpath, Err: fmt.Errorf("unknown K–M operand format %q (want fp16, bf16, tf32, E4M3 or E5M2)", k.Fmt)}
+	}
 	files := []string{k.a, k.b, k.c, dpath}
 	lines := make([]*KMLines, len(files))
 	for i, name := range files {
-		rc, err := os.Open(name)
+		rc, err := k.open(name)
 		if err != nil {
 			return err
 		}
@@ -128,7 +166,9 @@ func (k *KMFolder) Read(out string, fn func(*KMRecord) error) error {
 		}
 		if eof > 0 {
 			short := slices.IndexFunc(lines, func(l *KMLines) bool { return l.Done() })
-			return &RecordError{File: files[short], Err: fmt.Errorf("has %d lines, the other files of %s have more", lines[short].Line(), k.Dir)}
+			long := slices.IndexFunc(lines, func(l *KMLines) bool { return !l.Done() })
+			return &RecordError{File: files[short], Err: fmt.Errorf("has %d lines, %s has more",
+				lines[short].Line(), filepath.Base(files[long]))}
 		}
 		rec.Line = lines[0].Line()
 		var err error

@@ -342,10 +342,15 @@ func NewInstReader(name string, r io.Reader) (*InstReader, error) {
 	return &InstReader{c: c, configs: map[string]*InstConfig{}}, nil
 }
 
-// IsInstFile reports whether the file's header is an instruction file's;
-// an empty file is not one.
-func IsInstFile(name string, r io.Reader) (bool, error) {
-	c, err := newCSVReader(name, r)
+// IsInstFile reports whether the header of the file name, opened with
+// open, is an instruction file's; an empty file is not one.
+func IsInstFile(open Opener, name string) (bool, error) {
+	f, err := open(name)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	c, err := newCSVReader(name, f)
 	if err != nil {
 		if re, ok := errors.AsType[*RecordError](err); ok && re.Line == 1 && strings.HasPrefix(re.Err.Error(), "empty file") {
 			return false, nil

@@ -12,6 +12,8 @@ import (
 	"os"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/tcsim/tcsim/sim/tensorfile"
 )
 
 // DefaultMaxHeaderBytes is the largest header accepted by default, the
@@ -118,13 +120,13 @@ func NewFile(ra io.ReaderAt, size int64, lim Limits) (*File, error) {
 func Read(r io.Reader, lim Limits) (*File, error) {
 	var nb [8]byte
 	if _, err := io.ReadFull(r, nb[:]); err != nil {
-		return nil, fmt.Errorf("safetensors: reading the header length: %w", truncated(err))
+		return nil, fmt.Errorf("safetensors: reading the header length: %w", tensorfile.Truncated(err))
 	}
 	n, err := checkHeaderLen(binary.LittleEndian.Uint64(nb[:]), lim)
 	if err != nil {
 		return nil, err
 	}
-	header, err := readN(r, n)
+	header, err := tensorfile.ReadN(r, n)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: reading the %d-byte header: %w", n, err)
 	}
@@ -136,7 +138,7 @@ func Read(r io.Reader, lim Limits) (*File, error) {
 	if lim.MaxDataBytes > 0 && end > lim.MaxDataBytes {
 		return nil, fmt.Errorf("safetensors: %d bytes of tensor data exceed the limit of %d", end, lim.MaxDataBytes)
 	}
-	data, err := readN(r, end)
+	data, err := tensorfile.ReadN(r, end)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: reading %d bytes of tensor data: %w", end, err)
 	}
@@ -149,25 +151,6 @@ func Read(r io.Reader, lim Limits) (*File, error) {
 	}
 	f.ra = bytes.NewReader(data)
 	return f, nil
-}
-
-func truncated(err error) error {
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		return errors.New("file truncated")
-	}
-	return err
-}
-
-// readN reads exactly n bytes, growing the buffer only as bytes arrive.
-func readN(r io.Reader, n int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, n))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) != n {
-		return nil, fmt.Errorf("file truncated after %d bytes", len(b))
-	}
-	return b, nil
 }
 
 func checkHeaderLen(n uint64, lim Limits) (int64, error) {
@@ -361,7 +344,7 @@ func (f *File) Tensor(name string) (Tensor, error) {
 	}
 	data := make([]byte, in.End-in.Begin)
 	if k, err := f.ra.ReadAt(data, f.dataStart+in.Begin); k != len(data) {
-		return Tensor{}, fmt.Errorf("safetensors: reading tensor %q: %w", name, truncated(err))
+		return Tensor{}, fmt.Errorf("safetensors: reading tensor %q: %w", name, tensorfile.Truncated(err))
 	}
 	return Tensor{Name: name, DType: in.DType, Shape: in.Shape, Data: data}, nil
 }

@@ -92,7 +92,7 @@ func openDirStore(out string, spec *Spec, build string, resume bool) (*DirStore,
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := RemoveStaleTemp(dir); err != nil {
+	if err := atomicfile.RemoveStale(dir); err != nil {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(storeHeader{spec.ID(), build, spec}, "", "  ")
@@ -195,39 +195,4 @@ func (s *Spec) rowOf(g Group, nc int, row Row) bool {
 	return row.Preset == g.Preset.Name && row.FBits == g.Preset.F && row.Dist == g.Dist.Name &&
 		row.Scaling == g.Scaling.Name && row.K == g.K && row.Nc == nc && row.M == s.M && row.N == s.N &&
 		row.Trials == s.Trials && row.Outputs == s.M*s.N*s.Trials && row.Promotions == promotions(g.K, nc)
-}
-
-// RemoveStaleTemp removes the temporary files that killed atomic writers
-// ([atomicfile]) left in dir. Call it only while holding dir's lock, so no
-// live writer of ours is using them.
-func RemoveStaleTemp(dir string) error {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		if isTemp(e.Name()) && e.Type().IsRegular() {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// isTemp reports whether name is an [atomicfile] temporary file name:
-// "." + base + ".tmp-" + digits.
-func isTemp(name string) bool {
-	i := strings.LastIndex(name, ".tmp-")
-	if !strings.HasPrefix(name, ".") || i < 1 {
-		return false
-	}
-	base, digits := name[1:i], name[i+len(".tmp-"):]
-	if digits == "" || strings.Trim(digits, "0123456789") != "" {
-		return false
-	}
-	return atomicfile.TempPrefix(base) == name[:i+len(".tmp-")]
 }

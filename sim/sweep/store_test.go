@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/tcsim/tcsim/sim"
-	"github.com/tcsim/tcsim/sim/atomicfile"
 )
 
 func openStore(t *testing.T, out string, s *Spec, build string, resume bool) *DirStore {
@@ -126,28 +124,6 @@ func TestDirLock(t *testing.T) {
 	}
 	if _, err := LockDir(""); err == nil {
 		t.Fatal("LockDir(\"\") succeeded")
-	}
-}
-
-// TestStaleTempRemoved: temporary files that killed writers left are
-// removed; other files are not.
-func TestStaleTempRemoved(t *testing.T) {
-	dir := t.TempDir()
-	stale := filepath.Join(dir, atomicfile.TempPrefix("heatmap.png")+"123")
-	keep := []string{"heatmap.png", ".x.tmp-", ".x.tmp-12a", "y.tmp-12", ".tcsim-lock"}
-	for _, n := range append(keep, filepath.Base(stale)) {
-		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
-	}
-	if err := RemoveStaleTemp(dir); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("%s not removed", stale)
-	}
-	for _, n := range keep {
-		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
-			t.Errorf("%s removed", n)
-		}
 	}
 }
 

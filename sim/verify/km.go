@@ -1,9 +1,7 @@
 package verify
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"path"
 	"slices"
@@ -63,13 +61,6 @@ func kmRecords(gpu, format, out string) string {
 	return fmt.Sprintf("km %s/%s d_%s", gpu, format, out)
 }
 
-// kmSet is one K–M folder's files, as paths.
-type kmSet struct {
-	gpu, fmt string
-	a, b, c  string
-	d        map[string]string // "fp32", "fp16" → path
-}
-
 // claimKM recognises K–M folders: the files a_, b_, c_ and d_ of one
 // <GPU>/<fmt> directory. Naming any of them claims the folder's d files
 // (all of them when an input is named, else those named).
@@ -96,7 +87,7 @@ func claimKM(d *dirFiles) ([]recordSet, []string, error) {
 				"K–M file name does not match its folder %s/%s (want %s_%s_%s.txt[.gz])", gpu, format, f.Role, gpu, want)}
 		}
 	}
-	set, used, err := newKMSet(d.dir, gpu, format, d.all)
+	set, used, err := records.FindKMFolder(d.dir, d.all, d.open)
 	if err != nil {
 		return nil, nil, &records.RecordError{File: d.path(hits[0]), Err: err}
 	}
@@ -107,12 +98,12 @@ func claimKM(d *dirFiles) ([]recordSet, []string, error) {
 		}
 	}
 	var sets []recordSet
-	for _, out := range kmOutputs {
-		dp := set.d[out]
-		if dp == "" || !inputNamed && !slices.Contains(hits, path.Base(dp)) {
+	for _, out := range set.Outputs {
+		dp := set.OutputFile(out)
+		if !inputNamed && !slices.Contains(hits, path.Base(dp)) {
 			continue
 		}
-		sets = append(sets, recordSet{files: []string{set.a, set.b, set.c, dp},
+		sets = append(sets, recordSet{files: append(set.InputFiles(), dp),
 			verify: func(v *verifier) ([]*Group, error) {
 				r, err := v.checkKM(set, out, nil)
 				if err != nil {
@@ -124,58 +115,6 @@ func claimKM(d *dirFiles) ([]recordSet, []string, error) {
 	return sets, used, nil
 }
 
-// kmOutputs are the output formats of d files, in the order verified.
-var kmOutputs = []string{"fp32", "fp16"}
-
-// newKMSet finds the files of the K–M folder dir (GPU gpu, operand format
-// format) among the names in it, each .txt.gz or .txt: a, b, c and at
-// least one d file. used lists the names found.
-func newKMSet(dir, gpu, format string, names map[string]bool) (*kmSet, []string, error) {
-	pick := func(role, f string) (string, error) {
-		base := fmt.Sprintf("%s_%s_%s.txt", role, gpu, f)
-		gz, plain := names[base+".gz"], names[base]
-		switch {
-		case gz && plain:
-			return "", fmt.Errorf("%s: both %s.gz and %s: keep one", dir, base, base)
-		case gz:
-			return base + ".gz", nil
-		case plain:
-			return base, nil
-		}
-		return "", nil
-	}
-	set := &kmSet{gpu: gpu, fmt: format, d: map[string]string{}}
-	var used []string
-	for _, in := range []struct {
-		role, f string
-		dst     *string
-	}{{"a", format, &set.a}, {"b", format, &set.b}, {"c", "fp32", &set.c}} {
-		n, err := pick(in.role, in.f)
-		if err != nil {
-			return nil, nil, err
-		}
-		if n == "" {
-			return nil, nil, fmt.Errorf("K–M folder %s lacks %s_%s_%s.txt[.gz]", dir, in.role, gpu, in.f)
-		}
-		*in.dst = path.Join(dir, n)
-		used = append(used, n)
-	}
-	for _, out := range kmOutputs {
-		n, err := pick("d", out)
-		if err != nil {
-			return nil, nil, err
-		}
-		if n != "" {
-			set.d[out] = path.Join(dir, n)
-			used = append(used, n)
-		}
-	}
-	if len(set.d) == 0 {
-		return nil, nil, fmt.Errorf("K–M folder %s has no d_%s_fp32 or d_%s_fp16 file", dir, gpu, gpu)
-	}
-	return set, used, nil
-}
-
 // kmResult is the outcome of checking one K–M output file.
 type kmResult struct {
 	records string // kmRecords name
@@ -185,35 +124,23 @@ type kmResult struct {
 
 // checkKM reproduces the records of set's d_<out> file with the preset the
 // folder names pick, or with p when it is not nil.
-func (v *verifier) checkKM(set *kmSet, out string, p *tensorcore.Preset) (*kmResult, error) {
-	dpath := set.d[out]
-	name, zeroC, err := kmPresetName(set.gpu, set.fmt, out)
+func (v *verifier) checkKM(set *records.KMFolder, out string, p *tensorcore.Preset) (*kmResult, error) {
+	dpath := set.OutputFile(out)
+	name, zeroC, err := kmPresetName(set.GPU, set.Fmt, out)
 	if err != nil {
 		return nil, &records.RecordError{File: dpath, Err: err}
 	}
 	if p == nil {
 		if p, err = tensorcore.Lookup(name); err != nil {
-			return nil, &records.RecordError{File: dpath, Err: fmt.Errorf("no preset models K–M records %s/%s d_%s: %v", set.gpu, set.fmt, out, err)}
+			return nil, &records.RecordError{File: dpath, Err: fmt.Errorf("no preset models K–M records %s/%s d_%s: %v", set.GPU, set.Fmt, out, err)}
 		}
 	}
 	if p.BlockScaled() {
 		return nil, &records.RecordError{File: dpath, Err: fmt.Errorf("%s is block-scaled; K–M records have no scales", p.Name)}
 	}
-	f, _ := records.KMOperandFormat(set.fmt)
+	f := set.Format
 	if p.A != f || p.B != f {
 		return nil, &records.RecordError{File: dpath, Err: fmt.Errorf("preset %s takes %s×%s, the records hold %s", p.Name, p.A, p.B, f)}
-	}
-	files := []string{set.a, set.b, set.c, dpath}
-	lines := make([]*records.KMLines, len(files))
-	for i, fn := range files {
-		rc, err := v.open(fn)
-		if err != nil {
-			return nil, err
-		}
-		defer rc.Close()
-		if lines[i], err = records.NewKMLines(fn, rc); err != nil {
-			return nil, err
-		}
 	}
 	label := p.Name
 	acc := p.Acc()
@@ -223,53 +150,14 @@ func (v *verifier) checkKM(set *kmSet, out string, p *tensorcore.Preset) (*kmRes
 	} else if acc == numerics.FP16 {
 		notes = append(notes, "C rounded to FP16")
 	}
-	g := &Group{File: dpath, Inputs: files[:3]}
-	var a, b []uint32
+	g := &Group{File: dpath, Inputs: set.InputFiles()}
 	padded := 0
-	for {
-		var txt [4]string
-		eof := 0
-		for i, l := range lines {
-			s, err := l.Next()
-			if err == io.EOF {
-				eof++
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			txt[i] = s
-		}
-		if eof == len(lines) {
-			break
-		}
-		if eof > 0 {
-			short := slices.IndexFunc(lines, func(l *records.KMLines) bool { return l.Done() })
-			long := slices.IndexFunc(lines, func(l *records.KMLines) bool { return !l.Done() })
-			return nil, &records.RecordError{File: files[short], Err: fmt.Errorf("has %d lines, %s has more",
-				lines[short].Line(), path.Base(files[long]))}
-		}
-		line := lines[0].Line()
-		if a, err = records.ParseKMOperands(txt[0], f, a[:0]); err != nil {
-			return nil, &records.RecordError{File: files[0], Line: line, Err: err}
-		}
-		if b, err = records.ParseKMOperands(txt[1], f, b[:0]); err != nil {
-			return nil, &records.RecordError{File: files[1], Line: line, Err: err}
-		}
-		c, err := records.ParseKMBits(txt[2])
-		if err != nil {
-			return nil, &records.RecordError{File: files[2], Line: line, Err: err}
-		}
-		want, err := records.ParseKMBits(txt[3])
-		if err != nil {
-			return nil, &records.RecordError{File: files[3], Line: line, Err: err}
-		}
+	err = set.Read(out, func(r *records.KMRecord) error {
+		a, b, c, want, line := r.A, r.B, r.C, r.D, r.Line
 		k := len(a)
 		switch {
-		case len(b) != k:
-			return nil, &records.RecordError{File: files[1], Line: line, Err: fmt.Errorf("%d operands, a has %d", len(b), k)}
 		case k > p.K && k%p.K != 0, k == 0:
-			return nil, &records.RecordError{File: files[0], Line: line, Err: fmt.Errorf("K = %d does not fit the instruction K = %d of %s", k, p.K, p.Name)}
+			return &records.RecordError{File: set.InputFiles()[0], Line: line, Err: fmt.Errorf("K = %d does not fit the instruction K = %d of %s", k, p.K, p.Name)}
 		case k < p.K:
 			// The harness ran the instruction with the record's
 			// products first and zeros after them.
@@ -298,9 +186,10 @@ func (v *verifier) checkKM(set *kmSet, out string, p *tensorcore.Preset) (*kmRes
 				Inputs:   fmt.Sprintf("a=%s b=%s c=%s", kmHex(a[:k], f), kmHex(b[:k], f), hex32(c)),
 				Expected: hex32(want), Got: hex32(got)}
 		})
-	}
-	if g.Records == 0 {
-		return nil, &records.RecordError{File: dpath, Err: errors.New("no records")}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if padded > 0 {
 		notes = append(notes, fmt.Sprintf("K=%d zero-padded to %d", padded, p.K))
@@ -309,7 +198,7 @@ func (v *verifier) checkKM(set *kmSet, out string, p *tensorcore.Preset) (*kmRes
 		label += " (" + strings.Join(notes, "; ") + ")"
 	}
 	g.Name = label
-	return &kmResult{records: kmRecords(set.gpu, set.fmt, out), preset: p.Name, group: g}, nil
+	return &kmResult{records: kmRecords(set.GPU, set.Fmt, out), preset: p.Name, group: g}, nil
 }
 
 // kmHex writes operand codes in hex, abbreviated like other inputs.

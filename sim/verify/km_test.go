@@ -37,7 +37,7 @@ func kmCorpusDir() string {
 }
 
 // kmSets lists the K–M folders under root (root/<GPU>/<fmt>), in order.
-func kmSets(t testing.TB, root string) []*kmSet {
+func kmSets(t testing.TB, root string) []*records.KMFolder {
 	t.Helper()
 	sets, err := findKMSets(root)
 	if err != nil {
@@ -47,12 +47,12 @@ func kmSets(t testing.TB, root string) []*kmSet {
 }
 
 // findKMSets lists the K–M folders under root, or says why it cannot.
-func findKMSets(root string) ([]*kmSet, error) {
+func findKMSets(root string) ([]*records.KMFolder, error) {
 	gpus, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err
 	}
-	var sets []*kmSet
+	var sets []*records.KMFolder
 	for _, g := range gpus {
 		if !g.IsDir() {
 			continue
@@ -71,7 +71,7 @@ func findKMSets(root string) ([]*kmSet, error) {
 			for _, e := range ents {
 				names[e.Name()] = true
 			}
-			set, _, err := newKMSet(dir, g.Name(), f.Name(), names)
+			set, _, err := records.FindKMFolder(dir, names, records.OpenOS)
 			if err != nil {
 				return nil, err
 			}
@@ -90,16 +90,13 @@ func newTestVerifier() *verifier {
 
 // checkAll runs every output file of the sets with the preset the folder
 // names pick, or with the variant vary makes of it (nil: skip the file).
-func checkAll(t *testing.T, sets []*kmSet, vary func(p *tensorcore.Preset) *tensorcore.Preset) []*kmResult {
+func checkAll(t *testing.T, sets []*records.KMFolder, vary func(p *tensorcore.Preset) *tensorcore.Preset) []*kmResult {
 	t.Helper()
 	v := newTestVerifier()
 	var rs []*kmResult
 	for _, set := range sets {
-		for _, out := range kmOutputs {
-			if set.d[out] == "" {
-				continue
-			}
-			name, _, err := kmPresetName(set.gpu, set.fmt, out)
+		for _, out := range set.Outputs {
+			name, _, err := kmPresetName(set.GPU, set.Fmt, out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +223,7 @@ func exists(path string) bool {
 
 // kmSetsForTest are the committed subset, plus the full records when
 // present and the test is not -short.
-func kmSetsForTest(t *testing.T) []*kmSet {
+func kmSetsForTest(t *testing.T) []*records.KMFolder {
 	sets := kmSets(t, kmTestdataDir)
 	if root := kmCorpusDir(); exists(root) && !testing.Short() {
 		sets = append(sets, kmSets(t, root)...)
@@ -349,11 +346,9 @@ func regenKM(src, dst string) error {
 	}
 	defer os.RemoveAll(tmp)
 	for _, set := range sets {
-		files := []string{set.a, set.b, set.c}
-		for _, out := range kmOutputs {
-			if set.d[out] != "" {
-				files = append(files, set.d[out])
-			}
+		files := set.InputFiles()
+		for _, out := range set.Outputs {
+			files = append(files, set.OutputFile(out))
 		}
 		for _, f := range files {
 			rel, err := filepath.Rel(src, f)

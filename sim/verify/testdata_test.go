@@ -1,16 +1,14 @@
 package verify
 
 import (
-	"bufio"
-	"compress/gzip"
-	"encoding/csv"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/tcsim/tcsim/sim/records/recordtest"
 )
 
 // The committed testdata/h100 is a subset of the H100 recordings in
@@ -55,25 +53,8 @@ func TestRegenTestdata(t *testing.T) {
 	if err := os.MkdirAll(testdataDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	in := func(n string) string { return filepath.Join(src, n) }
-	out := func(n string) string { return filepath.Join(testdataDir, n) }
-	for _, f := range []string{"inst_wgmma.csv.gz", "inst_mma.csv.gz"} {
-		perGroup := map[string]int{}
-		filterCSV(t, in(f), out(f), func(h, r []string) ([]string, bool) {
-			k := r[0] + "," + r[slices.Index(h, "dist")]
-			perGroup[k]++
-			return r, perGroup[k] <= instPerGroup
-		})
-	}
-	keep := func(ids []string) func(h, r []string) ([]string, bool) {
-		return func(h, r []string) ([]string, bool) { return r, slices.Contains(ids, r[0]) }
-	}
-	filterCSV(t, in("chain_inputs.csv.gz"), out("chain_inputs.csv.gz"), keep(keepChain))
-	filterCSV(t, in("promo_inputs.csv.gz"), out("promo_inputs.csv.gz"), keep(keepPromo))
-	filterCSV(t, in("multi_outputs.csv.gz"), out("multi_outputs.csv.gz"), keep(append(slices.Clone(keepChain), keepPromo...)))
-	filterCSV(t, in("promo_scaled_inputs.csv.gz"), out("promo_scaled_inputs.csv.gz"), func(h, r []string) ([]string, bool) { return r, true })
-	filterCSV(t, in("promo_scaled_outputs.csv.gz"), out("promo_scaled_outputs.csv.gz"), func(h, r []string) ([]string, bool) { return r, true })
-	filterCSV(t, in("gemm_cases.csv.gz"), out("gemm_cases.csv.gz"), func(h, r []string) ([]string, bool) {
+	recordtest.SubsetInstAndCases(t, src, testdataDir, instPerGroup, nil, keepChain, keepPromo, nil)
+	recordtest.FilterCSV(t, filepath.Join(src, "gemm_cases.csv.gz"), filepath.Join(testdataDir, "gemm_cases.csv.gz"), func(h, r []string) ([]string, bool) {
 		switch r[0] {
 		case keepGEMM:
 			return r, true
@@ -107,58 +88,4 @@ func gemmCorner(t *testing.T, r []string, m, n int) []string {
 	}
 	r[7] = h
 	return r
-}
-
-// filterCSV copies the header and the rows keep accepts (possibly changed)
-// from a record file into a new gzip file with deterministic bytes.
-func filterCSV(t *testing.T, src, dst string, keep func(header, row []string) ([]string, bool)) {
-	t.Helper()
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(bufio.NewReader(f))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := csv.NewReader(zr)
-	o, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw, _ := gzip.NewWriterLevel(o, gzip.BestCompression)
-	w := csv.NewWriter(zw)
-	header, err := r.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	header = slices.Clone(header)
-	w.Write(header)
-	rows := 0
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rec, ok := keep(header, rec); ok {
-			w.Write(rec)
-			rows++
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := o.Close(); err != nil {
-		t.Fatal(err)
-	}
-	st, _ := os.Stat(dst)
-	t.Logf("%s: %d rows, %d bytes", dst, rows, st.Size())
 }

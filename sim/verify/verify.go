@@ -149,8 +149,6 @@ func VerifyFS(fsys fs.FS, paths []string, opts Options) (*Report, error) {
 	return rep, nil
 }
 
-type openFunc func(name string) (io.ReadCloser, error)
-
 // osFS is the operating system's files as an fs.FS whose names are OS
 // paths, relative to the working directory or absolute, passed through
 // unchanged, so that reports name files as the user did. (It is not a
@@ -164,7 +162,7 @@ func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name
 // verifier carries what the record families need.
 type verifier struct {
 	opts Options
-	open openFunc
+	open records.Opener
 }
 
 // ---------------------------------------------------------------------------
@@ -183,7 +181,7 @@ type dirFiles struct {
 	dir    string
 	wanted []string        // sorted
 	all    map[string]bool // every regular file name in dir
-	open   openFunc
+	open   records.Opener
 }
 
 func (d *dirFiles) path(name string) string { return path.Join(d.dir, name) }
@@ -304,7 +302,7 @@ func claimInst(d *dirFiles) ([]recordSet, []string, error) {
 			continue
 		}
 		p := d.path(n)
-		ok, err := sniffInst(d.open, p)
+		ok, err := records.IsInstFile(d.open, p)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -316,18 +314,8 @@ func claimInst(d *dirFiles) ([]recordSet, []string, error) {
 	return sets, used, nil
 }
 
-// sniffInst reports whether the file is an instruction file.
-func sniffInst(open openFunc, path string) (bool, error) {
-	f, err := open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	return records.IsInstFile(path, f)
-}
-
 // findRecordSets resolves the paths into record sets.
-func findRecordSets(fsys fs.FS, paths []string, open openFunc) ([]recordSet, error) {
+func findRecordSets(fsys fs.FS, paths []string, open records.Opener) ([]recordSet, error) {
 	type dirEntry struct {
 		dir      string // as first named
 		wanted   map[string]bool
@@ -489,16 +477,7 @@ func labelList(names, values []string) string {
 const instBatch = 8192
 
 func (v *verifier) verifyInst(path string) ([]*Group, error) {
-	f, err := v.open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := records.NewInstReader(path, f)
-	if err != nil {
-		return nil, err
-	}
-	names := r.LabelNames()
+	var names []string
 	gs := newVerifyGroups(path, nil)
 	type item struct {
 		*records.InstRecord
@@ -529,29 +508,28 @@ func (v *verifier) verifyInst(path string) ([]*Group, error) {
 		}
 		batch = batch[:0]
 	}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := records.Each(v.open, path, records.NewInstReader, func(r *records.InstReader, rec *records.InstRecord) error {
+		names = r.LabelNames()
 		p, ok := presets[rec.Config.Name]
 		if !ok {
+			var err error
 			if p, err = instPreset(rec.Config); err != nil {
-				return nil, &records.RecordError{File: path, Line: rec.Line, Err: err}
+				return &records.RecordError{File: path, Line: rec.Line, Err: err}
 			}
 			presets[rec.Config.Name] = p
 		}
 		if len(rec.A) != p.K {
-			return nil, &records.RecordError{File: path, Line: rec.Line,
+			return &records.RecordError{File: path, Line: rec.Line,
 				Err: fmt.Errorf("a_hex: %d %s elements, the instruction takes K = %d", len(rec.A), p.A, p.K)}
 		}
 		batch = append(batch, item{rec, p})
 		if len(batch) == instBatch {
 			flush()
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	flush()
 	if len(gs.list) == 0 {
@@ -610,32 +588,15 @@ func (v *verifier) readCaseInputs(paths []string) (map[string]*records.CaseInput
 	cases := map[string]*records.CaseInput{}
 	file := map[string]string{}
 	for _, path := range paths {
-		err := func() error {
-			f, err := v.open(path)
-			if err != nil {
-				return err
+		err := records.Each(v.open, path, records.NewCaseInputReader, func(_ *records.CaseInputReader, in *records.CaseInput) error {
+			if prev, dup := cases[in.Case]; dup {
+				return &records.RecordError{File: path, Line: in.Line, Err: fmt.Errorf("case %s: duplicate (first at %s:%d)",
+					in.Case, filepath.Base(file[in.Case]), prev.Line)}
 			}
-			defer f.Close()
-			r, err := records.NewCaseInputReader(path, f)
-			if err != nil {
-				return err
-			}
-			for {
-				in, err := r.Read()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				if prev, dup := cases[in.Case]; dup {
-					return &records.RecordError{File: path, Line: in.Line, Err: fmt.Errorf("case %s: duplicate (first at %s:%d)",
-						in.Case, filepath.Base(file[in.Case]), prev.Line)}
-				}
-				cases[in.Case] = in
-				file[in.Case] = path
-			}
-		}()
+			cases[in.Case] = in
+			file[in.Case] = path
+			return nil
+		})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -799,42 +760,30 @@ func (v *verifier) verifyCases(inputs []string, outputs string) ([]*Group, error
 	if err != nil {
 		return nil, err
 	}
-	f, err := v.open(outputs)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := records.NewCaseOutputReader(outputs, f)
-	if err != nil {
-		return nil, err
-	}
 	var jobs []*caseJob
 	used := map[string]bool{}
 	keys := map[string]int{}
-	for {
-		out, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = records.Each(v.open, outputs, records.NewCaseOutputReader, func(_ *records.CaseOutputReader, out *records.CaseOutput) error {
 		at := func(err error) error { return &records.RecordError{File: outputs, Line: out.Line, Err: err} }
 		in := cases[out.Case]
 		if in == nil {
-			return nil, at(fmt.Errorf("case %s is in none of %s", out.Case, baseNames(inputs)))
+			return at(fmt.Errorf("case %s is in none of %s", out.Case, baseNames(inputs)))
 		}
 		key := fmt.Sprintf("%s,%s,%d,%t,%t", out.Case, out.Kernel, out.Nc, out.UseC, out.Serial)
 		if l, dup := keys[key]; dup {
-			return nil, at(fmt.Errorf("duplicate output (case, kernel, N_c, use_c, serial) of line %d", l))
+			return at(fmt.Errorf("duplicate output (case, kernel, N_c, use_c, serial) of line %d", l))
 		}
 		keys[key] = out.Line
 		j, err := caseJobFor(in, out)
 		if err != nil {
-			return nil, at(err)
+			return at(err)
 		}
 		used[out.Case] = true
 		jobs = append(jobs, j)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(jobs) == 0 {
 		return nil, &records.RecordError{File: outputs, Err: errors.New("no records")}
@@ -913,31 +862,16 @@ func sortedKeys[V any](m map[string]V) []string {
 const gemmPreset = "h100-wgmma-e4m3-e4m3"
 
 func (v *verifier) verifyGEMM(path string) ([]*Group, error) {
-	f, err := v.open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := records.NewGEMMReader(path, f)
-	if err != nil {
-		return nil, err
-	}
 	p, err := tensorcore.Lookup(gemmPreset)
 	if err != nil {
 		return nil, err
 	}
 	gs := newVerifyGroups(path, nil)
-	for {
-		gc, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := v.verifyGEMMCase(path, p, gc, gs); err != nil {
-			return nil, err
-		}
+	err = records.Each(v.open, path, records.NewGEMMReader, func(_ *records.GEMMReader, gc *records.GEMMCase) error {
+		return v.verifyGEMMCase(path, p, gc, gs)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(gs.list) == 0 {
 		return nil, &records.RecordError{File: path, Err: errors.New("no records")}

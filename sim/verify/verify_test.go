@@ -2,9 +2,7 @@ package verify
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -86,25 +84,6 @@ func TestVerifyTestdata(t *testing.T) {
 	}
 }
 
-// gunzipFile returns the decompressed contents of a testdata file.
-func gunzipFile(t *testing.T, path string) string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // TestVerifyFS verifies the same records from an in-memory fs.FS, under
 // another folder name: the same report, naming the files as the FS does.
 func TestVerifyFS(t *testing.T) {
@@ -184,7 +163,7 @@ func TestVerifyCatchesFlippedBit(t *testing.T) {
 					t.Fatal(err)
 				}
 				if e.Name() == tc.file {
-					text := flipDigit(t, gunzipFile(t, filepath.Join(testdataDir, e.Name())), tc.line, tc.col, 8*tc.element+7)
+					text := flipDigit(t, recordtest.GunzipFile(t, filepath.Join(testdataDir, e.Name())), tc.line, tc.col, 8*tc.element+7)
 					if err := os.WriteFile(filepath.Join(dir, strings.TrimSuffix(e.Name(), ".gz")), []byte(text), 0o644); err != nil {
 						t.Fatal(err)
 					}

@@ -135,3 +135,22 @@ func Range(f func(float64) string, lo, hi float64) string {
 	}
 	return a + "–" + b
 }
+
+// JoinInts writes v as "1, 2, 3", for setup lines.
+func JoinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// JoinFloats writes v in the shortest form that reads back exactly, as
+// "0.5, 1, 2", for setup lines.
+func JoinFloats(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return strings.Join(s, ", ")
+}

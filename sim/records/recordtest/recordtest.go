@@ -1,7 +1,8 @@
 // Package recordtest holds the fixtures that the tests of the record
-// readers (package records) and of verification (package verify) share:
-// small synthetic record files, and helpers to compress, drain and fuzz
-// them. It is for tests only.
+// readers (package records), of verification (package verify), of the
+// probe and of the command share: small synthetic record files, helpers to
+// compress, drain and fuzz them, and the regeneration of the committed
+// record subsets from full recordings. It is for tests only.
 package recordtest
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -134,4 +136,23 @@ func CheckFileError[E error](t testing.TB, err error, fileOf func(E) string, fil
 	if !slices.Contains(files, fileOf(e)) {
 		t.Fatalf("error names %q: %v", fileOf(e), err)
 	}
+}
+
+// GunzipFile returns the decompressed contents of a gzip file.
+func GunzipFile(t testing.TB, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
