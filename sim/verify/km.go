@@ -79,7 +79,7 @@ func claimKM(d *dirFiles) ([]recordSet, []string, error) {
 	for _, n := range hits {
 		f, _ := records.ParseKMName(n)
 		want := format
-		if f.Role == "c" || f.Role == "d" {
+		if f.Role.Accumulator() {
 			want = f.Format // fp32 or fp16
 		}
 		if f.GPU != gpu || f.Format != want {
@@ -93,7 +93,7 @@ func claimKM(d *dirFiles) ([]recordSet, []string, error) {
 	}
 	inputNamed := false
 	for _, n := range hits {
-		if f, _ := records.ParseKMName(n); f.Role != "d" {
+		if f, _ := records.ParseKMName(n); f.Role != records.KMD {
 			inputNamed = true
 		}
 	}
