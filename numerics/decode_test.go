@@ -210,14 +210,14 @@ func checkDecode(t *testing.T, o *oracle, code uint32) {
 	case Finite:
 		// value = (-1)^neg · sig · 2^(exp-ManBits), with sig normalised
 		// unless the code is subnormal (exp == MinExp).
-		v := math.Ldexp(float64(sig), exp-f.ManBits)
+		v := math.Ldexp(float64(sig), exp-f.ManBits())
 		if neg {
 			v = -v
 		}
 		if !sameFloat(v, want) {
 			t.Errorf("%s.Unpack(%#x) = %v, %d, %d gives %g, want %g", f, code, neg, sig, exp, v, want)
 		}
-		if sig>>(f.ManBits+1) != 0 || sig < 1<<f.ManBits && exp != f.MinExp() || sig == 0 {
+		if sig>>(f.ManBits()+1) != 0 || sig < 1<<f.ManBits() && exp != f.MinExp() || sig == 0 {
 			t.Errorf("%s.Unpack(%#x): sig %#x exp %d not in canonical form", f, code, sig, exp)
 		}
 	case Zero, Inf, NaN:
@@ -231,7 +231,7 @@ func checkDecode(t *testing.T, o *oracle, code uint32) {
 // sample of FP32, against the oracle.
 func TestDecode(t *testing.T) {
 	t.Parallel()
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		o := oracleFor(t, f)
 		if f.Bits() <= 19 {
 			for c := 0; c < f.NumCodes(); c++ {
@@ -249,7 +249,7 @@ func TestDecode(t *testing.T) {
 // ignored.
 func TestDecodeIgnoresHighBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		if f.Bits() == 32 {
 			continue
 		}
@@ -288,7 +288,7 @@ func roundTripWant(f Format, c uint32, o Overflow) uint32 {
 // mode, and for a sample of FP32.
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		codes := fp32DecodeSample()
 		if f.Bits() <= 19 {
 			codes = codes[:0]
@@ -316,8 +316,8 @@ func TestRoundTrip(t *testing.T) {
 // TestFormatsOrder guards the documented fixed order of Formats.
 func TestFormatsOrder(t *testing.T) {
 	var names []string
-	for _, f := range Formats {
-		names = append(names, f.Name)
+	for _, f := range Formats() {
+		names = append(names, f.Name())
 	}
 	want := []string{"e4m3", "e5m2", "f16", "bf16", "tf32", "f32", "e2m1", "ue4m3", "e8m0", "e4m3fnuz", "e5m2fnuz"}
 	if !slices.Equal(names, want) {

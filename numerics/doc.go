@@ -4,7 +4,12 @@
 // E8M0), rounding of real values into them, and the exact arithmetic helpers
 // (a correctly rounded FP32 fused multiply-add) that the higher layers need.
 //
-// Every format is one parameterised [Format] value. Decoding is exact: each
+// A [Format] is a constant of a small enum (E4M3, E5M2, FP16, BF16, TF32,
+// FP32, E2M1, UE4M3, E8M0, E4M3FNUZ, E5M2FNUZ); its properties (ExpBits,
+// ManBits, Bias, ...) are methods over a fixed table, so no caller can alter
+// a format others use, and the zero Format means "no format" (see
+// [Format.Valid]). [Formats] lists them and [ByName] finds one by the name
+// tcsim uses in flags and files. Decoding is exact: each
 // code maps to a float64 that holds its value exactly. Encoding rounds a
 // float64 with an explicit [Rounding] mode and [Overflow] policy.
 //

@@ -77,8 +77,8 @@ type RNEEncoder struct {
 
 // RNE returns the round-to-nearest-even encoder of f with overflow policy o.
 func (f Format) RNE(o Overflow) RNEEncoder {
-	return RNEEncoder{f: f, o: o, fast: f.Signed && !f.NoSubnormals && f.ManBits <= 23,
-		m: uint(f.ManBits), emin: f.MinExp(), max: uint64(f.MaxFinite()), sign: f.SignBit()}
+	return RNEEncoder{f: f, o: o, fast: f.Signed() && !f.NoSubnormals() && f.ManBits() <= 23,
+		m: uint(f.ManBits()), emin: f.MinExp(), max: uint64(f.MaxFinite()), sign: f.SignBit()}
 }
 
 // Encode is f.Encode(x, NearestEven, o).
@@ -122,7 +122,7 @@ func (e *RNEEncoder) Encode(x float64) uint32 {
 func (f Format) encodeGeneric(x float64, r Rounding, o Overflow) uint32 {
 	var sign uint32
 	if math.Signbit(x) && !math.IsNaN(x) {
-		if f.Signed {
+		if f.Signed() {
 			sign = f.SignBit()
 		} else if x != 0 {
 			c, _ := f.NaNCode()
@@ -148,7 +148,7 @@ func (f Format) encodeGeneric(x float64, r Rounding, o Overflow) uint32 {
 func (f Format) EncodeScaled(neg bool, mag uint64, exp int, r Rounding, o Overflow) uint32 {
 	var sign uint32
 	if neg {
-		if !f.Signed && mag != 0 {
+		if !f.Signed() && mag != 0 {
 			c, _ := f.NaNCode()
 			return c
 		}
@@ -168,7 +168,7 @@ func (f Format) EncodeScaled(neg bool, mag uint64, exp int, r Rounding, o Overfl
 	if te > f.MaxExp()+1 {
 		return sign | f.overflow(o)
 	}
-	q := te - f.ManBits // the quantum of the target binade
+	q := te - f.ManBits() // the quantum of the target binade
 	var n uint64
 	if s := q - exp; s <= 0 {
 		n = mag << uint(-s) // exact, and n < 2^(ManBits+1)
@@ -186,33 +186,33 @@ func (f Format) EncodeScaled(neg bool, mag uint64, exp int, r Rounding, o Overfl
 			n++
 		}
 	}
-	if n>>(f.ManBits+1) != 0 { // rounding carried into the next binade
+	if n>>(f.ManBits()+1) != 0 { // rounding carried into the next binade
 		n >>= 1
 		te++
 	}
 	maxCode := f.MaxFinite()
-	maxSig := uint64(maxCode&(1<<f.ManBits-1)) | 1<<f.ManBits
+	maxSig := uint64(maxCode&(1<<f.ManBits()-1)) | 1<<f.ManBits()
 	if te > f.MaxExp() || te == f.MaxExp() && n > maxSig {
 		return sign | f.overflow(o)
 	}
-	if f.NoSubnormals && n == 0 {
+	if f.NoSubnormals() && n == 0 {
 		return 0
 	}
 	if n == 0 {
 		return f.zero(sign)
 	}
-	if n < 1<<f.ManBits { // subnormal (te == MinExp)
+	if n < 1<<f.ManBits() { // subnormal (te == MinExp)
 		return sign | uint32(n)
 	}
-	field := uint32(te + f.Bias)
-	return sign | field<<f.ManBits | uint32(n)&(1<<f.ManBits-1)
+	field := uint32(te + f.Bias())
+	return sign | field<<f.ManBits() | uint32(n)&(1<<f.ManBits()-1)
 }
 
 // zero is the code of a zero with the given sign bit: E8M0, which has no
 // zero, gives its smallest value; the FNUZ formats, which have no -0
 // (its code is their NaN), give +0.
 func (f Format) zero(sign uint32) uint32 {
-	if f.NoSubnormals || f.NaN == NaNNegZero {
+	if f.NoSubnormals() || f.NaN() == NaNNegZero {
 		return 0
 	}
 	return sign

@@ -165,7 +165,7 @@ func TestEncodeTable(t *testing.T) {
 // TestEncodeSpecials checks NaN, ±Inf, ±0 and negative inputs in every
 // format against the rules, written out directly.
 func TestEncodeSpecials(t *testing.T) {
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		nanCode, hasNaN := f.NaNCode()
 		infCode, hasInf := f.InfCode()
 		for _, r := range roundings {
@@ -193,12 +193,12 @@ func TestEncodeSpecials(t *testing.T) {
 					t.Errorf("%s: Encode(+Inf) = %#x, want %#x", name, got, wantInf)
 				}
 				// -Inf, -1, -0.
-				if f.Signed {
+				if f.Signed() {
 					if got := enc(math.Inf(-1)); got != wantInf|f.SignBit() {
 						t.Errorf("%s: Encode(-Inf) = %#x, want %#x", name, got, wantInf|f.SignBit())
 					}
 					negZero := f.SignBit()
-					if f.NaN == NaNNegZero {
+					if f.NaN() == NaNNegZero {
 						negZero = 0 // no -0: its code is the NaN
 					}
 					if got := enc(math.Copysign(0, -1)); got != negZero {
@@ -279,7 +279,7 @@ func TestEncodeFloat32Sample(t *testing.T) {
 	for b := uint64(0); b < 1<<32; b += 4099 {
 		stride = append(stride, uint32(b))
 	}
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		o := oracleFor(t, f)
 		if o.vals == nil {
 			continue
@@ -500,7 +500,7 @@ func TestEncodeRandomFloat64(t *testing.T) {
 	if testing.Short() {
 		n = 200
 	}
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		o := oracleFor(t, f)
 		fails := 0
 		for _, x := range randomFloat64s(o, rng, n) {

@@ -11,7 +11,7 @@ import (
 // rneFormats are the formats Encode's fast path serves.
 func rneFormats() []Format {
 	var fs []Format
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		if f.RNE(Saturate).fast {
 			fs = append(fs, f)
 		}
@@ -37,7 +37,7 @@ func checkRNE(t *testing.T, f Format, x float64) bool {
 // random float64 values and the special ones.
 func TestEncodeRNEFloat32Range(t *testing.T) {
 	for _, f := range rneFormats() {
-		lo := f.MinExp() - f.ManBits - 2 // 2^lo is below half the smallest subnormal
+		lo := f.MinExp() - f.ManBits() - 2 // 2^lo is below half the smallest subnormal
 		hi := f.MaxExp() + 2
 		lo, hi = max(lo, -126), min(hi, 127)
 		// Every float32 of E2M1's range; every 31st of the other 8-bit

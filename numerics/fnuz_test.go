@@ -20,7 +20,7 @@ func TestFNUZValues(t *testing.T) {
 		if got := f.Decode(f.MaxFinite()); got != tc.max || f.MaxFinite() != 0x7F {
 			t.Errorf("%s: max %#x = %g, want 0x7f = %g", f, f.MaxFinite(), got, tc.max)
 		}
-		if got := f.Decode(1 << f.ManBits); got != tc.minNorm {
+		if got := f.Decode(1 << f.ManBits()); got != tc.minNorm {
 			t.Errorf("%s: smallest normal %g, want %g", f, got, tc.minNorm)
 		}
 		if got := f.Decode(1); got != tc.minSub {

@@ -7,13 +7,13 @@ import (
 
 // fuzzArgs maps raw fuzz bytes to a format and modes.
 func fuzzArgs(fi, mode, pol uint8) (Format, Rounding, Overflow) {
-	return Formats[int(fi)%len(Formats)], Rounding(mode % 2), Overflow(pol % 2)
+	return Formats()[int(fi)%len(Formats())], Rounding(mode % 2), Overflow(pol % 2)
 }
 
 // FuzzEncode compares Encode of any float64 in any format and mode with
 // the math/big oracle.
 func FuzzEncode(f *testing.F) {
-	for i := range Formats {
+	for i := range Formats() {
 		for _, x := range []float64{0, math.Copysign(0, -1), 1, -1, 0.3, 464, 61440, 65520, 0x1p-150, 1e-300, 1e300,
 			math.Inf(1), math.Inf(-1), math.NaN(), math.MaxFloat64, math.SmallestNonzeroFloat64, 1.5, 7, 0x1p-10} {
 			f.Add(x, uint8(i), uint8(i), uint8(i/2))
@@ -31,7 +31,7 @@ func FuzzEncode(f *testing.F) {
 // FuzzEncodeScaled compares EncodeScaled with the oracle for any
 // magnitude and exponent.
 func FuzzEncodeScaled(f *testing.F) {
-	for i := range Formats {
+	for i := range Formats() {
 		f.Add(false, uint64(1), 0, uint8(i), uint8(0), uint8(0))
 		f.Add(true, uint64(math.MaxUint64), -70, uint8(i), uint8(1), uint8(1))
 		f.Add(false, uint64(3), -11, uint8(i), uint8(0), uint8(1))
@@ -50,13 +50,13 @@ func FuzzEncodeScaled(f *testing.F) {
 // FuzzDecode checks that Decode, Unpack and IsNaN of any uint32 agree
 // with each other and with the oracle (bits above the width ignored).
 func FuzzDecode(f *testing.F) {
-	for i := range Formats {
+	for i := range Formats() {
 		for _, c := range []uint32{0, 1, 0x7F, 0x80, 0xFF, 0x7C00, 0x7FFF, 0x3FC00, 0x7F800000, 0xFFFFFFFF} {
 			f.Add(c, uint8(i))
 		}
 	}
 	f.Fuzz(func(t *testing.T, code uint32, fi uint8) {
-		fm := Formats[int(fi)%len(Formats)]
+		fm := Formats()[int(fi)%len(Formats())]
 		checkDecode(t, oracleFor(t, fm), code)
 	})
 }

@@ -199,17 +199,17 @@ func oracleFor(tb testing.TB, f Format) *oracle {
 	tb.Helper()
 	oracleMu.Lock()
 	defer oracleMu.Unlock()
-	if o, ok := oracleCache[f.Name]; ok {
+	if o, ok := oracleCache[f.Name()]; ok {
 		return o
 	}
 	var spec *refSpec
 	for i := range refSpecs {
-		if refSpecs[i].name == f.Name {
+		if refSpecs[i].name == f.Name() {
 			spec = &refSpecs[i]
 		}
 	}
 	if spec == nil {
-		tb.Fatalf("no reference spec for format %q", f.Name)
+		tb.Fatalf("no reference spec for format %q", f.Name())
 	}
 	o := &oracle{spec: *spec, f: f}
 	// The largest positive code is the all-ones code without the sign.
@@ -249,7 +249,7 @@ func oracleFor(tb testing.TB, f Format) *oracle {
 			o.tieUp[i] = o.tieGoesUp(o.cache[i], o.cache[i+1])
 		}
 	}
-	oracleCache[f.Name] = o
+	oracleCache[f.Name()] = o
 	return o
 }
 
@@ -492,17 +492,17 @@ var (
 // formats describe the same set of formats with the same code widths, so
 // that the comparisons elsewhere are between like and like.
 func TestOracleSpecs(t *testing.T) {
-	if len(refSpecs) != len(Formats) {
-		t.Fatalf("%d reference specs for %d formats", len(refSpecs), len(Formats))
+	if len(refSpecs) != len(Formats()) {
+		t.Fatalf("%d reference specs for %d formats", len(refSpecs), len(Formats()))
 	}
 	wantBits := map[string]int{"e4m3": 8, "e5m2": 8, "f16": 16, "bf16": 16, "tf32": 19, "f32": 32, "e2m1": 4, "ue4m3": 7, "e8m0": 8, "e4m3fnuz": 8, "e5m2fnuz": 8}
-	for i, f := range Formats {
+	for i, f := range Formats() {
 		s := refSpecs[i]
-		if s.name != f.Name {
-			t.Errorf("Formats[%d] = %s, reference spec %s", i, f.Name, s.name)
+		if s.name != f.Name() {
+			t.Errorf("Formats[%d] = %s, reference spec %s", i, f.Name(), s.name)
 		}
-		if f.Bits() != s.width() || f.Bits() != wantBits[f.Name] {
-			t.Errorf("%s: Bits() = %d, spec width %d, want %d", f, f.Bits(), s.width(), wantBits[f.Name])
+		if f.Bits() != s.width() || f.Bits() != wantBits[f.Name()] {
+			t.Errorf("%s: Bits() = %d, spec width %d, want %d", f, f.Bits(), s.width(), wantBits[f.Name()])
 		}
 		if f.NumCodes() != 1<<s.width() {
 			t.Errorf("%s: NumCodes() = %d, want %d", f, f.NumCodes(), 1<<s.width())
@@ -523,7 +523,7 @@ func TestOracleSpecs(t *testing.T) {
 // 0..maxCode are exactly the positive finite values, strictly ascending,
 // and the virtual top lies above them, one quantum of the top binade on.
 func TestOracleMonotone(t *testing.T) {
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		o := oracleFor(t, f)
 		if o.vals == nil {
 			continue // FP32: checked on its boundaries in TestConstants

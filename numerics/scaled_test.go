@@ -39,7 +39,7 @@ var scaledExtremes = []struct {
 // once wrapped around the exponent of the leading bit (an overflow
 // returned 0), and the exact results they must give.
 func TestEncodeScaledExtremes(t *testing.T) {
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		o := oracleFor(t, f)
 		for _, tc := range scaledExtremes {
 			for _, neg := range []bool{false, true} {
@@ -73,7 +73,7 @@ func TestEncodeScaledRandom(t *testing.T) {
 	if testing.Short() {
 		n = 200
 	}
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		o := oracleFor(t, f)
 		lowExp := 1 - o.spec.bias - o.spec.mbits // smallest subnormal 2^lowExp
 		if o.spec.kind == refExpOnly {
@@ -130,13 +130,13 @@ func TestEncodeScaledRandom(t *testing.T) {
 // Encode when the value is a float64.
 func TestEncodeScaledShift(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		for range 3000 {
 			l := 1 + rng.IntN(53)
 			mag := rng.Uint64()>>(64-l) | 1<<(l-1)
 			exp := rng.IntN(400) - 200 - l
 			k := rng.IntN(64 - l + 1)
-			neg := f.Signed && rng.IntN(2) == 0
+			neg := f.Signed() && rng.IntN(2) == 0
 			x := math.Ldexp(float64(mag), exp)
 			if neg {
 				x = -x
@@ -161,7 +161,7 @@ func TestEncodeScaledShift(t *testing.T) {
 
 // TestEncodeScaledZero checks mag == 0, of either sign, in every format.
 func TestEncodeScaledZero(t *testing.T) {
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		for _, exp := range []int{math.MinInt, -10, 0, 10, math.MaxInt} {
 			for _, r := range roundings {
 				for _, p := range overflows {
@@ -169,7 +169,7 @@ func TestEncodeScaledZero(t *testing.T) {
 						t.Errorf("%s.EncodeScaled(+0, %d) = %#x, want 0", f, exp, got)
 					}
 					negZero := f.SignBit()
-					if f.NaN == NaNNegZero {
+					if f.NaN() == NaNNegZero {
 						negZero = 0 // no -0: its code is the NaN
 					}
 					if got := f.EncodeScaled(true, 0, exp, r, p); got != negZero {

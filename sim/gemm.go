@@ -392,8 +392,8 @@ func fmaChain(a, b []float32, exact bool) float32 {
 // fb is exact in FP32: the significands fit 24 bits together and the
 // smallest product is an FP32 normal number.
 func productsExact32(fa, fb numerics.Format) bool {
-	sig := fa.ManBits + fb.ManBits + 2
-	minExp := fa.MinExp() - fa.ManBits + fb.MinExp() - fb.ManBits
+	sig := fa.ManBits() + fb.ManBits() + 2
+	minExp := fa.MinExp() - fa.ManBits() + fb.MinExp() - fb.ManBits()
 	return sig <= 24 && minExp >= -126
 }
 

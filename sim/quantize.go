@@ -77,6 +77,9 @@ func Quantize(x []float64, rows, k int, f numerics.Format, g Granularity, pow2 b
 	if rows <= 0 || k <= 0 || len(x) != rows*k {
 		return nil, fmt.Errorf("quantize: %d values for a %d×%d matrix", len(x), rows, k)
 	}
+	if !f.Valid() {
+		return nil, fmt.Errorf("quantize: no format")
+	}
 	blk := g.ScaleBlock(k)
 	if k%blk != 0 {
 		return nil, fmt.Errorf("quantize: K = %d is not a multiple of the %s block %d", k, g, blk)
@@ -164,6 +167,9 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 	if size <= 0 || k%size != 0 {
 		return nil, fmt.Errorf("quantize: K = %d is not a multiple of the %d-element scale block", k, size)
 	}
+	if !f.Valid() || !sf.Valid() {
+		return nil, fmt.Errorf("quantize: no format (element %v, scale %v)", f, sf)
+	}
 	amax := 0.0
 	for _, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -174,7 +180,7 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 	fmax := f.Decode(f.MaxFinite())
 	enc := f.RNE(numerics.Saturate)
 	g := float32(1)
-	if sf.ManBits > 0 && amax > 0 { // a two-level (NVFP4) recipe
+	if sf.ManBits() > 0 && amax > 0 { // a two-level (NVFP4) recipe
 		g = float32(amax / (fmax * sf.Decode(sf.MaxFinite())))
 	}
 	nb := k / size
@@ -190,7 +196,7 @@ func QuantizeBlocks(x []float64, rows, k int, f, sf numerics.Format, size int) (
 			}
 			var code uint32
 			switch {
-			case sf.ManBits == 0: // E8M0: a power of two
+			case sf.ManBits() == 0: // E8M0: a power of two
 				e := 0
 				if bmax > 0 {
 					e = min(max(floorLog2(bmax)-f.MaxExp(), sf.MinExp()), sf.MaxExp())

@@ -170,6 +170,16 @@ func TestQuantizeBlocksHandWorked(t *testing.T) {
 	if _, err := QuantizeBlocks(x, 1, 64, numerics.E4M3, numerics.E8M0, 48); err == nil {
 		t.Error("a block that does not divide K was accepted")
 	}
+	var none numerics.Format
+	if _, err := QuantizeBlocks(x, 1, 64, none, numerics.E8M0, 32); err == nil {
+		t.Error("QuantizeBlocks accepted the zero element format")
+	}
+	if _, err := QuantizeBlocks(x, 1, 64, numerics.E4M3, none, 32); err == nil {
+		t.Error("QuantizeBlocks accepted the zero scale format")
+	}
+	if _, err := Quantize(x, 1, 64, none, PerTensor, false, 0); err == nil {
+		t.Error("Quantize accepted the zero format")
+	}
 }
 
 // TestLog2Exact checks floorLog2 and ceilLog2 against math/big on powers of

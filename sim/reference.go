@@ -28,11 +28,11 @@ type fixedDecoder struct {
 }
 
 func newFixedDecoder(f numerics.Format) (*fixedDecoder, bool) {
-	span := f.MaxExp() - f.MinExp() + f.ManBits + 1
+	span := f.MaxExp() - f.MinExp() + f.ManBits() + 1
 	if span > 62 || f.Bits() > 16 {
 		return nil, false
 	}
-	d := &fixedDecoder{tab: make([]int64, f.NumCodes()), grid: f.MinExp() - f.ManBits}
+	d := &fixedDecoder{tab: make([]int64, f.NumCodes()), grid: f.MinExp() - f.ManBits()}
 	for c := range d.tab {
 		neg, sig, exp, cl := f.Unpack(uint32(c))
 		if cl != numerics.Finite {

@@ -20,7 +20,7 @@ func decodeWide(f numerics.Format, codes []uint32) []wideOperand {
 	for k, c := range codes {
 		neg, sig, exp, cl := f.Unpack(c)
 		if cl == numerics.Finite {
-			out[k] = wideOperand{sig: uint32(sig), exp: int16(exp - f.ManBits), neg: neg}
+			out[k] = wideOperand{sig: uint32(sig), exp: int16(exp - f.ManBits()), neg: neg}
 		}
 	}
 	return out
@@ -34,11 +34,11 @@ func exactWide(ctx context.Context, p *Problem, fa, fb numerics.Format, sa, sb [
 	nb := p.K / blk
 	loA, hiA := scaleRange(sa)
 	loB, hiB := scaleRange(sb)
-	lo := fa.MinExp() - fa.ManBits + fb.MinExp() - fb.ManBits + loA + loB
+	lo := fa.MinExp() - fa.ManBits() + fb.MinExp() - fb.ManBits() + loA + loB
 	hi := fa.MaxExp() + 1 + fb.MaxExp() + 1 + hiA + hiB
 	// Significands must fit 32 bits and exponents 16 (every format in
 	// numerics does); others take the math/big path.
-	fits := fa.ManBits < 32 && fb.ManBits < 32 && fa.ExpBits < 15 && fb.ExpBits < 15
+	fits := fa.ManBits() < 32 && fb.ManBits() < 32 && fa.ExpBits() < 15 && fb.ExpBits() < 15
 	opB := decodeWide(fb, p.B)
 	return parallel.For(ctx, p.M, 0, func(i int) error {
 		opA := decodeWide(fa, p.A[i*p.K:(i+1)*p.K])

@@ -25,15 +25,15 @@ func specialCode(r *rand.Rand, f numerics.Format) uint32 {
 		var c uint32
 		switch r.IntN(5) {
 		case 0: // ±0 or a subnormal: exponent field 0
-			c = uint32(r.Uint64() & (1<<f.ManBits - 1))
+			c = uint32(r.Uint64() & (1<<f.ManBits() - 1))
 		case 1: // near the largest finite value
 			c = f.MaxFinite() - uint32(r.IntN(4))
 		case 2: // binades 0..3 above the bias: sums cancel and carry
-			c = uint32(f.Bias+r.IntN(4))<<f.ManBits | uint32(r.Uint64()&(1<<f.ManBits-1))
+			c = uint32(f.Bias()+r.IntN(4))<<f.ManBits() | uint32(r.Uint64()&(1<<f.ManBits()-1))
 		default:
 			c = uint32(r.Uint64() & mask)
 		}
-		if f.Signed && r.IntN(2) == 0 {
+		if f.Signed() && r.IntN(2) == 0 {
 			c |= f.SignBit()
 		}
 		c &= uint32(mask)
@@ -78,7 +78,7 @@ func checkExact(t *testing.T, p *Problem, fa, fb numerics.Format) {
 			got, gotAbs := ex.D[i*p.N+j], ex.AbsDot[i*p.N+j]
 			if math.Float64bits(got) != math.Float64bits(want) || math.Float64bits(gotAbs) != math.Float64bits(wantAbs) {
 				t.Fatalf("%v×%v K=%d scales %d/%v (%d,%d): %v, Σ|ab| %v; want %v, %v",
-					fa.Name, fb.Name, p.K, p.ScaleBlock, p.BlockFormat != nil, i, j, got, gotAbs, want, wantAbs)
+					fa.Name(), fb.Name(), p.K, p.ScaleBlock, p.BlockFormat != nil, i, j, got, gotAbs, want, wantAbs)
 			}
 		}
 	}

@@ -143,10 +143,10 @@ func (p *Preset) value32(v *Vector, f numerics.Format, k int) float32 {
 	if sig == 0 {
 		return 0
 	}
-	if p.AMD.FlushSubnormals && e == f.MinExp() && sig > -(1<<f.ManBits) && sig < 1<<f.ManBits {
+	if p.AMD.FlushSubnormals && e == f.MinExp() && sig > -(1<<f.ManBits()) && sig < 1<<f.ManBits() {
 		return 0
 	}
-	return float32(math.Ldexp(float64(sig), e-f.ManBits))
+	return float32(math.Ldexp(float64(sig), e-f.ManBits()))
 }
 
 // flush32 flushes a subnormal to a zero of its sign when the path does.
@@ -203,7 +203,7 @@ func (p *Preset) prodTerm(a, b *Vector, k int) (prodTerm, bool) {
 		eb = zeroExpAMD
 	}
 	x := int64(a.Sig[k]) * int64(b.Sig[k])
-	t := prodTerm{neg: x < 0, sig: uint64(x), exp: ea + eb, frac: fa.ManBits + fb.ManBits}
+	t := prodTerm{neg: x < 0, sig: uint64(x), exp: ea + eb, frac: fa.ManBits() + fb.ManBits()}
 	if x < 0 {
 		t.sig = uint64(-x)
 	}

@@ -139,10 +139,10 @@ func amdCode(r *rand.Rand, f numerics.Format, center int) uint32 {
 		case 0:
 			code = 0
 		case 1:
-			code = uint32(r.IntN(1 << f.ManBits)) // subnormal or zero
+			code = uint32(r.IntN(1 << f.ManBits())) // subnormal or zero
 		default:
-			e := min(max(center+r.IntN(9)-4+f.Bias, 1), 1<<f.ExpBits-2)
-			code = uint32(e)<<f.ManBits | uint32(r.IntN(1<<f.ManBits))
+			e := min(max(center+r.IntN(9)-4+f.Bias(), 1), 1<<f.ExpBits()-2)
+			code = uint32(e)<<f.ManBits() | uint32(r.IntN(1<<f.ManBits()))
 		}
 		if r.IntN(2) == 0 {
 			code |= f.SignBit()

@@ -36,13 +36,13 @@ func (p *Preset) initScale() error {
 		return nil
 	}
 	fa, fb := p.inFormats()
-	span := func(f numerics.Format) int { return f.MaxExp() - f.MinExp() + f.ManBits + 1 }
+	span := func(f numerics.Format) int { return f.MaxExp() - f.MinExp() + f.ManBits() + 1 }
 	switch {
 	case s.Block <= 0 || p.K%s.Block != 0:
 		return fmt.Errorf("tensorcore: preset %s: scale block %d does not divide K=%d", p.Name, s.Block, p.K)
 	case p.K != p.L || p.K > 64 || p.Via != nil || p.SeparateC || p.Interleave != p.L:
 		return fmt.Errorf("tensorcore: preset %s: a block-scaled preset is one plain step (K = L <= 64)", p.Name)
-	case s.Group <= 1 && s.Format.ManBits != 0:
+	case s.Group <= 1 && s.Format.ManBits() != 0:
 		return fmt.Errorf("tensorcore: preset %s: scales folded into exponents must be powers of two, not %s", p.Name, s.Format)
 	case s.Group > 1 && (s.Block%s.Group != 0 || span(fa)+span(fb)+5 > 62 || s.Group > 32):
 		return fmt.Errorf("tensorcore: preset %s: group %d does not fit scale block %d and formats %s, %s", p.Name, s.Group, s.Block, fa, fb)
@@ -123,7 +123,7 @@ func (p *Preset) fusedGroups(va, vb *Vector, ssig *[2][64]uint64, sexp *[2][64]i
 	// A group sum is an integer multiple of 2^gridP; times the scales'
 	// significands it has frac = ManBits(scale)·2 - gridP fraction bits
 	// below its exponent, the scales' exponent sum.
-	frac := 2*s.Format.ManBits - p.gridP
+	frac := 2*s.Format.ManBits() - p.gridP
 	ng := p.K / s.Group
 	var terms [64]term
 	var live [64]bool

@@ -138,7 +138,7 @@ func (p *Preset) unpackAcc(f numerics.Format, c uint32) (term, numerics.Class) {
 		}
 	}
 	neg, sig, exp, cl := f.Unpack(c)
-	return term{neg: neg, sig: sig, exp: exp, frac: f.ManBits}, cl
+	return term{neg: neg, sig: sig, exp: exp, frac: f.ManBits()}, cl
 }
 
 // convert rounds the exact value (-1)^neg·mag·2^q per the step's

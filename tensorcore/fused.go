@@ -52,7 +52,7 @@ import (
 // and fb, steps of l products and f fraction bits, and the zero exponent
 // zeroExp (the comment above says why each condition is needed).
 func scaledExact(fa, fb numerics.Format, l, f, zeroExp int) bool {
-	man := fa.ManBits + fb.ManBits
+	man := fa.ManBits() + fb.ManBits()
 	return l > 0 && l%8 == 0 &&
 		man+2 <= 24 && // product significands fit float32
 		fa.MinExp()+fb.MinExp()-man >= -126 && // non-zero products are normal

@@ -107,7 +107,7 @@ func drawCode(r *rand.Rand, f numerics.Format, st codeStyle, scale float64) uint
 	sign := uint32(1) << (bits - 1)
 	switch st {
 	case styleTiny:
-		return uint32(r.IntN(3<<f.ManBits)) | sign*uint32(r.IntN(2))
+		return uint32(r.IntN(3<<f.ManBits())) | sign*uint32(r.IntN(2))
 	case styleSparse:
 		if r.IntN(8) != 0 {
 			return 0
@@ -150,17 +150,17 @@ func drawCodes(r *rand.Rand, f numerics.Format, n int) []uint32 {
 // huge; Inf and NaN only when special.
 func drawAcc(r *rand.Rand, f numerics.Format, special bool) uint32 {
 	sign := uint32(r.IntN(2)) << (f.Bits() - 1)
-	man := uint32(r.Uint64()) & (1<<f.ManBits - 1)
-	emax := 1<<f.ExpBits - 1 // all-ones exponent field
+	man := uint32(r.Uint64()) & (1<<f.ManBits() - 1)
+	emax := 1<<f.ExpBits() - 1 // all-ones exponent field
 	switch n := r.IntN(10); {
 	case n == 0:
 		return sign
 	case n == 1:
 		return sign | man // subnormal
 	case n == 2 && special:
-		return sign | uint32(emax)<<f.ManBits | man>>uint(r.IntN(2)*f.ManBits) // Inf or NaN
+		return sign | uint32(emax)<<f.ManBits() | man>>uint(r.IntN(2)*f.ManBits()) // Inf or NaN
 	case n == 3:
-		return sign | uint32(1+r.IntN(emax-1))<<f.ManBits | man // any normal
+		return sign | uint32(1+r.IntN(emax-1))<<f.ManBits() | man // any normal
 	}
 	// Near the products' range.
 	v := r.NormFloat64() * math.Ldexp(1, r.IntN(40)-20)
@@ -336,10 +336,10 @@ func TestSIMDStepAccExponents(t *testing.T) {
 			var va, vb Vector
 			p.da.decode(v[0], &va)
 			p.db.decode(v[1], &vb)
-			for e := range uint32(1<<acc.ExpBits - 1) {
-				for _, m := range []uint32{0, 1, 1<<acc.ManBits - 1} {
+			for e := range uint32(1<<acc.ExpBits() - 1) {
+				for _, m := range []uint32{0, 1, 1<<acc.ManBits() - 1} {
 					for _, s := range []uint32{0, acc.SignBit()} {
-						c := s | e<<acc.ManBits | m
+						c := s | e<<acc.ManBits() | m
 						if !compareStep(t, p, &va, &vb, 0, c) {
 							if bad++; bad > 5 {
 								t.Fatalf("%s: too many mismatches", p.Name)

@@ -68,7 +68,7 @@ func (p *Preset) Lanes() bool { return p.lanes }
 // Lanes).
 func lanesOK(fa, fb numerics.Format, l int, narrow, simd bool) bool {
 	normal := func(x numerics.Format) bool {
-		return x.MinExp()-x.ManBits >= -126 && x.MaxExp() <= 126
+		return x.MinExp()-x.ManBits() >= -126 && x.MaxExp() <= 126
 	}
 	return simd && narrow && l%4 == 0 && normal(fa) && normal(fb)
 }
@@ -262,8 +262,8 @@ func (p *Preset) laneStep(a *LaneRow, pn *Panel, l, s int, c uint32) uint32 {
 	for k := range p.L {
 		ka, kb := s+k, (s+k)*Lanes+l
 		ea[k], eb[k] = int16(a.exp[ka]), int16(pn.exp[kb])
-		sa[k] = laneSig(a.val[ka], int(a.exp[ka]), fa.ManBits)
-		sb[k] = laneSig(pn.val[kb], int(pn.exp[kb]), fb.ManBits)
+		sa[k] = laneSig(a.val[ka], int(a.exp[ka]), fa.ManBits())
+		sb[k] = laneSig(pn.val[kb], int(pn.exp[kb]), fb.ManBits())
 	}
 	neg, mag, q := p.Step.fusedGeneral(sa[:p.L], sb[:p.L], ea[:p.L], eb[:p.L], p.shiftP, ct)
 	return p.Step.convert(neg, mag, q)

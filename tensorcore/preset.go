@@ -119,12 +119,14 @@ func (p *Preset) init() error {
 	}
 	fa, fb := p.inFormats()
 	switch {
+	case !p.A.Valid() || !p.B.Valid() || !fa.Valid() || !fb.Valid() || p.Scale != nil && !p.Scale.Format.Valid():
+		return fmt.Errorf("tensorcore: preset %s: an operand or scale format is not set", p.Name)
 	case p.L <= 0 || p.K <= 0 || p.K%p.L != 0:
 		return fmt.Errorf("tensorcore: preset %s: K=%d is not a multiple of L=%d", p.Name, p.K, p.L)
 	case p.RegBits < 0 || p.RegBits > 24:
 		return fmt.Errorf("tensorcore: preset %s: RegBits=%d outside [1, 24]", p.Name, p.RegBits)
-	case p.F < fa.ManBits+fb.ManBits || p.F > 40:
-		return fmt.Errorf("tensorcore: preset %s: F=%d outside [%d, 40]", p.Name, p.F, fa.ManBits+fb.ManBits)
+	case p.F < fa.ManBits()+fb.ManBits() || p.F > 40:
+		return fmt.Errorf("tensorcore: preset %s: F=%d outside [%d, 40]", p.Name, p.F, fa.ManBits()+fb.ManBits())
 	}
 	if err := p.initScale(); err != nil {
 		return err
@@ -139,11 +141,11 @@ func (p *Preset) init() error {
 			}
 		}
 	}
-	p.shiftP = p.F - fa.ManBits - fb.ManBits
-	p.gridP = fa.MinExp() - fa.ManBits + fb.MinExp() - fb.ManBits
+	p.shiftP = p.F - fa.ManBits() - fb.ManBits()
+	p.gridP = fa.MinExp() - fa.ManBits() + fb.MinExp() - fb.ManBits()
 	// The fixed-point kernel needs both operands' fixed-point values
 	// (< 2^(MaxExp-MinExp+ManBits+1)) to multiply within 62 bits.
-	span := func(f numerics.Format) int { return f.MaxExp() - f.MinExp() + f.ManBits + 1 }
+	span := func(f numerics.Format) int { return f.MaxExp() - f.MinExp() + f.ManBits() + 1 }
 	p.fixed = p.Interleave == p.L && span(fa)+span(fb) <= 62 && p.Scale == nil
 	p.simd = p.Interleave == p.L && p.Scale == nil && scaledExact(fa, fb, p.L, p.F, p.ZeroExp)
 	p.regMask = ^uint64(0) << uint(64-p.regBits())

@@ -301,4 +301,4 @@ func init() {
 }
 
 // fp8Folder is the K–M folder name of an FP8 format.
-func fp8Folder(f numerics.Format) string { return strings.ToUpper(f.Name) }
+func fp8Folder(f numerics.Format) string { return strings.ToUpper(f.Name()) }

@@ -20,15 +20,15 @@ import (
 // widths alone (E4M3-style formats: only S.1..1.1..1 is NaN; E2M1: no
 // specials at all).
 func rdec(f numerics.Format, code uint32) rterm {
-	if f.NaN == numerics.NaNNone {
-		t := rdecode(code, f.ExpBits, f.ManBits, true)
+	if f.NaN() == numerics.NaNNone {
+		t := rdecode(code, f.ExpBits(), f.ManBits(), true)
 		if t.cls == rNaN { // all ones is an ordinary value in E2M1
-			bias := 1<<(f.ExpBits-1) - 1
-			t = rterm{neg: t.neg, sig: 1<<(f.ManBits+1) - 1, exp: 1<<f.ExpBits - 1 - bias, frac: f.ManBits, cls: rFinite}
+			bias := 1<<(f.ExpBits()-1) - 1
+			t = rterm{neg: t.neg, sig: 1<<(f.ManBits()+1) - 1, exp: 1<<f.ExpBits() - 1 - bias, frac: f.ManBits(), cls: rFinite}
 		}
 		return t
 	}
-	return rdecode(code, f.ExpBits, f.ManBits, f.NaN == numerics.NaNAllOnes)
+	return rdecode(code, f.ExpBits(), f.ManBits(), f.NaN() == numerics.NaNAllOnes)
 }
 
 // radd16 is HADD.
@@ -105,9 +105,9 @@ func refPreset(t testing.TB, p *tensorcore.Preset, a, b []uint32, c uint32) uint
 // 1 exponent fields in a band of 3 starting at e0 with some zeros, 2
 // subnormals and the smallest normals.
 func genCode(r *rand.Rand, f numerics.Format, mode, e0 int) uint32 {
-	top := 1<<f.ExpBits - 1
-	sign := uint32(r.IntN(2)) << (f.ExpBits + f.ManBits)
-	man := uint32(r.IntN(1 << f.ManBits))
+	top := 1<<f.ExpBits() - 1
+	sign := uint32(r.IntN(2)) << (f.ExpBits() + f.ManBits())
+	man := uint32(r.IntN(1 << f.ManBits()))
 	var c uint32
 	switch mode {
 	case 0:
@@ -116,9 +116,9 @@ func genCode(r *rand.Rand, f numerics.Format, mode, e0 int) uint32 {
 		if r.IntN(8) == 0 {
 			return sign
 		}
-		c = sign | uint32(min(e0+r.IntN(3), top))<<f.ManBits | man
+		c = sign | uint32(min(e0+r.IntN(3), top))<<f.ManBits() | man
 	default:
-		c = sign | uint32(r.IntN(2))<<f.ManBits | man
+		c = sign | uint32(r.IntN(2))<<f.ManBits() | man
 	}
 	if _, _, _, cl := f.Unpack(c); cl == numerics.NaN || cl == numerics.Inf {
 		return sign
@@ -135,7 +135,7 @@ func genAccFor(r *rand.Rand, acc numerics.Format, near int) uint32 {
 	case 1:
 		return acc.SignBit()
 	case 2:
-		return uint32(r.IntN(2))*acc.SignBit() | uint32(r.IntN(1<<acc.ManBits))
+		return uint32(r.IntN(2))*acc.SignBit() | uint32(r.IntN(1<<acc.ManBits()))
 	case 3:
 		return uint32(r.IntN(acc.NumCodes()))
 	}
@@ -183,15 +183,15 @@ func TestGPUPresetsMatchReference(t *testing.T) {
 		for it := range n {
 			mode := it % 3
 			fa, fb := p.A, p.B
-			ea, eb := r.IntN(1<<fa.ExpBits-2), r.IntN(1<<fb.ExpBits-2)
-			if fa.ExpBits == 8 { // BF16, TF32: keep most bands in a useful range
+			ea, eb := r.IntN(1<<fa.ExpBits()-2), r.IntN(1<<fb.ExpBits()-2)
+			if fa.ExpBits() == 8 { // BF16, TF32: keep most bands in a useful range
 				ea, eb = 100+r.IntN(50), 100+r.IntN(50)
 			}
 			a, b := make([]uint32, p.K), make([]uint32, p.K)
 			for k := range a {
 				a[k], b[k] = genCode(r, fa, mode, ea), genCode(r, fb, mode, eb)
 			}
-			near := ea - fa.Bias + eb - fb.Bias
+			near := ea - fa.Bias() + eb - fb.Bias()
 			if it%2 == 0 { // C near D, where adding it needs rounding most often
 				if d0 := p.Acc().Decode(p.MMA(a, b, 0)); d0 != 0 && !math.IsInf(d0, 0) && !math.IsNaN(d0) {
 					_, near = math.Frexp(d0)
@@ -294,7 +294,7 @@ func TestGPUPresetsChainDoesNotAllocate(t *testing.T) {
 		r := newRand(901)
 		a, b := make([]uint32, 4*p.K), make([]uint32, 4*p.K)
 		for k := range a {
-			a[k], b[k] = genCode(r, p.A, 1, 1<<(p.A.ExpBits-1)-2), genCode(r, p.B, 1, 1<<(p.B.ExpBits-1)-2)
+			a[k], b[k] = genCode(r, p.A, 1, 1<<(p.A.ExpBits()-1)-2), genCode(r, p.B, 1, 1<<(p.B.ExpBits()-1)-2)
 		}
 		var va, vb tensorcore.Vector
 		p.DecodeA(a, &va)
@@ -347,7 +347,7 @@ func TestSeparateCFP16(t *testing.T) {
 // rscale decodes a scale code: E8M0 (2^(e-127), NaN 0xFF) or UE4M3 (the
 // sign bit ignored, NaN x.1111.111).
 func rscale(f numerics.Format, code uint32) rterm {
-	if f.ManBits == 0 {
+	if f.ManBits() == 0 {
 		if code&0xFF == 0xFF {
 			return rterm{cls: rNaN}
 		}
@@ -399,7 +399,7 @@ func refScaled(t testing.TB, p *tensorcore.Preset, a, b, sa, sb []uint32, c uint
 				continue
 			}
 			// Exact group sum in units of 2^u, the finest product grid.
-			u := (1 - (1<<(p.A.ExpBits-1) - 1) - p.A.ManBits) + (1 - (1<<(p.B.ExpBits-1) - 1) - p.B.ManBits)
+			u := (1 - (1<<(p.A.ExpBits()-1) - 1) - p.A.ManBits()) + (1 - (1<<(p.B.ExpBits()-1) - 1) - p.B.ManBits())
 			sum := new(big.Int)
 			for k := g; k < g+s.Group; k++ {
 				pr := rprod(as[k], bs[k])
@@ -448,7 +448,7 @@ func refScaled(t testing.TB, p *tensorcore.Preset, a, b, sa, sb []uint32, c uint
 }
 
 func genScale(r *rand.Rand, f numerics.Format) uint32 {
-	if f.ManBits == 0 { // E8M0: mostly near 1, sometimes anywhere, rarely NaN
+	if f.ManBits() == 0 { // E8M0: mostly near 1, sometimes anywhere, rarely NaN
 		switch r.IntN(20) {
 		case 0:
 			return 0xFF
@@ -478,7 +478,7 @@ func TestBlockScaledMatchesReference(t *testing.T) {
 		for it := range 1500 {
 			mode := it % 3
 			a, b := make([]uint32, p.K), make([]uint32, p.K)
-			ea, eb := r.IntN(1<<p.A.ExpBits-1), r.IntN(1<<p.B.ExpBits-1)
+			ea, eb := r.IntN(1<<p.A.ExpBits()-1), r.IntN(1<<p.B.ExpBits()-1)
 			for k := range a {
 				a[k], b[k] = genCode(r, p.A, mode, ea), genCode(r, p.B, mode, eb)
 			}
@@ -506,7 +506,7 @@ func TestMXF8UnitScales(t *testing.T) {
 			one := []uint32{127}
 			for it := range 2000 {
 				x, y := make([]uint32, 32), make([]uint32, 32)
-				ex, ey := r.IntN(1<<mx.A.ExpBits-2), r.IntN(1<<mx.B.ExpBits-2)
+				ex, ey := r.IntN(1<<mx.A.ExpBits()-2), r.IntN(1<<mx.B.ExpBits()-2)
 				for k := range x {
 					x[k], y[k] = genCode(r, mx.A, it%3, ex), genCode(r, mx.B, it%3, ey)
 				}

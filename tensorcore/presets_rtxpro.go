@@ -37,7 +37,7 @@ func init() {
 		k int
 	}{{fp16, 16}, {bf16, 16}, {tf32, 8}} {
 		register(&Preset{
-			Name: "rtxpro6000-mma-" + in.f.Name, GPU: gpu,
+			Name: "rtxpro6000-mma-" + in.f.Name(), GPU: gpu,
 			Instr:       fmt.Sprintf("mma.sync.aligned.m16n8k%d.row.col.f32.%s.%s.f32", in.k, in.f, in.f),
 			Description: fmt.Sprintf("Blackwell workstation %s, FP32 accumulator: %d products and C fused, 25 fraction bits, truncated to FP32", in.f, in.k),
 			A:           in.f, B: in.f, K: in.k, Step: step(in.k, RZFP32),

@@ -111,7 +111,7 @@ func TestLookup(t *testing.T) {
 	for _, pc := range allCases() {
 		p := lookup(t, pc.name)
 		names = append(names, pc.name)
-		if p.Name != pc.name || p.K != 32 || p.A.Name != pc.a.name || p.B.Name != pc.b.name {
+		if p.Name != pc.name || p.K != 32 || p.A.Name() != pc.a.name || p.B.Name() != pc.b.name {
 			t.Errorf("%s: Name %q K %d A %s B %s", pc.name, p.Name, p.K, p.A, p.B)
 		}
 		wantAcc := numerics.FP32
@@ -231,5 +231,33 @@ func TestWithFWidensTheRegister(t *testing.T) {
 	bad.RegBits = 25
 	if _, err := bad.WithF(13); err == nil {
 		t.Error("RegBits = 25 accepted")
+	}
+}
+
+// TestNewPresetRefusesInvalidFormats: a preset whose operand, Via or
+// scale format is the zero Format (no format) or out of range is refused,
+// not run with zero-width formats.
+func TestNewPresetRefusesInvalidFormats(t *testing.T) {
+	none := numerics.Format(0)
+	bad := numerics.Format(255)
+	for name, mod := range map[string]func(q *tensorcore.Preset){
+		"A none":     func(q *tensorcore.Preset) { q.A = none },
+		"B none":     func(q *tensorcore.Preset) { q.B = none },
+		"B invalid":  func(q *tensorcore.Preset) { q.B = bad },
+		"Via none":   func(q *tensorcore.Preset) { q.Via = &none },
+		"scale none": func(q *tensorcore.Preset) { q.Scale = &tensorcore.BlockScale{Block: 32} },
+	} {
+		base := "h100-mma-e4m3-e4m3" // a preset with Via
+		if name == "scale none" {
+			base = "b200-mxf8-e4m3-e4m3"
+		}
+		q := *lookup(t, base)
+		if _, err := tensorcore.NewPreset(q); err != nil {
+			t.Fatalf("%s: NewPreset of the unchanged preset: %v", name, err)
+		}
+		mod(&q)
+		if _, err := tensorcore.NewPreset(q); err == nil || !strings.Contains(err.Error(), "format is not set") {
+			t.Errorf("%s: NewPreset: %v, want an error saying a format is not set", name, err)
+		}
 	}
 }

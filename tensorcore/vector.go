@@ -88,7 +88,7 @@ func (d *decoder) slow(code uint32) entry {
 		}
 		e.fix = int64(e.sig) << uint(exp-d.via.MinExp())
 		if d.lanes {
-			e.val = laneValue(e.sig, exp, d.via.ManBits)
+			e.val = laneValue(e.sig, exp, d.via.ManBits())
 		}
 	} else if neg && cl != numerics.Zero {
 		// Remembers the sign of Inf and NaN; never used as a significand.

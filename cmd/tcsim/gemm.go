@@ -205,9 +205,9 @@ func runGEMM(stdout, stderr io.Writer, args []string) int {
 // real-valued operands).
 func fp8Name(p *tensorgemm.Pending) string {
 	if f, ok := p.Format(); ok && p.Codes() {
-		return f.Name
+		return f.Name()
 	}
-	return numerics.E4M3.Name
+	return numerics.E4M3.Name()
 }
 
 // inputFailure reports a bad input in one line: exit 2.
@@ -347,7 +347,7 @@ func operandReportOf(op *tensorgemm.Operand) operandReport {
 	r := operandReport{Source: op.Source, DType: op.DType, Shape: op.Shape, Rows: op.Rows, K: op.K, NaN: op.NaN, Inf: op.Inf}
 	r.UsedAs = "real values, quantised per configuration"
 	if op.Format != nil {
-		r.UsedAs = op.Format.Name + " codes, not re-quantised"
+		r.UsedAs = op.Format.Name() + " codes, not re-quantised"
 	}
 	r.BlockScale = op.ScaleSource
 	return r

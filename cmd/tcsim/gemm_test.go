@@ -198,10 +198,10 @@ func diagonalMatches(t *testing.T, recs []*records.InstRecord) int {
 		}
 	}
 	dir := t.TempDir()
-	dtype := map[string]safetensors.DType{"e4m3": safetensors.F8E4M3, "e5m2": safetensors.F8E5M2}[cfg.A.Name]
+	dtype := map[string]safetensors.DType{"e4m3": safetensors.F8E4M3, "e5m2": safetensors.F8E5M2}[cfg.A.Name()]
 	writeST(t, filepath.Join(dir, "a.safetensors"), safetensors.FromCodes("x", dtype, []int{n, k}, a))
 	writeNpy(t, filepath.Join(dir, "b.npy"), npy.FromCodes(npy.Void8, []int{k, n}, bT))
-	mustGEMM(t, dir, "--a", "a.safetensors", "--b", "b.npy", "--b-format", cfg.B.Name, "--preset", preset,
+	mustGEMM(t, dir, "--a", "a.safetensors", "--b", "b.npy", "--b-format", cfg.B.Name(), "--preset", preset,
 		"--nc", "never", "--no-baseline", "--out", "out")
 	d := readD(t, filepath.Join(dir, "out", fmt.Sprintf("d_%s_none_nc-never.npy", preset)))
 	m := 0

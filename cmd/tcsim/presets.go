@@ -93,9 +93,9 @@ func runPresets(stdout, stderr io.Writer, args []string) int {
 
 // presetInputs is "a×b", with the format the datapath converts them to.
 func presetInputs(p *tensorcore.Preset) string {
-	s := p.A.Name + "×" + p.B.Name
+	s := p.A.Name() + "×" + p.B.Name()
 	if p.Via != nil {
-		s += " as " + p.Via.Name
+		s += " as " + p.Via.Name()
 	}
 	return s
 }
@@ -183,7 +183,7 @@ func writePresetDetails(w io.Writer, ps []*tensorcore.Preset) error {
 		field("instruction", p.Instr)
 		field("description", p.Description)
 		field("inputs", presetInputs(p))
-		field("accumulator", p.Acc().Name)
+		field("accumulator", p.Acc().Name())
 		field("K", fmt.Sprint(p.K))
 		field("L", fmt.Sprint(p.L))
 		field("F", fmt.Sprint(p.F))
@@ -233,17 +233,17 @@ func writePresetsJSON(w io.Writer, ps []*tensorcore.Preset) error {
 	out := make([]presetJSON, len(ps))
 	for i, p := range ps {
 		j := presetJSON{Name: p.Name, GPU: p.GPU, Instruction: p.Instr, Description: p.Description,
-			A: p.A.Name, B: p.B.Name, Acc: p.Acc().Name, K: p.K, L: p.L, F: p.F, Rounding: p.Rounding(),
+			A: p.A.Name(), B: p.B.Name(), Acc: p.Acc().Name(), K: p.K, L: p.L, F: p.F, Rounding: p.Rounding(),
 			ZeroExp: p.ZeroExp, Interleave: p.Interleave, SeparateC: p.SeparateC,
 			Source: p.Source, Status: p.Status.String(), Verified: p.Verified}
 		if p.Via != nil {
-			j.Via = p.Via.Name
+			j.Via = p.Via.Name()
 		}
 		if j.Verified == nil {
 			j.Verified = []tensorcore.Verification{}
 		}
 		if s := p.Scale; s != nil {
-			j.Scale = &scaleJSON{Format: s.Format.Name, Block: s.Block, Group: s.Group}
+			j.Scale = &scaleJSON{Format: s.Format.Name(), Block: s.Block, Group: s.Group}
 		}
 		out[i] = j
 	}

@@ -64,7 +64,7 @@ func TestPresetsFilterDetailsJSON(t *testing.T) {
 	for _, j := range js {
 		p, _ := tensorcore.Lookup(j.Name)
 		if j.K != p.K || j.L != p.L || j.F != p.F || j.Status != p.Status.String() || len(j.Verified) != len(p.Verified) ||
-			(j.Scale != nil) != p.BlockScaled() || j.Acc != p.Acc().Name {
+			(j.Scale != nil) != p.BlockScaled() || j.Acc != p.Acc().Name() {
 			t.Errorf("%s: %+v", j.Name, j)
 		}
 	}

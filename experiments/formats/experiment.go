@@ -54,13 +54,13 @@ type row struct {
 }
 
 func measure(f numerics.Format) row {
-	r := row{bits: f.Bits(), exp: f.ExpBits, man: f.ManBits, bias: f.Bias}
+	r := row{bits: f.Bits(), exp: f.ExpBits(), man: f.ManBits(), bias: f.Bias()}
 	r.maxCode = f.MaxFinite()
 	r.max = f.Decode(r.maxCode)
-	r.minNorm = f.Decode(1 << f.ManBits) // exponent field 1, mantissa 0
-	r.minSub = f.Decode(1)               // the smallest non-zero code
-	r.eps = math.Ldexp(1, -f.ManBits)    // spacing of values in [1, 2)
-	r.digits = float64(f.ManBits+1) * lab.Log10Of(2)
+	r.minNorm = f.Decode(1 << f.ManBits()) // exponent field 1, mantissa 0
+	r.minSub = f.Decode(1)                 // the smallest non-zero code
+	r.eps = math.Ldexp(1, -f.ManBits())    // spacing of values in [1, 2)
+	r.digits = float64(f.ManBits()+1) * lab.Log10Of(2)
 	r.binades = lab.Log2Of(r.max / r.minSub)
 	r.normalBinades = lab.Log2Of(r.max / r.minNorm)
 	_, hasInf := f.InfCode()
@@ -73,7 +73,7 @@ func measure(f numerics.Format) row {
 			}
 		}
 	} else {
-		r.nans = 2 * (1<<f.ManBits - 1) // IEEE: exponent all ones, mantissa ≠ 0, either sign
+		r.nans = 2 * (1<<f.ManBits() - 1) // IEEE: exponent all ones, mantissa ≠ 0, either sign
 	}
 	switch c := f.Encode(2*r.max, numerics.NearestEven, numerics.ToInf); {
 	case f.IsNaN(c):

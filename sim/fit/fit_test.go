@@ -28,9 +28,9 @@ func shipped(t *testing.T, fam *Family, pair [2]numerics.Format) (*tensorcore.Pr
 	t.Helper()
 	var name string
 	czero := false
-	in := pair[0].Name
+	in := pair[0].Name()
 	if pair[0].Bits() == 8 || pair[0] != pair[1] {
-		in += "-" + pair[1].Name
+		in += "-" + pair[1].Name()
 	}
 	if !fam.KM {
 		name = fmt.Sprintf("h100-%s-%s", fam.Instr, in)

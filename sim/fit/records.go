@@ -43,7 +43,7 @@ type Family struct {
 func (f *Family) PairNames() []string {
 	s := make([]string, len(f.Pairs))
 	for i, p := range f.Pairs {
-		s[i] = p[0].Name + "×" + p[1].Name
+		s[i] = p[0].Name() + "×" + p[1].Name()
 	}
 	return s
 }
@@ -206,7 +206,7 @@ func loadInst(path string) ([]*Family, error) {
 		acc := cfg.Acc()
 		width := "fp8"
 		if cfg.A.Bits() > 8 {
-			width = cfg.A.Name
+			width = cfg.A.Name()
 		}
 		key := fmt.Sprintf("%s/%s/%d/%s", cfg.Instr, acc, len(rec.A), width)
 		fam := byKey[key]
@@ -217,9 +217,9 @@ func loadInst(path string) ([]*Family, error) {
 			fams = append(fams, fam)
 		}
 		pair := fam.pairIndex(cfg.A, cfg.B)
-		g := cfg.A.Name + "×" + cfg.B.Name + " c0"
+		g := cfg.A.Name() + "×" + cfg.B.Name() + " c0"
 		if cfg.UseC {
-			g = cfg.A.Name + "×" + cfg.B.Name + " cR"
+			g = cfg.A.Name() + "×" + cfg.B.Name() + " cR"
 		}
 		if dist >= 0 {
 			g += " dist=" + rec.Labels[dist]

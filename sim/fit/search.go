@@ -79,7 +79,7 @@ func space(fam *Family) []Params {
 	minF := 0
 	for _, p := range fam.Pairs {
 		fp8 = fp8 && p[0].Bits() == 8 && p[1].Bits() == 8
-		minF = max(minF, p[0].ManBits+p[1].ManBits)
+		minF = max(minF, p[0].ManBits()+p[1].ManBits())
 	}
 	var ls []int
 	for l := 1; l <= fam.K; l *= 2 {
@@ -124,7 +124,7 @@ func space(fam *Family) []Params {
 			for _, via := range vias {
 				lo := minF
 				if via {
-					lo = 2 * numerics.FP16.ManBits
+					lo = 2 * numerics.FP16.ManBits()
 				}
 				for f := lo; f <= maxF; f++ {
 					for _, r := range regs {

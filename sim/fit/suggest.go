@@ -189,11 +189,11 @@ func randCode(rng *rand.Rand, f numerics.Format, lo, hi int) uint32 {
 	lo, hi = clamp(lo), clamp(hi)
 	for {
 		e := lo + rng.IntN(hi-lo+1)
-		ef := uint32(e + f.Bias)
+		ef := uint32(e + f.Bias())
 		if e == f.MinExp() && rng.IntN(2) == 0 {
 			ef = 0
 		}
-		code := ef<<f.ManBits | uint32(rng.Uint64())&(1<<f.ManBits-1)
+		code := ef<<f.ManBits() | uint32(rng.Uint64())&(1<<f.ManBits()-1)
 		if rng.IntN(2) == 0 {
 			code |= f.SignBit()
 		}
@@ -214,7 +214,7 @@ func suggestRow(fam *Family, r Record, dist string) SuggestRow {
 	if instr == "" {
 		instr = "mma"
 	}
-	cfg := fmt.Sprintf("%s_%s_%s", instr, fa.Name, fb.Name)
+	cfg := fmt.Sprintf("%s_%s_%s", instr, fa.Name(), fb.Name())
 	if fam.Acc == numerics.FP16 {
 		cfg += "_f16"
 	}

@@ -78,7 +78,7 @@ func (d DType) Format() (f numerics.Format, ok bool) {
 	case Float8E5M2:
 		return numerics.E5M2, true
 	}
-	return numerics.Format{}, false
+	return 0, false
 }
 
 // descr is the dtype string Write puts in the header.

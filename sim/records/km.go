@@ -63,7 +63,7 @@ func KMOperandFormat(name string) (numerics.Format, bool) {
 	case "E5M2":
 		return numerics.E5M2, true
 	}
-	return numerics.Format{}, false
+	return 0, false
 }
 
 // FP16ToFP32Bits widens an FP16 code to the FP32 bits of the same value

@@ -245,7 +245,7 @@ func parseOperandFormat(field, s string) (numerics.Format, error) {
 	if f, ok := operandFormats[s]; ok {
 		return f, nil
 	}
-	return numerics.Format{}, fmt.Errorf("%s: unknown operand format %q (want e4m3, e5m2, f16, bf16 or tf32)", field, s)
+	return 0, fmt.Errorf("%s: unknown operand format %q (want e4m3, e5m2, f16, bf16 or tf32)", field, s)
 }
 
 // ---------------------------------------------------------------------------

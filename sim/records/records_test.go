@@ -120,12 +120,12 @@ func TestParseInstConfig(t *testing.T) {
 		{"wgmma_f16_bf16_c0", "wgmma", numerics.FP16, numerics.BF16, false, false, ""},
 		{"mma_f16_f16_f16_c0", "mma", numerics.FP16, numerics.FP16, false, true, ""},
 		{"wgmma_tf32_tf32_cR", "wgmma", numerics.TF32, numerics.TF32, true, false, ""},
-		{"wgmma_e4m3_c0", "", numerics.Format{}, numerics.Format{}, false, false, "wrong number of parts"},
-		{"hmma_e4m3_e4m3_c0", "", numerics.Format{}, numerics.Format{}, false, false, `unknown instruction "hmma"`},
-		{"wgmma_e4m3_f32_c0", "", numerics.Format{}, numerics.Format{}, false, false, `unknown operand format "f32"`},
-		{"wgmma_e4m3_e4m3_c1", "", numerics.Format{}, numerics.Format{}, false, false, "last part must be c0 or cR"},
-		{"wgmma_e4m3_e4m3_f32_c0", "", numerics.Format{}, numerics.Format{}, false, false, `unknown accumulator "f32"`},
-		{"", "", numerics.Format{}, numerics.Format{}, false, false, "wrong number of parts"},
+		{"wgmma_e4m3_c0", "", 0, 0, false, false, "wrong number of parts"},
+		{"hmma_e4m3_e4m3_c0", "", 0, 0, false, false, `unknown instruction "hmma"`},
+		{"wgmma_e4m3_f32_c0", "", 0, 0, false, false, `unknown operand format "f32"`},
+		{"wgmma_e4m3_e4m3_c1", "", 0, 0, false, false, "last part must be c0 or cR"},
+		{"wgmma_e4m3_e4m3_f32_c0", "", 0, 0, false, false, `unknown accumulator "f32"`},
+		{"", "", 0, 0, false, false, "wrong number of parts"},
 	} {
 		c, err := ParseInstConfig(tc.name)
 		if tc.err != "" {

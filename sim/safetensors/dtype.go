@@ -82,7 +82,7 @@ func (d DType) Format() (f numerics.Format, ok bool) {
 	case F32:
 		return numerics.FP32, true
 	}
-	return numerics.Format{}, false
+	return 0, false
 }
 
 // IsFloat reports whether d is a floating-point dtype.

@@ -156,7 +156,7 @@ func openNpy(f *os.File, format string) (*stored, error) {
 		return nil, fmt.Errorf("dtype %v does not say which floating-point format it holds: name it (%s) with --a-format / --b-format", h.DType, want)
 	}
 	s.format, s.codes = fm, fm.Bits() == 8
-	s.dtype += " read as " + fm.Name
+	s.dtype += " read as " + fm.Name()
 	return s, nil
 }
 

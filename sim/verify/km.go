@@ -42,9 +42,9 @@ func kmPresetName(gpu, format, out string) (name string, zeroC bool, err error) 
 		return "", false, fmt.Errorf("unknown K–M output format %q (want fp32 or fp16)", out)
 	}
 	g := strings.ToLower(tensorcore.CanonicalGPU(gpu)) // H200, H800: the H100's presets
-	in := f.Name
+	in := f.Name()
 	if f.Bits() == 8 {
-		in += "-" + f.Name
+		in += "-" + f.Name()
 	}
 	switch {
 	case g == "h100" && f.Bits() == 8 && out == "fp32":

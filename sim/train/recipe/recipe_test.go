@@ -49,7 +49,7 @@ func TestKnobs(t *testing.T) {
 	if err := r.Set(KnobFbits, "fprop=21"); err != nil {
 		t.Fatal(err)
 	}
-	if r.GEMM[Fprop].Preset.F != 21 || r.GEMM[Dgrad].Preset.F != 25 || r.GEMM[Dgrad].Preset.A.Name != "e5m2" {
+	if r.GEMM[Fprop].Preset.F != 21 || r.GEMM[Dgrad].Preset.F != 25 || r.GEMM[Dgrad].Preset.A.Name() != "e5m2" {
 		t.Errorf("presets %s %s", r.GEMM[Fprop].Preset.Name, r.GEMM[Dgrad].Preset.Name)
 	}
 	f32, _ := Named("fp32")
