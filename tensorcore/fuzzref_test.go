@@ -717,14 +717,12 @@ func addSeeds(f *testing.F, n int, accs ...uint32) {
 
 var seedAccs = []uint32{0, 0x80000000, 0x3F800000, 0x00000001, 0x7F7FFFFF, 0xFF800000, 0x7FC00000, 0x3C00, 0x8001, 0x7BFF}
 
-// FuzzChainReference compares Preset.Chain (every kernel the CPU runs:
-// SIMD step, chain and lane kernels, the general step) with the oracle on
-// two chained instructions whose operand and accumulator codes come from
-// the input, for every NVIDIA step preset of the registry: Volta to
-// Blackwell, FP16/BF16/TF32/FP8 operands, FP32 and FP16 accumulators,
-// operands read via FP16, C added separately, interleaved steps.
-func FuzzChainReference(f *testing.F) {
-	os := fuzzPresets(f, isStep)
+// fuzzChain compares Preset.Chain (every kernel the CPU runs: SIMD step,
+// chain and lane kernels, the general step) with the oracle on two chained
+// instructions whose operand and accumulator codes come from the input,
+// for the registry's presets that keep selects.
+func fuzzChain(f *testing.F, keep func(o *oracle) bool) {
+	os := fuzzPresets(f, keep)
 	addSeeds(f, len(os), seedAccs...)
 	f.Fuzz(func(t *testing.T, which uint16, c uint32, data []byte) {
 		o := os[int(which)%len(os)]
@@ -741,25 +739,16 @@ func FuzzChainReference(f *testing.F) {
 	})
 }
 
-// FuzzChainReferenceAMD is FuzzChainReference for the AMD matrix cores:
-// the pairwise (CDNA1/2, with and without subnormal flushing) and fused
-// (CDNA3, odd/even FP8) datapaths over two chained instructions.
-func FuzzChainReferenceAMD(f *testing.F) {
-	os := fuzzPresets(f, isAMD)
-	addSeeds(f, len(os), seedAccs...)
-	f.Fuzz(func(t *testing.T, which uint16, c uint32, data []byte) {
-		o := os[int(which)%len(os)]
-		p := o.p
-		a, b := codesFrom(data, 0, 2*p.K, o.a), codesFrom(data, 1, 2*p.K, o.b)
-		want := o.chain(t, a, b, c)
-		var va, vb tensorcore.Vector
-		p.DecodeA(a, &va)
-		p.DecodeB(b, &vb)
-		if got := p.Chain(&va, &vb, 0, 2*p.K, c); got != want {
-			t.Errorf("%s (%s): A %x B %x C %#x: Chain %#x, reference %#x", p.Name, o.family, a, b, c, got, want)
-		}
-	})
-}
+// FuzzChainReference fuzzes every NVIDIA step preset of the registry:
+// Volta to Blackwell, FP16/BF16/TF32/FP8 operands, FP32 and FP16
+// accumulators, operands read via FP16, C added separately, interleaved
+// steps.
+func FuzzChainReference(f *testing.F) { fuzzChain(f, isStep) }
+
+// FuzzChainReferenceAMD fuzzes the AMD matrix cores: the pairwise
+// (CDNA1/2, with and without subnormal flushing) and fused (CDNA3,
+// odd/even FP8) datapaths.
+func FuzzChainReferenceAMD(f *testing.F) { fuzzChain(f, isAMD) }
 
 // FuzzScaledReference compares Preset.MMAScaled with the oracle for the
 // block-scaled presets (MX FP8 with E8M0 scales folded into exponents,
