@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"github.com/tcsim/tcsim/numerics"
@@ -178,105 +180,194 @@ func GEMM(c Config, p *Problem) ([]float32, error) {
 // GEMMContext is [GEMM] with its work spread over the workers ctx allows
 // (see [parallel.WithLimit]), stopping when ctx is cancelled.
 func GEMMContext(ctx context.Context, c Config, p *Problem) ([]float32, error) {
-	if err := c.Check(p); err != nil {
+	d, err := GEMMs(ctx, []Config{c}, p, nil)
+	if err != nil {
 		return nil, err
 	}
-	tc := c.Preset
-	// chain(i, j0, lo, hi, part) accumulates products [lo, hi) of the
-	// outputs (i, j0+l), l < len(part), each from zero, as the tensor core
-	// (or, for the baseline, FFMA) does.
-	var chain func(i, j0, lo, hi int, part []float32)
-	switch {
-	case tc.BlockScaled() && !c.FP32:
-		nb := p.K / p.BlockSize
-		per := tc.K / p.BlockSize
-		chain = func(i, j0, lo, hi int, part []float32) {
-			for l := range part {
-				j := j0 + l
-				var acc uint32
-				for k0 := lo; k0 < hi; k0 += tc.K {
-					acc = tc.MMAScaled(p.A[i*p.K+k0:i*p.K+k0+tc.K], p.B[j*p.K+k0:j*p.K+k0+tc.K],
-						p.BA[i*nb+k0/p.BlockSize:][:per], p.BB[j*nb+k0/p.BlockSize:][:per], acc)
-				}
-				part[l] = math.Float32frombits(acc)
-			}
-		}
-	case c.FP32:
-		fa, fb := decodeFloat32(tc.A, p.A, p.M, p.K), decodeFloat32(tc.B, p.B, p.N, p.K)
-		if p.BlockFormat != nil {
-			scaleBlocks(fa, *p.BlockFormat, p.BA, p.BlockSize)
-			scaleBlocks(fb, *p.BlockFormat, p.BB, p.BlockSize)
-		}
-		exact := productsExact32(tc.A, tc.B) && p.BlockFormat == nil
-		chain = func(i, j0, lo, hi int, part []float32) {
-			for l := range part {
-				part[l] = fmaChain(fa[i][lo:hi], fb[j0+l][lo:hi], exact)
-			}
-		}
-	default:
-		var err error
-		if chain, err = laneChain(ctx, tc, p); err != nil {
+	return d[0], nil
+}
+
+// GEMMs computes the GEMM of every configuration on one problem: d[c] is
+// [GEMM](cs[c], p), bit for bit. Each operand is decoded once for all the
+// configurations on one datapath (a sweep point's promotion intervals, or
+// the FP32 baseline's), B up front and A one block of rows at a time, so
+// the decoded A never takes more than a few blocks' memory.
+//
+// done, if not nil, is told the index of a configuration and the fraction
+// of its work just finished; calls may come from several goroutines.
+func GEMMs(ctx context.Context, cs []Config, p *Problem, done func(c int, frac float64)) ([][]float32, error) {
+	for i := range cs {
+		if err := cs[i].Check(p); err != nil {
 			return nil, err
-		} else if chain != nil {
-			break
-		}
-		// Decoding is a pure function of each row, so it parallelises
-		// without affecting the result.
-		va := make([]tensorcore.Vector, p.M)
-		vb := make([]tensorcore.Vector, p.N)
-		err = parallel.For(ctx, p.M+p.N, 0, func(r int) error {
-			if r < p.M {
-				tc.DecodeA(p.A[r*p.K:(r+1)*p.K], &va[r])
-			} else {
-				j := r - p.M
-				tc.DecodeB(p.B[j*p.K:(j+1)*p.K], &vb[j])
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		acc := tc.Acc()
-		chain = func(i, j0, lo, hi int, part []float32) {
-			for l := range part {
-				part[l] = accToFloat32(acc, tc.Chain(&va[i], &vb[j0+l], lo, hi, 0))
-			}
 		}
 	}
-	d := make([]float32, p.M*p.N)
-	slices := c.Slices(p.K)
-	tm, tn := (p.M+tile-1)/tile, (p.N+tile-1)/tile
-	err := parallel.For(ctx, tm*tn, 0, func(t int) error {
-		i0, j0 := t/tn*tile, t%tn*tile
-		for i := i0; i < min(i0+tile, p.M); i++ {
-			c.elements(p, chain, i, j0, d[i*p.N+j0:i*p.N+min(j0+tile, p.N)], slices)
+	type key struct {
+		preset *tensorcore.Preset
+		fp32   bool
+	}
+	shared := map[key]kernel{}
+	ks := make([]kernel, len(cs))
+	for i, c := range cs {
+		kk := key{c.Preset, c.FP32}
+		if shared[kk] == nil {
+			k, err := newKernel(ctx, c, p)
+			if err != nil {
+				return nil, err
+			}
+			shared[kk] = k
+		}
+		ks[i] = shared[kk]
+	}
+	out := make([][]float32, len(cs))
+	for i := range out {
+		out[i] = make([]float32, p.M*p.N)
+	}
+	// Tasks are blocks of tile rows times runs of panels: enough of them to
+	// keep every worker busy, few enough that A rows are decoded few times.
+	rowBlocks, panels := (p.M+tile-1)/tile, (p.N+tile-1)/tile
+	chunks := min(panels, max(1, (4*runtime.GOMAXPROCS(0)+rowBlocks-1)/rowBlocks))
+	per := (panels + chunks - 1) / chunks
+	chunks = (panels + per - 1) / per
+	frac := 1 / float64(rowBlocks*chunks)
+	slices := make([][][2]int, len(cs))
+	for i := range cs {
+		slices[i] = cs[i].Slices(p.K)
+	}
+	err := parallel.For(ctx, rowBlocks*chunks, 0, func(t int) error {
+		i0 := t / chunks * tile
+		i1 := min(i0+tile, p.M)
+		pn0, pn1 := t%chunks*per, min(t%chunks*per+per, panels)
+		chains := map[kernel]chainFunc{}
+		for ci, c := range cs {
+			chain := chains[ks[ci]]
+			if chain == nil {
+				var err error
+				if chain, err = ks[ci].rows(ctx, i0, i1); err != nil {
+					return err
+				}
+				chains[ks[ci]] = chain
+			}
+			d := out[ci]
+			for i := i0; i < i1; i++ {
+				for pn := pn0; pn < pn1; pn++ {
+					j0 := pn * tile
+					c.elements(p, chain, i, j0, d[i*p.N+j0:i*p.N+min(j0+tile, p.N)], slices[ci])
+				}
+			}
+			if done != nil {
+				done(ci, frac)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return d, nil
+	return out, nil
 }
 
-// laneChain returns GEMM's chain function on the lane kernels, which
-// compute each output as Chain does, a tile row at a time; nil when the
-// preset has none or an operand is Inf or NaN.
-func laneChain(ctx context.Context, tc *tensorcore.Preset, p *Problem) (func(i, j0, lo, hi int, part []float32), error) {
-	if !tc.Lanes() {
-		return nil, nil
+// chainFunc accumulates products [lo, hi) of the outputs (i, j0+l), l <
+// len(part), each from zero, as the tensor core (or, for the baseline,
+// FFMA) does.
+type chainFunc func(i, j0, lo, hi int, part []float32)
+
+// kernel runs one datapath's chains on one problem, with B decoded once.
+type kernel interface {
+	// rows decodes rows [i0, i1) of A and returns the chains of those
+	// rows.
+	rows(ctx context.Context, i0, i1 int) (chainFunc, error)
+}
+
+// newKernel returns the kernel of configuration c on problem p.
+func newKernel(ctx context.Context, c Config, p *Problem) (kernel, error) {
+	tc := c.Preset
+	switch {
+	case c.FP32:
+		return newFP32Kernel(ctx, tc, p)
+	case tc.BlockScaled():
+		return &scaledKernel{tc: tc, p: p}, nil
+	case tc.Lanes():
+		return newLaneKernel(ctx, tc, p)
 	}
-	rows := make([]tensorcore.LaneRow, p.M)
+	return &vectorKernel{tc: tc, p: p}, nil
+}
+
+// scaledKernel runs block-scaled datapaths (MMAScaled) on the codes.
+type scaledKernel struct {
+	tc *tensorcore.Preset
+	p  *Problem
+}
+
+func (k *scaledKernel) rows(_ context.Context, _, _ int) (chainFunc, error) {
+	tc, p := k.tc, k.p
+	nb := p.K / p.BlockSize
+	per := tc.K / p.BlockSize
+	return func(i, j0, lo, hi int, part []float32) {
+		for l := range part {
+			j := j0 + l
+			var acc uint32
+			for k0 := lo; k0 < hi; k0 += tc.K {
+				acc = tc.MMAScaled(p.A[i*p.K+k0:i*p.K+k0+tc.K], p.B[j*p.K+k0:j*p.K+k0+tc.K],
+					p.BA[i*nb+k0/p.BlockSize:][:per], p.BB[j*nb+k0/p.BlockSize:][:per], acc)
+			}
+			part[l] = math.Float32frombits(acc)
+		}
+	}, nil
+}
+
+// vectorKernel runs Preset.Chain on decoded vectors: every datapath, and
+// lane datapaths on operands the lane kernels refuse (Inf, NaN).
+type vectorKernel struct {
+	tc   *tensorcore.Preset
+	p    *Problem
+	once sync.Once
+	vb   []tensorcore.Vector
+	err  error
+}
+
+func (k *vectorKernel) rows(ctx context.Context, i0, i1 int) (chainFunc, error) {
+	tc, p := k.tc, k.p
+	k.once.Do(func() {
+		// Decoding is a pure function of each column, so it parallelises
+		// without affecting the result.
+		vb := make([]tensorcore.Vector, p.N)
+		k.err = parallel.For(ctx, p.N, 0, func(j int) error {
+			tc.DecodeB(p.B[j*p.K:(j+1)*p.K], &vb[j])
+			return nil
+		})
+		k.vb = vb
+	})
+	if k.err != nil {
+		return nil, k.err
+	}
+	va := make([]tensorcore.Vector, i1-i0)
+	for i := range va {
+		tc.DecodeA(p.A[(i0+i)*p.K:(i0+i+1)*p.K], &va[i])
+	}
+	acc := tc.Acc()
+	return func(i, j0, lo, hi int, part []float32) {
+		for l := range part {
+			part[l] = accToFloat32(acc, tc.Chain(&va[i-i0], &k.vb[j0+l], lo, hi, 0))
+		}
+	}, nil
+}
+
+// laneKernel runs the lane kernels, which compute each output as Chain
+// does, a tile row at a time. A block of rows with an Inf or NaN operand
+// runs on the vector kernel instead.
+type laneKernel struct {
+	tc       *tensorcore.Preset
+	p        *Problem
+	panels   []tensorcore.Panel
+	fallback *vectorKernel
+}
+
+// newLaneKernel decodes B into panels; when a column holds an Inf or NaN
+// the whole GEMM runs on the vector kernel.
+func newLaneKernel(ctx context.Context, tc *tensorcore.Preset, p *Problem) (kernel, error) {
 	panels := make([]tensorcore.Panel, (p.N+tile-1)/tile)
 	var refused atomic.Bool
-	err := parallel.For(ctx, p.M+len(panels), 0, func(r int) error {
-		if r < p.M {
-			if !tc.DecodeRow(p.A[r*p.K:(r+1)*p.K], &rows[r]) {
-				refused.Store(true)
-			}
-			return nil
-		}
-		t := r - p.M
+	err := parallel.For(ctx, len(panels), 0, func(t int) error {
 		var cols [tile][]uint32
 		n := 0
 		for j := t * tile; j < min((t+1)*tile, p.N); j++ {
@@ -288,14 +379,83 @@ func laneChain(ctx context.Context, tc *tensorcore.Preset, p *Problem) (func(i, 
 		}
 		return nil
 	})
-	if err != nil || refused.Load() {
+	if err != nil {
 		return nil, err
+	}
+	fallback := &vectorKernel{tc: tc, p: p}
+	if refused.Load() {
+		return fallback, nil
+	}
+	return &laneKernel{tc: tc, p: p, panels: panels, fallback: fallback}, nil
+}
+
+func (k *laneKernel) rows(ctx context.Context, i0, i1 int) (chainFunc, error) {
+	tc, p := k.tc, k.p
+	rows := make([]tensorcore.LaneRow, i1-i0)
+	for i := range rows {
+		if !tc.DecodeRow(p.A[(i0+i)*p.K:(i0+i+1)*p.K], &rows[i]) {
+			return k.fallback.rows(ctx, i0, i1)
+		}
 	}
 	return func(i, j0, lo, hi int, part []float32) {
 		var d [tile]uint32
-		tc.ChainLanes(&rows[i], &panels[j0/tile], lo, hi, d[:len(part)])
+		tc.ChainLanes(&rows[i-i0], &k.panels[j0/tile], lo, hi, d[:len(part)])
 		for l := range part {
 			part[l] = math.Float32frombits(d[l])
+		}
+	}, nil
+}
+
+// fp32Kernel is the CUDA-core FP32 baseline: fma(a_k, b_k, sum) in k order
+// on the operands' values (times their in-core block scales, if any).
+type fp32Kernel struct {
+	p      *Problem
+	fa     numerics.Format
+	fb     [][]float32 // B's columns
+	tabA   []float32   // code → value of A's format, if it has at most 16 bits
+	exact  bool        // every product is exact in FP32
+	blockA bool        // A's values are multiplied by in-core block scales
+}
+
+func newFP32Kernel(ctx context.Context, tc *tensorcore.Preset, p *Problem) (kernel, error) {
+	k := &fp32Kernel{p: p, fa: tc.A, tabA: float32Table(tc.A),
+		exact: productsExact32(tc.A, tc.B) && p.BlockFormat == nil}
+	tabB := float32Table(tc.B)
+	k.fb = make([][]float32, p.N)
+	err := parallel.For(ctx, p.N, 0, func(j int) error {
+		var inner []uint32
+		if p.BlockFormat != nil {
+			inner = p.BB[j*(p.K/p.BlockSize) : (j+1)*(p.K/p.BlockSize)]
+		}
+		k.fb[j] = decodeFloat32(tc.B, tabB, p.B[j*p.K:(j+1)*p.K], p.BlockFormat, inner, p.BlockSize)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func (k *fp32Kernel) rows(_ context.Context, i0, i1 int) (chainFunc, error) {
+	p := k.p
+	fa := make([][]float32, i1-i0)
+	for i := range fa {
+		r := i0 + i
+		var inner []uint32
+		if p.BlockFormat != nil {
+			inner = p.BA[r*(p.K/p.BlockSize) : (r+1)*(p.K/p.BlockSize)]
+		}
+		fa[i] = decodeFloat32(k.fa, k.tabA, p.A[r*p.K:(r+1)*p.K], p.BlockFormat, inner, p.BlockSize)
+	}
+	return func(i, j0, lo, hi int, part []float32) {
+		a := fa[i-i0][lo:hi]
+		l := 0
+		for ; l+4 <= len(part); l += 4 {
+			part[l], part[l+1], part[l+2], part[l+3] = fmaChain4(a,
+				k.fb[j0+l][lo:hi], k.fb[j0+l+1][lo:hi], k.fb[j0+l+2][lo:hi], k.fb[j0+l+3][lo:hi], k.exact)
+		}
+		for ; l < len(part); l++ {
+			part[l] = fmaChain(a, k.fb[j0+l][lo:hi], k.exact)
 		}
 	}, nil
 }
@@ -388,6 +548,29 @@ func fmaChain(a, b []float32, exact bool) float32 {
 	return s
 }
 
+// fmaChain4 is fmaChain of a with four columns at once: four independent
+// sums, each in the same order as fmaChain, so the same bits, but four
+// times as many adds in flight.
+func fmaChain4(a, b0, b1, b2, b3 []float32, exact bool) (s0, s1, s2, s3 float32) {
+	b0, b1, b2, b3 = b0[:len(a)], b1[:len(a)], b2[:len(a)], b3[:len(a)]
+	if exact {
+		for k, x := range a {
+			s0 += float32(x * b0[k])
+			s1 += float32(x * b1[k])
+			s2 += float32(x * b2[k])
+			s3 += float32(x * b3[k])
+		}
+		return
+	}
+	for k, x := range a {
+		s0 = numerics.FMA32(x, b0[k], s0)
+		s1 = numerics.FMA32(x, b1[k], s1)
+		s2 = numerics.FMA32(x, b2[k], s2)
+		s3 = numerics.FMA32(x, b3[k], s3)
+	}
+	return
+}
+
 // productsExact32 reports whether every product of finite values of fa and
 // fb is exact in FP32: the significands fit 24 bits together and the
 // smallest product is an FP32 normal number.
@@ -397,28 +580,49 @@ func productsExact32(fa, fb numerics.Format) bool {
 	return sig <= 24 && minExp >= -126
 }
 
-// decodeFloat32 decodes rows of codes to float32 (exact for formats of at
-// most FP32 precision and range).
-func decodeFloat32(f numerics.Format, codes []uint32, rows, k int) [][]float32 {
-	out := make([][]float32, rows)
-	for r := range out {
-		out[r] = make([]float32, k)
-		for j, c := range codes[r*k : (r+1)*k] {
-			out[r][j] = float32(f.Decode(c))
+// float32Table returns every code's value of format f as a float32 (exact
+// for formats of at most FP32 precision and range), or nil for formats of
+// more than 16 bits.
+func float32Table(f numerics.Format) []float32 {
+	if f.Bits() > 16 {
+		return nil
+	}
+	if t, ok := float32Tables.Load(f); ok {
+		return t.([]float32)
+	}
+	t := make([]float32, f.NumCodes())
+	for c := range t {
+		t[c] = float32(f.Decode(uint32(c)))
+	}
+	float32Tables.Store(f, t)
+	return t
+}
+
+// float32Tables caches float32Table by format.
+var float32Tables sync.Map
+
+// decodeFloat32 decodes one row of codes of format f to float32 (through
+// tab, f's float32Table, when not nil), each value times its in-core block
+// scale when bf is not nil: the block scale codes of bf, one per size
+// values.
+func decodeFloat32(f numerics.Format, tab []float32, codes []uint32, bf *numerics.Format, scales []uint32, size int) []float32 {
+	out := make([]float32, len(codes))
+	if tab != nil {
+		mask := uint32(len(tab) - 1)
+		for k, c := range codes {
+			out[k] = tab[c&mask]
+		}
+	} else {
+		for k, c := range codes {
+			out[k] = float32(f.Decode(c))
+		}
+	}
+	if bf != nil {
+		for k := range out {
+			out[k] *= float32(bf.Decode(scales[k/size]))
 		}
 	}
 	return out
-}
-
-// scaleBlocks multiplies each block of size operands of each row by its
-// in-core scale (for the FP32 baseline, which has no block-scaled unit).
-func scaleBlocks(rows [][]float32, f numerics.Format, codes []uint32, size int) {
-	for r, row := range rows {
-		nb := len(row) / size
-		for k := range row {
-			row[k] *= float32(f.Decode(codes[r*nb+k/size]))
-		}
-	}
 }
 
 // accToFloat32 converts an accumulator code to float32 (exact for FP32 and

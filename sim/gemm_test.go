@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -252,5 +253,113 @@ func TestBlockScaledGEMMIsChainedMMAScaled(t *testing.T) {
 	}
 	if _, err := GEMM(Config{Preset: hopper(t)}, p); err == nil {
 		t.Error("a plain preset ran with block scales")
+	}
+}
+
+// TestGEMMsIsEachOutputAlone: GEMMs of several configurations at once
+// (lane kernels with promotion, the FP32 baseline, a datapath without
+// lane kernels), with an Inf in one block of rows of A (which that block
+// runs on the vector kernel), gives every output as an independent
+// computation of it does, whatever GOMAXPROCS (which changes the tasks).
+func TestGEMMsIsEachOutputAlone(t *testing.T) {
+	tc := hopper(t)
+	mma, err := tensorcore.Lookup("h100-mma-e4m3-e4m3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, n, k := 40, 37, 256
+	p := randomProblem(m, n, k, 8, false)
+	inf, _ := numerics.E4M3.NaNCode() // E4M3 has no Inf: its NaN
+	p.A[20*k+5] = inf
+	cs := []Config{{Preset: tc, Nc: 64}, {Preset: tc}, {Preset: tc, FP32: true}, {Preset: mma, Nc: 128}}
+	want := make([][]float32, len(cs))
+	for ci, c := range cs {
+		want[ci] = make([]float32, m*n)
+		for i := range m {
+			for j := range n {
+				a, b := p.A[i*k:(i+1)*k], p.B[j*k:(j+1)*k]
+				var s float32
+				switch {
+				case c.FP32:
+					for kk := range k {
+						s = numerics.FMA32(float32(numerics.E4M3.Decode(a[kk])), float32(numerics.E4M3.Decode(b[kk])), s)
+					}
+				default:
+					step := k
+					if c.Nc > 0 {
+						step = c.Nc
+					}
+					for k0 := 0; k0 < k; k0 += step {
+						part := math.Float32frombits(c.Preset.Dot(a[k0:k0+step], b[k0:k0+step], 0))
+						if k0 == 0 {
+							s = part
+						} else {
+							s += part
+						}
+					}
+				}
+				if s != s {
+					s = canonicalNaN
+				}
+				want[ci][i*n+j] = s
+			}
+		}
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, procs := range []int{1, 3} {
+		runtime.GOMAXPROCS(procs)
+		var work [4]float64
+		got, err := GEMMs(context.Background(), cs, p, func(c int, frac float64) { work[c] += frac })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ci := range cs {
+			if !bitsEqual(got[ci], want[ci]) {
+				t.Errorf("GOMAXPROCS %d, config %d: outputs differ from the outputs computed alone", procs, ci)
+			}
+			if math.Abs(work[ci]-1) > 1e-12 {
+				t.Errorf("GOMAXPROCS %d, config %d: done adds up to %v", procs, ci, work[ci])
+			}
+		}
+	}
+}
+
+// TestFP32BaselineBlockScaled: the baseline of a block-scaled datapath is
+// an FFMA chain over the values times their in-core scales.
+func TestFP32BaselineBlockScaled(t *testing.T) {
+	tc, err := tensorcore.Lookup("b200-mxf8-e4m3-e4m3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	m, n, k := 3, 7, 128
+	x, w := make([]float64, m*k), make([]float64, n*k)
+	for i := range x {
+		x[i] = r.NormFloat64() * math.Exp2(float64(r.IntN(20)-10))
+	}
+	for i := range w {
+		w[i] = r.NormFloat64()
+	}
+	qa, _ := QuantizeBlocks(x, m, k, tc.A, tc.Scale.Format, tc.Scale.Block)
+	qb, _ := QuantizeBlocks(w, n, k, tc.B, tc.Scale.Format, tc.Scale.Block)
+	p, err := NewScaledProblem(qa, qb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := gemm(t, Config{Preset: tc, FP32: true}, p)
+	nb := k / tc.Scale.Block
+	for i := range m {
+		for j := range n {
+			var s float32
+			for kk := range k {
+				a := float32(tc.A.Decode(p.A[i*k+kk])) * float32(tc.Scale.Format.Decode(p.BA[i*nb+kk/tc.Scale.Block]))
+				b := float32(tc.B.Decode(p.B[j*k+kk])) * float32(tc.Scale.Format.Decode(p.BB[j*nb+kk/tc.Scale.Block]))
+				s = numerics.FMA32(a, b, s)
+			}
+			s *= float32(p.SA[i] * p.SB[j])
+			if got := d[i*n+j]; math.Float32bits(got) != math.Float32bits(s) {
+				t.Fatalf("(%d,%d): %v, want %v", i, j, got, s)
+			}
+		}
 	}
 }

@@ -67,10 +67,8 @@ func (s *int128) addProd(x, y int64) {
 }
 
 func abs64(x int64) int64 {
-	if x < 0 {
-		return -x
-	}
-	return x
+	m := x >> 63 // 0 or -1: no branch to mispredict on random signs
+	return (x ^ m) - m
 }
 
 // bigInt returns the value as a big.Int.
@@ -151,21 +149,38 @@ func ExactProductContext(ctx context.Context, p *Problem, fa, fb numerics.Format
 		for k, c := range p.A[i*p.K : (i+1)*p.K] {
 			fixA[k] = da.tab[c]
 		}
-		sums := make([]int128, nb)
-		abss := make([]int128, nb)
 		// Block sums are below 2^128, scale products below 2^64.
 		acc := newFixedAcc(grid+loA+loB, grid+hiA+hiB+192, nb)
 		accAbs := newFixedAcc(grid+loA+loB, grid+hiA+hiB+192, nb)
-		for j := range p.N {
-			col := fixB[j*p.K : (j+1)*p.K]
-			for b := range nb {
-				sums[b], abss[b] = blockSum(fixA[b*blk:(b+1)*blk], col[b*blk:(b+1)*blk], small)
+		var sums4, abss4 [4][]int128
+		for l := range sums4 {
+			sums4[l], abss4[l] = make([]int128, nb), make([]int128, nb)
+		}
+		for j := 0; j < p.N; {
+			cols := 1
+			if small && j+4 <= p.N {
+				// Four columns at once: four independent sums in flight.
+				cols = 4
+				c := fixB[j*p.K : (j+4)*p.K]
+				for b := range nb {
+					lo, hi := b*blk, (b+1)*blk
+					blockSum4(fixA[lo:hi], c[lo:hi], c[p.K+lo:p.K+hi], c[2*p.K+lo:2*p.K+hi], c[3*p.K+lo:3*p.K+hi],
+						b, &sums4, &abss4)
+				}
+			} else {
+				col := fixB[j*p.K : (j+1)*p.K]
+				for b := range nb {
+					sums4[0][b], abss4[0][b] = blockSum(fixA[b*blk:(b+1)*blk], col[b*blk:(b+1)*blk], small)
+				}
 			}
-			d, ad, ok := combine(sa, sb, i, j, sums, abss, grid, acc, accAbs)
-			if !ok {
-				d, ad = exactBig(p, fa, fb, sa, sb, i, j, blk)
+			for l := range cols {
+				d, ad, ok := combine(sa, sb, i, j+l, sums4[l], abss4[l], grid, acc, accAbs)
+				if !ok {
+					d, ad = exactBig(p, fa, fb, sa, sb, i, j+l, blk)
+				}
+				ex.D[i*p.N+j+l], ex.AbsDot[i*p.N+j+l] = d, ad
 			}
-			ex.D[i*p.N+j], ex.AbsDot[i*p.N+j] = d, ad
+			j += cols
 		}
 		return nil
 	})
@@ -194,6 +209,23 @@ func blockSum(a, b []int64, small bool) (int128, int128) {
 		t.addProd(abs64(a[k]), abs64(b[k]))
 	}
 	return s, t
+}
+
+// blockSum4 is blockSum (when its sums fit an int64) of a with four
+// columns b0..b3 at once, storing the sums of block b of column l in
+// sums[l][b] and abss[l][b].
+func blockSum4(a, b0, b1, b2, b3 []int64, b int, sums, abss *[4][]int128) {
+	b0, b1, b2, b3 = b0[:len(a)], b1[:len(a)], b2[:len(a)], b3[:len(a)]
+	var s0, s1, s2, s3, t0, t1, t2, t3 int64
+	for k, x := range a {
+		p0, p1, p2, p3 := x*b0[k], x*b1[k], x*b2[k], x*b3[k]
+		s0, s1, s2, s3 = s0+p0, s1+p1, s2+p2, s3+p3
+		t0, t1, t2, t3 = t0+abs64(p0), t1+abs64(p1), t2+abs64(p2), t3+abs64(p3)
+	}
+	for l, st := range [4][2]int64{{s0, t0}, {s1, t1}, {s2, t2}, {s3, t3}} {
+		sums[l][b] = int128{uint64(st[0] >> 63), uint64(st[0])}
+		abss[l][b] = int128{0, uint64(st[1])}
+	}
 }
 
 // referenceScales returns every scale that multiplies a product, per row

@@ -66,7 +66,7 @@ func TestExactProductAgainstBigRat(t *testing.T) {
 		{numerics.BF16, numerics.BF16, false}, // math/big fallback
 		{numerics.BF16, numerics.BF16, true},
 	} {
-		m, n, k := 3, 4, 256
+		m, n, k := 3, 6, 256 // columns four at a time and one at a time
 		p := &Problem{M: m, N: n, K: k, A: randomCodes(r, tc.fa, m*k), B: randomCodes(r, tc.fb, n*k)}
 		if tc.scaled {
 			p.ScaleBlock = 128

@@ -15,13 +15,13 @@ func TestExperiments(t *testing.T) {
 	if code := runExperiments(&o, &e, nil); code != 0 || e.Len() != 0 {
 		t.Fatalf("list: %d %q", code, e.String())
 	}
-	for _, x := range experiments.All {
+	for _, x := range experiments.All() {
 		if !strings.Contains(o.String(), "\n"+x.Name+": ") || !strings.Contains(o.String(), "tcsim experiments run "+x.Name+"\n") {
 			t.Errorf("list does not show %s:\n%s", x.Name, o.String())
 		}
 	}
 	o.Reset()
-	if code := runExperiments(&o, &e, []string{"--names"}); code != 0 || len(lines(o.String())) != len(experiments.All) {
+	if code := runExperiments(&o, &e, []string{"--names"}); code != 0 || len(lines(o.String())) != len(experiments.All()) {
 		t.Errorf("--names: %d %q", code, o.String())
 	}
 	o.Reset()
@@ -29,7 +29,10 @@ func TestExperiments(t *testing.T) {
 		!strings.Contains(o.String(), "Examples:\n") || !strings.Contains(o.String(), "--names") {
 		t.Errorf("--help: %d %q", code, o.String())
 	}
-	for _, args := range [][]string{{"--bogus"}, {"extra"}, {"run"}, {"run", "nosuch"}, {"run", "formats", "x"}, {"--short"}, {"run", "formats", "--names"}} {
+	for _, args := range [][]string{{"--bogus"}, {"extra"}, {"run"}, {"run", "nosuch"}, {"run", "formats", "x"}, {"--short"}, {"run", "formats", "--names"},
+		{"run", "formats", "--reduced"}, {"run", "formats", "--shard", "0/2"}, {"run", "training", "--shard", "3/3"},
+		{"run", "training", "--short", "--reduced"}, {"--reduced"}, {"--shard", "0/2"}, {"merge", "training"},
+		{"merge", "formats", "--out", "x", "d"}, {"merge", "training", "--out", "x", "d", "--short"}} {
 		o.Reset()
 		e.Reset()
 		if code := runExperiments(&o, &e, args); code != 2 || !strings.HasPrefix(e.String(), "tcsim experiments: ") ||
@@ -55,5 +58,16 @@ func TestExperimentsRun(t *testing.T) {
 	}
 	if got, err := os.ReadFile(filepath.Join(dir, "data.csv")); err != nil || !bytes.Equal(got, want) {
 		t.Errorf("data.csv differs from the golden file (%v)", err)
+	}
+}
+
+// TestExperimentsMergeErrors: merging what is not a complete set of shards
+// is a one-line error and exit 2.
+func TestExperimentsMergeErrors(t *testing.T) {
+	var o, e bytes.Buffer
+	tmp := t.TempDir()
+	if code := runExperiments(&o, &e, []string{"merge", "training", "--out", filepath.Join(tmp, "m"), filepath.Join(tmp, "none")}); code != 2 ||
+		!strings.HasPrefix(e.String(), "tcsim experiments: merge training: ") || strings.Count(e.String(), "\n") != 1 {
+		t.Errorf("merge of a missing directory: %d %q", code, e.String())
 	}
 }

@@ -55,6 +55,7 @@ Recipes (--list-recipes prints each one line per GEMM kind):
 Knobs change one GEMM kind or all: a value for all three, or kind=value,...
   --nc wgrad=never         fast accumulation only in wgrad
   --fbits 25               a wider (Blackwell-like) accumulator everywhere
+  --acc exact              the recipe's quantisation with an exact accumulator
   --preset fprop=h100-wgmma-bf16 --scaling fprop=none
 
 Outputs in --out: log.csv (step, tokens, lr, train_loss, val_loss,
@@ -93,6 +94,7 @@ func runTrain(stdout, stderr io.Writer, args []string) int {
 		{recipe.KnobNc, "promotion interval `N_c` (a multiple of the instruction K, or never)"},
 		{recipe.KnobScaling, "quantisation `scaling`: none, tensor or blocks (1x128 / 128x128)"},
 		{recipe.KnobFbits, "what-if accumulator fraction `bits` F (13 is Hopper FP8, 25 Blackwell)"},
+		{recipe.KnobAcc, "`accumulation` of quantised GEMMs: datapath, or exact (same quantisation, ideal accumulator)"},
 	} {
 		knobs[k.knob] = fs.String(k.knob.String(), "", k.help)
 	}
@@ -146,7 +148,7 @@ func runTrain(stdout, stderr io.Writer, args []string) int {
 	if err != nil {
 		return usageError(stderr, "train", err.Error())
 	}
-	for _, k := range []recipe.Knob{recipe.KnobPreset, recipe.KnobNc, recipe.KnobScaling, recipe.KnobFbits} {
+	for _, k := range recipe.Knobs() {
 		if fs.Changed(k.String()) {
 			if err := rc.Set(k, *knobs[k]); err != nil {
 				return usageError(stderr, "train", err.Error())

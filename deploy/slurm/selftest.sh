@@ -5,10 +5,10 @@
 # munged, slurmctld and slurmd with every key, socket, state, spool and log in
 # one temporary directory, submits a 3-shard sweep through submit.sh (a job
 # array and the dependent merge job), and checks that the merged results.csv and
-# figures are byte for byte those of a single run. It also checks that a failing
-# shard cancels the merge. Whatever way it ends (pass, failure, Ctrl-C,
+# figures are byte for byte those of a single run; the same for the training
+# study at --short size. It also checks that a failing shard cancels the merge. Whatever way it ends (pass, failure, Ctrl-C,
 # SIGTERM), it cancels its jobs, stops the daemons it started by their PIDs and
-# removes the directory. Takes about 15 s once the packages are installed.
+# removes the directory. Takes about a minute once the packages are installed.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd -P)
@@ -262,6 +262,30 @@ for f in "${files[@]}"; do
 done
 rows=$(($(wc -l <"$tmp/single/results.csv") - 1))
 say "merged $shards shards = single run, byte for byte: results.csv ($rows rows) and $((${#files[@]} - 1)) figures"
+
+# --- the training study (--short) as a job array and its merge ---------------
+start=$SECONDS
+read -r array merge < <("$repo/deploy/slurm/submit.sh" --parsable -n "$shards" "$tmp/train" training --short)
+say "submitted training array $array ($shards shards) and merge $merge"
+await 600 "training jobs finished" queue_empty
+got=$(states "$array" "$merge" | sort | uniq -c | xargs)
+if [ "$got" != "$((shards + 1)) COMPLETED" ]; then
+	for f in "$tmp"/train/logs/*; do
+		echo "--- $f" >&2
+		cat "$f" >&2
+	done
+	fail "training job states: $got (want $((shards + 1)) COMPLETED)"
+fi
+say "training array and merge completed in $((SECONDS - start)) s"
+"$tmp/train/bin/tcsim" experiments run training --short --out "$tmp/single-train" >"$tmp/log/single-train.out" 2>&1 ||
+	fail "single training run failed: $(tail -n 1 "$tmp/log/single-train.out")"
+n=0
+for f in "$tmp"/single-train/*.csv "$tmp"/single-train/*.md "$tmp"/single-train/*.png; do
+	cmp "$f" "$tmp/train/merged/${f##*/}" >&2 || fail "training ${f##*/}: merged shards differ from a single run"
+	n=$((n + 1))
+done
+[ "$n" -ge 3 ] || fail "the single training run wrote only $n files"
+say "training: merged $shards shards = single run, byte for byte ($n files)"
 
 # --- a failing shard cancels the merge ---------------------------------------
 read -r array merge < <("$repo/deploy/slurm/submit.sh" --parsable -n 2 "$tmp/bad" sweep --k 100)

@@ -19,7 +19,11 @@ login node with Go; partition, account and time limit come from sbatch's own
 variables (SBATCH_PARTITION, SBATCH_ACCOUNT, SBATCH_TIMELIMIT, ...).
 
 Studies:
-  sweep   tcsim sweep FLAGS ('tcsim help sweep'; not --out, --shard or --resume)
+  sweep     tcsim sweep FLAGS ('tcsim help sweep'; not --out, --shard or --resume)
+  training  the training study, 'tcsim experiments run training FLAGS'
+            (FLAGS: none for the full study, --reduced or --short; not --out
+            or --shard); merged by 'tcsim experiments merge training'.
+            It has 155 jobs at full size: up to that many shards help.
 
 Options:
   -n SHARDS   array tasks (default 8)
@@ -28,6 +32,7 @@ Options:
 
 Examples:
   deploy/slurm/submit.sh -n 16 -c 4 /scratch/$USER/k64k sweep --k 128..65536 --trials 8
+  deploy/slurm/submit.sh -n 32 -c 1 /scratch/$USER/training training
   squeue --me; ls /scratch/$USER/k64k/merged
 EOF
 }
@@ -55,8 +60,8 @@ shift 2
 case $shards in '' | *[!0-9]* | 0*) die "-n $shards: want a positive number of shards" ;; esac
 case $cpus in '' | *[!0-9]* | 0*) die "-c $cpus: want a positive number of CPUs" ;; esac
 case $study in
-sweep) ;;
-*) die "unknown study '$study' (known: sweep)" ;;
+sweep | training) ;;
+*) die "unknown study '$study' (known: sweep, training)" ;;
 esac
 for f in "$@"; do
 	case $f in

@@ -127,11 +127,13 @@ func (t *Trials) Run(ctx context.Context) (*Outcome, error) {
 		step = func(float64) {}
 	}
 	unit := float64(m) * float64(n) * float64(k)
-	x, w := make([]float64, m*k), make([]float64, n*k)
 	for trial := range t.Trials {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		// The real-valued inputs are dropped once quantised and multiplied
+		// in float64, so that the GEMMs run without them.
+		x, w := make([]float64, m*k), make([]float64, n*k)
 		// Drawing and quantising the operands cannot stop half way: on
 		// cancellation the runner stops waiting for them.
 		var q [2]*sim.Quantized
@@ -173,8 +175,11 @@ func (t *Trials) Run(ctx context.Context) (*Outcome, error) {
 		}
 		o.Exact, o.AbsDot = append(o.Exact, ex.D...), append(o.AbsDot, ex.AbsDot...)
 		step(unit * exactWeight(p0, t.Scaling))
-		for pi, p := range t.Presets {
-			for i, nc := range t.Nc {
+		// Every preset's GEMMs of this trial at once: each operand is
+		// decoded once for all promotion intervals.
+		var cs []sim.Config
+		for _, p := range t.Presets {
+			for _, nc := range t.Nc {
 				c := sim.Config{Preset: p, Nc: nc}
 				if nc == NcFP32 {
 					c.FP32, c.Nc = true, 0
@@ -182,12 +187,21 @@ func (t *Trials) Run(ctx context.Context) (*Outcome, error) {
 						c.Nc = prob.ScaleBlock // scales are applied at promotion
 					}
 				}
-				d, err := sim.GEMMContext(ctx, c, prob)
-				if err != nil {
+				if err := c.Check(prob); err != nil {
 					return nil, fmt.Errorf("%s, N_c = %s, K = %d: %v", p.Name, NcLabel(nc), k, err)
 				}
-				o.D[pi][i] = append(o.D[pi][i], d...)
-				step(unit * gemmWeight(nc))
+				cs = append(cs, c)
+			}
+		}
+		ds, err := sim.GEMMs(ctx, cs, prob, func(c int, frac float64) {
+			step(unit * gemmWeight(t.Nc[c%len(t.Nc)]) * frac)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s, K = %d: %v", t.Presets[0].Name, k, err)
+		}
+		for pi := range t.Presets {
+			for i := range t.Nc {
+				o.D[pi][i] = append(o.D[pi][i], ds[pi*len(t.Nc)+i]...)
 			}
 		}
 	}

@@ -420,9 +420,18 @@ func headMat(x []float64, b, t, w, c0, hd int) []float64 {
 
 func transpose(x []float64, rows, cols int) []float64 {
 	out := make([]float64, rows*cols)
-	for i := range rows {
-		for j := range cols {
-			out[j*rows+i] = x[i*cols+j]
+	// In tiles, so that reads and writes both stay in cache.
+	const tile = 32
+	for i0 := 0; i0 < rows; i0 += tile {
+		i1 := min(i0+tile, rows)
+		for j0 := 0; j0 < cols; j0 += tile {
+			j1 := min(j0+tile, cols)
+			for i := i0; i < i1; i++ {
+				row := x[i*cols : i*cols+j1]
+				for j := j0; j < j1; j++ {
+					out[j*rows+i] = row[j]
+				}
+			}
 		}
 	}
 	return out

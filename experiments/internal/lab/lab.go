@@ -15,6 +15,7 @@ package lab
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,21 @@ import (
 type Config struct {
 	// Short selects the reduced size of the golden tests.
 	Short bool
+	// Reduced selects the reduced study of an experiment made of jobs
+	// (minutes instead of an hour); the others have no such size.
+	Reduced bool
+	// Shard and Shards run only shard Shard of Shards of an experiment
+	// made of jobs (Shards <= 1: all of it).
+	Shard, Shards int
+	// Store is the directory where an experiment made of jobs keeps each
+	// finished job, so that a rerun resumes and shards can be merged; ""
+	// keeps them in memory.
+	Store string
+	// Build identifies the tool build; stored jobs of another build are
+	// not mixed with this one's.
+	Build string
+	// Progress, when set, receives a line per finished job.
+	Progress io.Writer
 }
 
 // Result is everything an experiment reports.
@@ -44,6 +60,9 @@ type Result struct {
 	Body    string
 	Data    *Table
 	Figures []*Figure
+	// Size, when set, describes the size of the run in summary.md
+	// instead of "full size" or the golden test's reduced size.
+	Size string
 }
 
 // Summary renders summary.md.
@@ -59,6 +78,9 @@ func (r *Result) Summary(short bool) string {
 	size := "full size"
 	if short {
 		size = "REDUCED size (--short, the golden test's size; the numbers are noisier)"
+	}
+	if r.Size != "" {
+		size = r.Size
 	}
 	fmt.Fprintf(&b, "- Run: `tcsim experiments run %s` (%s). Fixed seed; the outputs are identical for any GOMAXPROCS.\n\n", r.Name, size)
 	b.WriteString("## Results\n\n")

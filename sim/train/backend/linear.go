@@ -61,8 +61,14 @@ func (b *Backend) Linear(kind recipe.Kind, layer string, a []float64, m, k int, 
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %v", layer, kind, err)
 	}
-	d32, err := sim.GEMM(sim.Config{Preset: g.Preset, Nc: g.Nc, ScaleArith: sim.ScaleFMA}, p)
-	if err != nil {
+	var d32 []float32
+	if g.Arith == recipe.QuantExact {
+		ex := sim.ExactProduct(p, g.Preset.A, g.Preset.B)
+		d32 = make([]float32, len(ex.D))
+		for i, v := range ex.D {
+			d32[i] = float32(v)
+		}
+	} else if d32, err = sim.GEMM(sim.Config{Preset: g.Preset, Nc: g.Nc, ScaleArith: sim.ScaleFMA}, p); err != nil {
 		return nil, fmt.Errorf("%s %s: %v", layer, kind, err)
 	}
 	if b.Probe {

@@ -58,9 +58,14 @@ const (
 	// TensorCore: operands quantised to the preset's formats and
 	// accumulated by the simulated datapath (package sim).
 	TensorCore
+	// QuantExact: operands quantised exactly as TensorCore's (the
+	// preset's formats and the scaling), their products summed exactly
+	// and the sum rounded once to FP32: the same quantisation with an
+	// ideal accumulator, which isolates quantisation from accumulation.
+	QuantExact
 )
 
-var arithNames = [...]string{Exact: "float64", FP32: "fp32", TensorCore: "tensorcore"}
+var arithNames = [...]string{Exact: "float64", FP32: "fp32", TensorCore: "tensorcore", QuantExact: "exact-acc"}
 
 func (a Arith) String() string {
 	if int(a) < len(arithNames) {
@@ -120,11 +125,18 @@ type GEMM struct {
 
 // String describes the GEMM on one line.
 func (g GEMM) String() string {
-	if g.Arith != TensorCore {
-		return g.Arith.String()
+	switch g.Arith {
+	case TensorCore:
+		return fmt.Sprintf("%s (%s×%s, F=%d) N_c=%s scaling=%s", g.Preset.Name, g.Preset.A, g.Preset.B, g.Preset.F, NcLabel(g.Nc), g.Scaling)
+	case QuantExact:
+		return fmt.Sprintf("%s×%s operands of %s, scaling=%s, exact accumulation rounded once to fp32", g.Preset.A, g.Preset.B, g.Preset.Name, g.Scaling)
 	}
-	return fmt.Sprintf("%s (%s×%s, F=%d) N_c=%s scaling=%s", g.Preset.Name, g.Preset.A, g.Preset.B, g.Preset.F, NcLabel(g.Nc), g.Scaling)
+	return g.Arith.String()
 }
+
+// Quantized reports whether the GEMM quantises its operands to a preset's
+// formats (TensorCore and QuantExact).
+func (g GEMM) Quantized() bool { return g.Arith == TensorCore || g.Arith == QuantExact }
 
 // NcLabel writes a promotion interval: a number, or never for 0.
 func NcLabel(nc int) string {
@@ -136,7 +148,7 @@ func NcLabel(nc int) string {
 
 // Check reports whether the GEMM is runnable.
 func (g GEMM) Check() error {
-	if g.Arith != TensorCore {
+	if !g.Quantized() {
 		return nil
 	}
 	p := g.Preset
@@ -145,6 +157,8 @@ func (g GEMM) Check() error {
 		return fmt.Errorf("no preset")
 	case p.BlockScaled():
 		return fmt.Errorf("preset %s is block-scaled (MX/NVFP4), which training does not support", p.Name)
+	case g.Arith == QuantExact:
+		return nil // no datapath: N_c and F do not apply
 	case g.Nc < 0 || g.Nc%p.K != 0:
 		return fmt.Errorf("N_c = %d is not a multiple of %s's instruction K = %d", g.Nc, p.Name, p.K)
 	case g.Scaling == Blocks && (g.Nc == 0 || 128%g.Nc != 0):
@@ -266,9 +280,16 @@ const (
 	// KnobFbits sets the accumulator fraction bits F (a what-if datapath
 	// from tensorcore.Preset.WithF).
 	KnobFbits
+	// KnobAcc sets how a quantised GEMM accumulates: datapath (the
+	// preset's tensor-core datapath) or exact (the QuantExact arithmetic:
+	// same quantisation, ideal accumulator).
+	KnobAcc
 )
 
-var knobNames = [...]string{KnobPreset: "preset", KnobNc: "nc", KnobScaling: "scaling", KnobFbits: "fbits"}
+var knobNames = [...]string{KnobPreset: "preset", KnobNc: "nc", KnobScaling: "scaling", KnobFbits: "fbits", KnobAcc: "acc"}
+
+// Knobs lists the knobs in the order they apply.
+func Knobs() []Knob { return []Knob{KnobPreset, KnobNc, KnobScaling, KnobFbits, KnobAcc} }
 
 func (k Knob) String() string { return knobNames[k] }
 
@@ -340,7 +361,7 @@ func (r *Recipe) set(kind Kind, k Knob, v string) error {
 			if err != nil {
 				return err
 			}
-			if g.Arith != TensorCore {
+			if !g.Quantized() {
 				*g = GEMM{Arith: TensorCore, Scaling: PerTensor}
 				if p.A.Bits() > 8 {
 					g.Scaling = NoScaling
@@ -356,10 +377,19 @@ func (r *Recipe) set(kind Kind, k Knob, v string) error {
 		}
 		return nil
 	}
-	if g.Arith != TensorCore {
+	if !g.Quantized() {
 		return fmt.Errorf("%s runs in %s: set a tensor-core preset first", kind, g.Arith)
 	}
 	switch k {
+	case KnobAcc:
+		switch v {
+		case "datapath":
+			g.Arith = TensorCore
+		case "exact":
+			g.Arith = QuantExact
+		default:
+			return fmt.Errorf("accumulation %q: want datapath or exact", v)
+		}
 	case KnobNc:
 		if v == "never" {
 			g.Nc = 0

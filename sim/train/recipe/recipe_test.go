@@ -52,6 +52,19 @@ func TestKnobs(t *testing.T) {
 	if r.GEMM[Fprop].Preset.F != 21 || r.GEMM[Dgrad].Preset.F != 25 || r.GEMM[Dgrad].Preset.A.Name() != "e5m2" {
 		t.Errorf("presets %s %s", r.GEMM[Fprop].Preset.Name, r.GEMM[Dgrad].Preset.Name)
 	}
+	// --acc exact keeps the quantisation and drops the datapath; datapath
+	// restores it.
+	ds, _ := Named("deepseek")
+	if err := ds.Set(KnobAcc, "wgrad=exact"); err != nil || ds.GEMM[Wgrad].Arith != QuantExact ||
+		ds.GEMM[Wgrad].Scaling != Blocks || ds.GEMM[Fprop].Arith != TensorCore || ds.Check() != nil {
+		t.Errorf("deepseek --acc wgrad=exact: %v %v", err, ds.GEMM)
+	}
+	if !strings.Contains(ds.GEMM[Wgrad].String(), "exact accumulation") {
+		t.Errorf("QuantExact described as %q", ds.GEMM[Wgrad])
+	}
+	if err := ds.Set(KnobAcc, "datapath"); err != nil || ds.GEMM[Wgrad].Arith != TensorCore {
+		t.Errorf("--acc datapath: %v %v", err, ds.GEMM[Wgrad])
+	}
 	f32, _ := Named("fp32")
 	if err := f32.Set(KnobPreset, "wgrad=h100-wgmma-bf16"); err != nil || f32.GEMM[Wgrad].Scaling != NoScaling {
 		t.Errorf("fp32 + bf16 wgrad: %v %v", err, f32.GEMM[Wgrad])
@@ -72,6 +85,8 @@ func TestKnobs(t *testing.T) {
 		{"deepseek", KnobNc, "never"}, // blocks need promotion
 		{"te", KnobNc, "grad=128"},
 		{"te", KnobNc, ""},
+		{"fp32", KnobAcc, "exact"},
+		{"te", KnobAcc, "ideal"},
 	} {
 		r, _ := Named(c.recipe)
 		err := r.Set(c.knob, c.spec)
