@@ -12,7 +12,7 @@ import (
 )
 
 // This file reads the Khattak–Mikaitis hardware records
-// (../shared/hw/km/README.md): a folder <GPU>/<fmt>/ holds, line for line,
+// (docs/records.md §5): a folder <GPU>/<fmt>/ holds, line for line,
 //
 //	a_<GPU>_<fmt>.txt[.gz], b_<GPU>_<fmt>.txt[.gz]   K space-separated 8-hex-digit FP32 bit patterns
 //	c_<GPU>_fp32.txt[.gz]                            C as a 32-character binary string of FP32 bits
