@@ -95,7 +95,7 @@ func (s Status) String() string {
 // Verification counts the records of one hardware record set that a
 // preset reproduces bit for bit.
 type Verification struct {
-	Records string `json:"records"` // e.g. "km A100/fp16 d_fp32" (../shared/hw/km/A100/fp16/d_A100_fp32.txt.gz)
+	Records string `json:"records"` // e.g. "km A100/fp16 d_fp32": the d_A100_fp32 file of the K–M folder A100/fp16 (docs/records.md §5)
 	Matched int    `json:"matched"`
 	Total   int    `json:"total"`
 }

@@ -33,9 +33,9 @@ func init() {
 	fp16 := numerics.FP16
 	for _, a := range fp8 {
 		for _, b := range fp8 {
-			// Record counts of ../shared/hw/h100 (instruction files; e5m2×e4m3
-			// was not recorded) and of the K–M H100 FP8 d_fp32 files, which
-			// were made with C = 0 (../shared/hw/km/README.md).
+			// Record counts of the full H100 recordings (instruction files;
+			// e5m2×e4m3 was not recorded) and of the K–M H100 FP8 d_fp32
+			// files, which were made with C = 0 (docs/records.md §2, §5).
 			var wgVer, mmaVer []Verification
 			if n := h100InstRecords(a, b); n > 0 {
 				wgVer = []Verification{{Records: "h100 inst_wgmma", Matched: n, Total: n}}
@@ -75,7 +75,8 @@ func init() {
 }
 
 // h100InstRecords is the number of instruction records of an FP8 pair in
-// ../shared/hw/h100 (inst_wgmma and inst_mma each; C = 0 and random C).
+// the full H100 recording (docs/records.md §2; inst_wgmma and inst_mma
+// each; C = 0 and random C).
 func h100InstRecords(a, b numerics.Format) int {
 	switch {
 	case a == numerics.E4M3 && b == numerics.E4M3:

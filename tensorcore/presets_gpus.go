@@ -10,7 +10,7 @@ import (
 // Presets for GPUs other than the Hopper FP8 wgmma of presets.go
 // (docs/datapath.md §5). Their parameters are those of the published models,
 // Khattak & Mikaitis (arXiv 2512.07004, "K–M") and MMA-Sim (Xie et al.,
-// arXiv 2511.10909); where records exist (../shared/hw/km, subsets in
+// arXiv 2511.10909); where records exist (docs/records.md §5, subsets in
 // testdata/km) the Verified counts say how many each preset reproduces, and
 // sim/verify/km_test.go recomputes them.
 //

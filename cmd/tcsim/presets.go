@@ -21,8 +21,8 @@ final rounding of each step, validation status, and the PTX instruction.
 
 The status is the hardware records each preset reproduces bit for bit
 (matched/total and the record set: "km ..." are the Khattak–Mikaitis
-records of ../shared/hw/km, "h100 ..." this project's H100 recordings; the
-tests recompute every count), or "published, unverified" for a published
+records, "h100 ..." this project's H100 recordings, both described in
+docs/records.md; the tests recompute every count), or "published, unverified" for a published
 model no record here checks, or "unverified" for this project's
 extrapolation of a measured model.
 

@@ -49,7 +49,7 @@ Examples:
   tcsim verify ../shared/hw/km
 
   # one file
-  tcsim verify ../shared/hw/h100/inst_mma.csv.gz
+  tcsim verify testdata/h100/inst_mma.csv.gz
 
   # a machine-readable report
   tcsim verify --json testdata/km > verify.json

@@ -23,7 +23,8 @@ Studies:
   training  the training study, 'tcsim experiments run training FLAGS'
             (FLAGS: none for the full study, --reduced or --short; not --out
             or --shard); merged by 'tcsim experiments merge training'.
-            It has 155 jobs at full size: up to that many shards help.
+            It has 122 jobs at full size (about 95 CPU-minutes): up to
+            that many shards help.
 
 Options:
   -n SHARDS   array tasks (default 8)

@@ -161,7 +161,8 @@ func result(sz size, done map[string]*jobFile, entropy float64) (*lab.Result, er
 				len(arms), a.seeds, a.evalSeqs, a.logEvery),
 			fmt.Sprintf("Phase diagram: %d layer(s), d = %d, %d heads, context %d; every point trains %d tokens in steps of K tokens "+
 				"(K = %s, so %s steps); E4M3 per-tensor quantisation in all three GEMMs with the point's N_c (%s) and accumulator F (%s); "+
-				"references at each K: fp32 and the same quantisation with exact accumulation, %d seeds each; points run seed 1.",
+				"references at each K: fp32 over %d seeds (the noise band) and the same quantisation with exact accumulation; "+
+				"the points and the exact reference run seed 1, paired with fp32's seed 1.",
 				p.layers, p.d, p.heads, p.ctx, p.tokens, lab.JoinInts(p.ks), stepsList(p), ncList(p.ncs), lab.JoinInts(p.fs), p.seeds),
 			"Every Linear GEMM runs on the simulated datapath (bit-exact Hopper wgmma models) or, for the exact-accumulation arms, " +
 				"sums the quantised products exactly and rounds once to FP32; attention, norms and the LM head in FP32.",

@@ -3,7 +3,6 @@ package sweepfig
 import (
 	"fmt"
 	"image/color"
-	"math"
 	"slices"
 	"strconv"
 
@@ -102,16 +101,14 @@ func panelsOf(rows []sweep.Row) (dists, scalings []string) {
 
 // logYRange is the decade range of the positive medians of rows.
 func logYRange(rows []sweep.Row, keep func(r *sweep.Row) bool) (lo, hi int) {
-	vmin, vmax := math.Inf(1), math.Inf(-1)
+	r := newPosRange()
 	for i := range rows {
-		if v := rows[i].Acc.MedianRel; keep(&rows[i]) && positive(v) {
-			vmin, vmax = min(vmin, v), max(vmax, v)
+		if keep(&rows[i]) {
+			r.add(rows[i].Acc.MedianRel)
 		}
 	}
-	if math.IsInf(vmin, 0) {
-		vmin, vmax = 1e-8, 1
-	}
-	return plots.LogRange(vmin, vmax)
+	lo, hi, _ = r.decades()
+	return lo, hi
 }
 
 // variantOrder picks the colours of the variants of a comparison from

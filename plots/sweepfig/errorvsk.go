@@ -75,18 +75,11 @@ func errorVsKFigure(s *presetRows) *plots.Page {
 	dataW, _ := pg.DataSize(len(s.scalings))
 
 	// One y range for all panels, so they compare at a glance.
-	vmin, vmax := math.Inf(1), math.Inf(-1)
+	yr := newPosRange()
 	for _, r := range s.scale {
-		for _, v := range []float64{r.Acc.MedianRel, r.Acc.RelP10, r.Acc.RelP90} {
-			if positive(v) {
-				vmin, vmax = min(vmin, v), max(vmax, v)
-			}
-		}
+		yr.add(r.Acc.MedianRel, r.Acc.RelP10, r.Acc.RelP90)
 	}
-	if math.IsInf(vmin, 0) { // nothing positive: an empty but valid axis
-		vmin, vmax = 1e-8, 1
-	}
-	lo, hi := plots.LogRange(vmin, vmax)
+	lo, hi, _ := yr.decades()
 	ymin := math.Pow(10, float64(lo))
 
 	var dropped dropNote

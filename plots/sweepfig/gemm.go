@@ -35,19 +35,11 @@ func GEMMErrorDistribution(title, subtitle string, ds []ErrorDist, path string) 
 }
 
 func gemmErrorDistFigure(title, subtitle string, ds []ErrorDist) *plots.Page {
-	vmin, vmax := math.Inf(1), math.Inf(-1)
+	yr := newPosRange()
 	for _, d := range ds {
-		for _, v := range d.Rel {
-			if positive(v) {
-				vmin, vmax = min(vmin, v), max(vmax, v)
-			}
-		}
+		yr.add(d.Rel...)
 	}
-	empty := math.IsInf(vmin, 0)
-	if empty {
-		vmin, vmax = 1e-8, 1
-	}
-	lo, hi := plots.LogRange(vmin, vmax)
+	lo, hi, empty := yr.decades()
 	nb := (hi - lo) * binsPerDecade
 	edge := func(b int) float64 { return math.Pow(10, float64(lo)+float64(b)/binsPerDecade) }
 	p := plots.NewPanel("")
@@ -130,23 +122,15 @@ func GEMMErrorAlongK(title, subtitle string, ls []KLine, path string) error {
 }
 
 func gemmErrorAlongKFigure(title, subtitle string, ls []KLine) *plots.Page {
-	vmin, vmax := math.Inf(1), math.Inf(-1)
+	yr := newPosRange()
 	kmax := 1
 	for _, l := range ls {
 		for i := range l.K {
 			kmax = max(kmax, l.K[i])
-			for _, v := range []float64{l.Median[i], l.P10[i], l.P90[i]} {
-				if positive(v) {
-					vmin, vmax = min(vmin, v), max(vmax, v)
-				}
-			}
+			yr.add(l.Median[i], l.P10[i], l.P90[i])
 		}
 	}
-	empty := math.IsInf(vmin, 0)
-	if empty {
-		vmin, vmax = 1e-8, 1
-	}
-	lo, hi := plots.LogRange(vmin, vmax)
+	lo, hi, empty := yr.decades()
 	ymin := math.Pow(10, float64(lo))
 	p := plots.NewPanel("")
 	p.X.Label.Text, p.Y.Label.Text = "products accumulated (K prefix)", "relative error"

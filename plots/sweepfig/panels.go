@@ -44,3 +44,29 @@ func droppedMedians(n int) string {
 	}
 	return fmt.Sprintf("Not drawn (log axis): %s of zero, negative or undefined error.", plots.Plural(n, "median"))
 }
+
+// posRange collects the range of the positive values a log axis shows.
+type posRange struct{ lo, hi float64 }
+
+func newPosRange() posRange { return posRange{math.Inf(1), math.Inf(-1)} }
+
+// add takes v into the range when it is positive (zero, negative and
+// non-finite values have no place on a log axis).
+func (r *posRange) add(vs ...float64) {
+	for _, v := range vs {
+		if positive(v) {
+			r.lo, r.hi = min(r.lo, v), max(r.hi, v)
+		}
+	}
+}
+
+// decades is the axis range 10^lo..10^hi holding the values, or an empty
+// but valid 1e-8..1 when none was positive (empty).
+func (r *posRange) decades() (lo, hi int, empty bool) {
+	if math.IsInf(r.lo, 0) {
+		lo, hi = plots.LogRange(1e-8, 1)
+		return lo, hi, true
+	}
+	lo, hi = plots.LogRange(r.lo, r.hi)
+	return lo, hi, false
+}

@@ -16,7 +16,7 @@ import (
 )
 
 // This file reads the record files of recorded hardware outputs
-// (../shared/hw/h100/README.md): CSV with a header line, gzip-compressed or
+// (docs/records.md §1–4): CSV with a header line, gzip-compressed or
 // plain (told apart by the gzip magic bytes), read one record at a time.
 // Every reader checks what it can without computing anything (header,
 // field syntax, hex lengths against the stated sizes) and reports bad input

@@ -179,7 +179,7 @@ func TestSweepSpecErrors(t *testing.T) {
 }
 
 // TestSweepHardwareNumbers checks the sweep against the H100 promotion
-// measurements (../shared/hw/h100/README.md): all-positive inputs at
+// measurements (docs/records.md §3): all-positive inputs at
 // K = 4096 lose about 7.4% without promotion and about 5.6e-4 with
 // promotion every 128.
 func TestSweepHardwareNumbers(t *testing.T) {

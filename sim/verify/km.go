@@ -13,7 +13,7 @@ import (
 )
 
 // This file reads and verifies the Khattak–Mikaitis hardware records
-// (../shared/hw/km/README.md): a folder <GPU>/<fmt>/ holds, line for line,
+// (docs/records.md §5): a folder <GPU>/<fmt>/ holds, line for line,
 //
 //	a_<GPU>_<fmt>.txt[.gz], b_<GPU>_<fmt>.txt[.gz]   K space-separated 8-hex-digit FP32 bit patterns
 //	c_<GPU>_fp32.txt[.gz]                            C as a 32-character binary string of FP32 bits
@@ -26,7 +26,7 @@ import (
 type kmTarget struct {
 	preset *tensorcore.Preset
 	// zeroC: the records were made with C = 0 (the c file is ignored):
-	// the H100 FP8 d_fp32 files (../shared/hw/km/README.md).
+	// the H100 FP8 d_fp32 files (docs/records.md §5).
 	zeroC bool
 }
 
@@ -79,7 +79,7 @@ func claimKM(d *dirFiles) ([]recordSet, []string, error) {
 	for _, n := range hits {
 		f, _ := records.ParseKMName(n)
 		want := format
-		if f.Role == "c" || f.Role == "d" {
+		if f.Role.Accumulator() {
 			want = f.Format // fp32 or fp16
 		}
 		if f.GPU != gpu || f.Format != want {
@@ -93,7 +93,7 @@ func claimKM(d *dirFiles) ([]recordSet, []string, error) {
 	}
 	inputNamed := false
 	for _, n := range hits {
-		if f, _ := records.ParseKMName(n); f.Role != "d" {
+		if f, _ := records.ParseKMName(n); f.Role != records.KMD {
 			inputNamed = true
 		}
 	}

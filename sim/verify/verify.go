@@ -111,7 +111,7 @@ func (r *Report) WriteText(w io.Writer) error {
 }
 
 // Verify checks the model against recorded hardware outputs
-// (../shared/hw/h100/README.md describes the formats). Each path is a record
+// (docs/records.md describes the formats). Each path is a record
 // file or a directory searched recursively for the files of the record
 // families it knows: instruction files (any *.csv or *.csv.gz whose header
 // begins config,a_hex,b_hex,c_hex,d_hex), chain_inputs and promo_inputs with
