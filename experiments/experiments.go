@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/tcsim/tcsim/experiments/accwidth"
@@ -50,8 +51,9 @@ type Info struct {
 	merge func(ctx context.Context, cfg lab.Config, dirs []string) (*lab.Result, error)
 }
 
-// All lists the experiments in reading order.
-var All = []Info{
+// all holds the experiments in reading order; [All] hands out copies so
+// that no caller can change the registry.
+var all = []Info{
 	{"deepseek2pct", "DeepSeek's \"nearly 2% at K = 4096\"",
 		"Limited tensor-core accumulation gives about 2% maximum relative error at K = 4096; N_c = 128 fixes it. " +
 			"Under which inputs and metric, and does the H100 table agree?", deepseek2pct.Run, nil},
@@ -93,10 +95,13 @@ type Outcome struct {
 	Verdict string
 }
 
+// All returns the experiments in reading order, in a new slice.
+func All() []Info { return slices.Clone(all) }
+
 // Lookup returns the named experiment.
 func Lookup(name string) (Info, error) {
 	var names []string
-	for _, e := range All {
+	for _, e := range all {
 		if e.Name == name {
 			return e, nil
 		}

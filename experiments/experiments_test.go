@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -12,7 +13,7 @@ import (
 // doc.go and a golden test, and that every such directory is listed.
 func TestIndex(t *testing.T) {
 	listed := map[string]bool{}
-	for _, e := range All {
+	for _, e := range All() {
 		if listed[e.Name] {
 			t.Errorf("%s listed twice", e.Name)
 		}
@@ -35,13 +36,13 @@ func TestIndex(t *testing.T) {
 			continue
 		}
 		if _, err := os.Stat(filepath.Join(d.Name(), "doc.go")); err == nil && !listed[d.Name()] {
-			t.Errorf("experiments/%s has a doc.go but is not listed in All", d.Name())
+			t.Errorf("experiments/%s has a doc.go but is not listed in All()", d.Name())
 		}
 	}
 }
 
 func TestLookup(t *testing.T) {
-	for _, e := range All {
+	for _, e := range All() {
 		if got, err := Lookup(e.Name); err != nil || got.Name != e.Name || got.run == nil {
 			t.Errorf("Lookup(%q) = %v, %v", e.Name, got.Name, err)
 		}
@@ -71,5 +72,21 @@ func TestRunWrites(t *testing.T) {
 		if err != nil || filepath.Dir(p) != dir || st.Size() == 0 {
 			t.Errorf("%s: %v", p, err)
 		}
+	}
+}
+
+// TestAllIsACopy: changing what All returned changes neither a later call
+// nor Lookup.
+func TestAllIsACopy(t *testing.T) {
+	a := All()
+	want := All()
+	for i := range a {
+		a[i].Name, a[i].Claim = "x", "changed"
+	}
+	if got := All(); !slices.EqualFunc(got, want, func(x, y Info) bool { return x.Name == y.Name && x.Claim == y.Claim }) {
+		t.Errorf("All() after changing an earlier result: %v", got)
+	}
+	if e, err := Lookup(want[0].Name); err != nil || e.Claim != want[0].Claim {
+		t.Errorf("Lookup(%s) after changing All(): %+v, %v", want[0].Name, e, err)
 	}
 }

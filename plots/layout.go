@@ -16,7 +16,7 @@ import (
 )
 
 // DPI is the resolution of the PNG files (Plot.Save would give 96).
-var DPI = 150
+const DPI = 150
 
 // Page geometry.
 const (
@@ -205,12 +205,12 @@ func (pg *Page) render() (img *vgimg.Canvas, err error) {
 	// Title block, centred.
 	y := h - margin
 	y = drawLines(dc, titleSty, nil, draw.XCenter, w/2, y, titleLines)
-	y = drawLines(dc, subSty, AxisColor, draw.XCenter, w/2, y, subLines)
+	y = drawLines(dc, subSty, axisColor, draw.XCenter, w/2, y, subLines)
 	gridTop := y - blockGap
 	gridBottom := gridTop - gridH
 
 	// Caption, left aligned.
-	drawLines(dc, capSty, AxisColor, draw.XLeft, margin, gridBottom-blockGap, capLines)
+	drawLines(dc, capSty, axisColor, draw.XLeft, margin, gridBottom-blockGap, capLines)
 
 	// Panels, with room for the axis labels drawn here.
 	gridRight := w - margin - sideW

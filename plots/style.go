@@ -51,8 +51,11 @@ func TextStyle(size vg.Length, bold bool) text.Style {
 // Colours of grid lines and of axes and secondary text.
 var (
 	gridColor = color.Gray{Y: 225}
-	AxisColor = color.Gray{Y: 40}
+	axisColor = color.Gray{Y: 40}
 )
+
+// AxisColor is the colour of axes, ticks and secondary text.
+func AxisColor() color.Color { return axisColor }
 
 // NewPanel returns a plot styled for one panel of a [Page]: title, tick
 // labels and axes in the page's fonts and colours. Its title and axis
@@ -67,8 +70,8 @@ func NewPanel(title string) *plot.Plot {
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Label.TextStyle = TextStyle(SizeAxisLabel, false)
 		a.Tick.Label = TextStyle(SizeTick, false)
-		a.Color = AxisColor
-		a.Tick.Color = AxisColor
+		a.Color = axisColor
+		a.Tick.Color = axisColor
 		a.Padding = vg.Points(3)
 	}
 	// The alignments gonum/plot's axes expect (it rotates the y label
@@ -282,7 +285,7 @@ func Plural(n int, noun string) string {
 func NoResults() plot.Plotter {
 	return PlotterFunc(func(c draw.Canvas, p *plot.Plot) {
 		sty := TextStyle(SizePanelTitle, false)
-		sty.Color = AxisColor
+		sty.Color = axisColor
 		sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
 		c.FillText(sty, c.Center(), "no results for this combination")
 	})

@@ -239,12 +239,12 @@ func TestSweepHelpDescribes(t *testing.T) {
 	if code != 0 {
 		t.Fatal(code)
 	}
-	for _, d := range sweep.Dists {
+	for _, d := range sweep.Dists() {
 		if !strings.Contains(o, "  "+d.Name+strings.Repeat(" ", 10-len(d.Name))+d.Description+"\n") {
 			t.Errorf("help does not describe distribution %s", d.Name)
 		}
 	}
-	for _, s := range sweep.Scalings {
+	for _, s := range sweep.Scalings() {
 		if !strings.Contains(o, "  "+s.Name+strings.Repeat(" ", 10-len(s.Name))+s.Description+"\n") {
 			t.Errorf("help does not describe scaling %s", s.Name)
 		}

@@ -100,13 +100,13 @@ func runExperiments(stdout, stderr io.Writer, args []string) int {
 		return usageError(stderr, "experiments", "--short, --reduced, --shard and --out go with run NAME")
 	}
 	if *names {
-		for _, e := range experiments.All {
+		for _, e := range experiments.All() {
 			fmt.Fprintln(stdout, e.Name)
 		}
 		return 0
 	}
-	fmt.Fprintf(stdout, "%d experiments; run one with 'tcsim experiments run NAME'.\n", len(experiments.All))
-	for _, e := range experiments.All {
+	fmt.Fprintf(stdout, "%d experiments; run one with 'tcsim experiments run NAME'.\n", len(experiments.All()))
+	for _, e := range experiments.All() {
 		fmt.Fprintf(stdout, "\n%s: %s\n  claim: %s\n  run:   tcsim experiments run %s\n", e.Name, e.Title, e.Claim, e.Name)
 	}
 	return 0

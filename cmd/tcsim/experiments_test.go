@@ -15,13 +15,13 @@ func TestExperiments(t *testing.T) {
 	if code := runExperiments(&o, &e, nil); code != 0 || e.Len() != 0 {
 		t.Fatalf("list: %d %q", code, e.String())
 	}
-	for _, x := range experiments.All {
+	for _, x := range experiments.All() {
 		if !strings.Contains(o.String(), "\n"+x.Name+": ") || !strings.Contains(o.String(), "tcsim experiments run "+x.Name+"\n") {
 			t.Errorf("list does not show %s:\n%s", x.Name, o.String())
 		}
 	}
 	o.Reset()
-	if code := runExperiments(&o, &e, []string{"--names"}); code != 0 || len(lines(o.String())) != len(experiments.All) {
+	if code := runExperiments(&o, &e, []string{"--names"}); code != 0 || len(lines(o.String())) != len(experiments.All()) {
 		t.Errorf("--names: %d %q", code, o.String())
 	}
 	o.Reset()

@@ -104,7 +104,7 @@ func runSweep(stdout, stderr io.Writer, args []string) int {
 	pow2 := fs.Bool("pow2-scales", false, "round quantisation scales up to powers of two")
 	dryRunFlag := fs.Bool("dry-run", false, "print the points, groups, estimated time and peak memory; compute nothing")
 	if code, ok := parseFlags(fs, args, stdout, stderr, func() string {
-		return fmt.Sprintf(sweepHelp, describe(sweep.Dists), describe(sweep.Scalings), fs.FlagUsages())
+		return fmt.Sprintf(sweepHelp, describe(sweep.Dists()), describe(sweep.Scalings()), fs.FlagUsages())
 	}); !ok {
 		return code
 	}
@@ -338,7 +338,7 @@ func describe[T sweep.Dist | sweep.Scaling](list []T) string {
 
 func distNames() string {
 	var s []string
-	for _, d := range sweep.Dists {
+	for _, d := range sweep.Dists() {
 		s = append(s, d.Name)
 	}
 	return strings.Join(s, ", ")
@@ -346,7 +346,7 @@ func distNames() string {
 
 func scalingNames() string {
 	var s []string
-	for _, d := range sweep.Scalings {
+	for _, d := range sweep.Scalings() {
 		s = append(s, d.Name)
 	}
 	return strings.Join(s, ", ")

@@ -218,6 +218,6 @@ func zeroLine() plot.Plotter {
 		}
 		_, trY := p.Transforms(&c)
 		y := trY(0)
-		c.StrokeLine2(draw.LineStyle{Color: plots.AxisColor, Width: vg.Points(0.9)}, c.Min.X, y, c.Max.X, y)
+		c.StrokeLine2(draw.LineStyle{Color: plots.AxisColor(), Width: vg.Points(0.9)}, c.Min.X, y, c.Max.X, y)
 	})
 }

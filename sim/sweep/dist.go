@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/tcsim/tcsim/sim"
@@ -26,8 +27,9 @@ type Dist struct {
 	Fill func(r *rand.Rand, x []float64, rows, k int, role Role)
 }
 
-// Dists lists the input distributions, in a fixed order.
-var Dists = []Dist{
+// dists holds the input distributions, in a fixed order; [Dists] hands out
+// copies so that no caller can change what every sweep draws.
+var dists = []Dist{
 	{"normal", "zero-mean normal N(0,1) for A and B", func(r *rand.Rand, x []float64, _, _ int, _ Role) {
 		for i := range x {
 			x[i] = Normal(r)
@@ -70,6 +72,9 @@ var Dists = []Dist{
 	}},
 }
 
+// Dists returns the input distributions in a fixed order, in a new slice.
+func Dists() []Dist { return slices.Clone(dists) }
+
 // studentT3 draws from Student's t distribution with 3 degrees of freedom
 // as Z / sqrt(V/3), with Z standard normal and V = N1² + N2² + N3² a
 // chi-squared variate with 3 degrees of freedom: every operation is
@@ -87,7 +92,7 @@ func studentT3(r *rand.Rand) float64 {
 // LookupDist returns the named distribution.
 func LookupDist(name string) (Dist, error) {
 	var names []string
-	for _, d := range Dists {
+	for _, d := range dists {
 		if d.Name == name {
 			return d, nil
 		}
@@ -103,8 +108,9 @@ type Scaling struct {
 	A, B        sim.Granularity
 }
 
-// Scalings lists the scaling schemes, in a fixed order.
-var Scalings = []Scaling{
+// scalings holds the scaling schemes, in a fixed order; [Scalings] hands
+// out copies.
+var scalings = []Scaling{
 	{"deepseek", "DeepSeek-V3: 1×128 activation tiles, 128×128 weight blocks", sim.Tile128, sim.Block128},
 	{"tensor", "one scale per tensor", sim.PerTensor, sim.PerTensor},
 	{"row", "one scale per row of A (token) and per column of B (output channel)", sim.PerRow, sim.PerRow},
@@ -112,10 +118,17 @@ var Scalings = []Scaling{
 	{"block", "128×128 blocks for both operands", sim.Block128, sim.Block128},
 }
 
+// Scalings returns the scaling schemes in a fixed order, in a new slice.
+func Scalings() []Scaling { return slices.Clone(scalings) }
+
+// PerTensor reports whether the scheme is one scale per tensor for both
+// operands (the only scaling block-scaled presets run with).
+func (s Scaling) PerTensor() bool { return s.A == sim.PerTensor && s.B == sim.PerTensor }
+
 // LookupScaling returns the named scaling scheme.
 func LookupScaling(name string) (Scaling, error) {
 	var names []string
-	for _, s := range Scalings {
+	for _, s := range scalings {
 		if s.Name == name {
 			return s, nil
 		}

@@ -1,7 +1,7 @@
 // Package sweep owns GEMM error sweeps: a [Spec] (presets, accumulator
 // widths, K, promotion intervals N_c, input distributions and scalings,
 // shape, trials, seed) and its canonical list of groups; the input
-// distributions and scalings ([Dists], [Scalings]); the one trial runner
+// distributions and scalings ([Dists], [Scalings], copies of fixed lists); the one trial runner
 // ([Spec.RunGroup]) that draws inputs, quantises them, computes the
 // references and the GEMMs and measures their errors; running a sweep on a
 // bounded worker pool, sharded and resumable ([Spec.Run], [DirStore]);

@@ -88,7 +88,7 @@ func (s *Spec) ID() string {
 // the tensor scaling.
 func Applicable(p *tensorcore.Preset, sc Scaling, nc int) bool {
 	if p.BlockScaled() {
-		return sc.Name == "tensor"
+		return sc.PerTensor()
 	}
 	if sc.A.ScaleBlock(1) == 1 && sc.B.ScaleBlock(1) == 1 {
 		return true // per-tensor or per-row: scales apply in the epilogue

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/tcsim/tcsim/sim"
 	"github.com/tcsim/tcsim/tensorcore"
 )
 
@@ -214,4 +217,78 @@ func TestEveryPresetSweeps(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDistsAndScalingsAreCopies: a caller changing what Dists or Scalings
+// returned (a name, a Fill function, a granularity) changes neither a later
+// call nor LookupDist/LookupScaling, so it cannot alter other sweeps.
+func TestDistsAndScalingsAreCopies(t *testing.T) {
+	ds, ss := Dists(), Scalings()
+	wantD, wantS := distNames(Dists()), scalingNames(Scalings())
+	for i := range ds {
+		ds[i].Name, ds[i].Fill = "x", func(*rand.Rand, []float64, int, int, Role) {}
+	}
+	for i := range ss {
+		ss[i].Name, ss[i].A = "x", sim.PerRow
+	}
+	if got := distNames(Dists()); !slices.Equal(got, wantD) {
+		t.Errorf("Dists() after changing an earlier result: %v, want %v", got, wantD)
+	}
+	if got := scalingNames(Scalings()); !slices.Equal(got, wantS) {
+		t.Errorf("Scalings() after changing an earlier result: %v, want %v", got, wantS)
+	}
+	d, err := LookupDist("pos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, 64)
+	d.Fill(rand.New(rand.NewPCG(1, 2)), x, 1, 64, RoleA)
+	if slices.Max(x) <= 0 {
+		t.Errorf("LookupDist(pos) after changing Dists(): Fill wrote %v", x[:4])
+	}
+	if s, err := LookupScaling("tensor"); err != nil || s.A != sim.PerTensor || !s.PerTensor() {
+		t.Errorf("LookupScaling(tensor) after changing Scalings(): %+v, %v", s, err)
+	}
+}
+
+// TestApplicableBlockScaledByGranularity: block-scaled presets run with
+// the scaling of one scale per tensor, decided by its granularities (not
+// by its name), and with no other.
+func TestApplicableBlockScaledByGranularity(t *testing.T) {
+	p, err := tensorcore.Lookup("b200-mxf8-e4m3-e4m3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, sc := range Scalings() {
+		if got := Applicable(p, sc, 128); got != (sc.Name == "tensor") {
+			t.Errorf("Applicable(%s, %s) = %v", p.Name, sc.Name, got)
+		}
+		if sc.PerTensor() {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d scalings are per tensor, want 1 (tensor)", n)
+	}
+	renamed := Scaling{Name: "whole", A: sim.PerTensor, B: sim.PerTensor}
+	if !Applicable(p, renamed, 128) {
+		t.Errorf("a per-tensor scaling named %q is not applicable to %s", renamed.Name, p.Name)
+	}
+}
+
+func distNames(ds []Dist) []string {
+	var s []string
+	for _, d := range ds {
+		s = append(s, d.Name)
+	}
+	return s
+}
+
+func scalingNames(ss []Scaling) []string {
+	var s []string
+	for _, d := range ss {
+		s = append(s, d.Name)
+	}
+	return s
 }

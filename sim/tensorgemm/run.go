@@ -243,7 +243,7 @@ func (s skipError) Error() string { return string(s) }
 
 // problem quantises both operands for preset p with scaling sc.
 func problem(a, b *Operand, p *tensorcore.Preset, sc string, pow2 bool) (*sim.Problem, error) {
-	if p.BlockScaled() && sc != "tensor" && (a.Format == nil || b.Format == nil) {
+	if p.BlockScaled() && !perTensor(sc) && (a.Format == nil || b.Format == nil) {
 		return nil, skipError("block-scaled presets quantise with their own in-core scales and run with the tensor scaling only")
 	}
 	qa, err := quantize(a, p.A, p, sc, pow2)
@@ -262,6 +262,12 @@ func problem(a, b *Operand, p *tensorcore.Preset, sc string, pow2 bool) (*sim.Pr
 		prob.SA, prob.SB, prob.ScaleBlock = nil, nil, 0
 	}
 	return prob, nil
+}
+
+// perTensor reports whether sc names a scaling of one scale per tensor.
+func perTensor(sc string) bool {
+	s, err := sweep.LookupScaling(sc)
+	return err == nil && s.PerTensor()
 }
 
 func unscaled(q *sim.Quantized) bool {
