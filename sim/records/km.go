@@ -21,10 +21,34 @@ import (
 // KMFile is the part of a K–M file name: role a, b, c or d, the GPU, and
 // the format (operand format for a and b, fp32/fp16 for c and d).
 type KMFile struct {
-	Role   string // a, b, c or d
+	Role   KMRole
 	GPU    string
 	Format string
 }
+
+// KMRole is the matrix a K–M file holds; its String is the file name's
+// first letter. The zero KMRole is none.
+type KMRole uint8
+
+// The roles of K–M files.
+const (
+	KMA KMRole = iota + 1 // operand A
+	KMB                   // operand B
+	KMC                   // accumulator input C
+	KMD                   // output D
+)
+
+// String is the role's letter: a, b, c or d ("" for none).
+func (r KMRole) String() string {
+	if r < KMA || r > KMD {
+		return ""
+	}
+	return string("abcd"[r-KMA])
+}
+
+// Accumulator reports whether the role's file holds accumulator-format
+// values (C or D), named by fp32/fp16 rather than the operand format.
+func (r KMRole) Accumulator() bool { return r == KMC || r == KMD }
 
 // ParseKMName splits a K–M file name ("d_A100_fp32.txt.gz"); ok is false
 // for other names.
@@ -39,6 +63,7 @@ func ParseKMName(name string) (KMFile, bool) {
 	if len(parts) != 3 || len(parts[0]) != 1 || !strings.Contains("abcd", parts[0]) {
 		return KMFile{}, false
 	}
+	role := KMA + KMRole(parts[0][0]-'a')
 	for _, p := range parts[1:] {
 		if p == "" || strings.IndexFunc(p, func(r rune) bool {
 			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
@@ -46,7 +71,7 @@ func ParseKMName(name string) (KMFile, bool) {
 			return KMFile{}, false
 		}
 	}
-	return KMFile{Role: parts[0], GPU: parts[1], Format: parts[2]}, true
+	return KMFile{Role: role, GPU: parts[1], Format: parts[2]}, true
 }
 
 // KMOperandFormat is the numerics format of a K–M operand folder name.

@@ -14,10 +14,10 @@ import (
 
 func TestParseKMName(t *testing.T) {
 	for name, want := range map[string]KMFile{
-		"a_A100_fp16.txt.gz": {"a", "A100", "fp16"},
-		"d_B200_fp16.txt":    {"d", "B200", "fp16"},
-		"c_L40S_fp32.txt.gz": {"c", "L40S", "fp32"},
-		"b_Ada_E4M3.txt":     {"b", "Ada", "E4M3"},
+		"a_A100_fp16.txt.gz": {KMA, "A100", "fp16"},
+		"d_B200_fp16.txt":    {KMD, "B200", "fp16"},
+		"c_L40S_fp32.txt.gz": {KMC, "L40S", "fp32"},
+		"b_Ada_E4M3.txt":     {KMB, "Ada", "E4M3"},
 	} {
 		if got, ok := ParseKMName(name); !ok || got != want {
 			t.Errorf("%s: %+v %v", name, got, ok)
@@ -170,6 +170,26 @@ func FuzzParseKMBits(f *testing.F) {
 	})
 }
 
+// TestKMRole checks the roles' letters, which roles hold accumulator
+// values, and that ParseKMName gives each role for its letter.
+func TestKMRole(t *testing.T) {
+	for _, tc := range []struct {
+		r      KMRole
+		letter string
+		acc    bool
+	}{{KMA, "a", false}, {KMB, "b", false}, {KMC, "c", true}, {KMD, "d", true}, {0, "", false}, {KMD + 1, "", false}} {
+		if tc.r.String() != tc.letter || tc.r.Accumulator() != tc.acc {
+			t.Errorf("KMRole(%d): String %q Accumulator %v, want %q %v", uint8(tc.r), tc.r, tc.r.Accumulator(), tc.letter, tc.acc)
+		}
+		if tc.letter == "" {
+			continue
+		}
+		if k, ok := ParseKMName(tc.letter + "_H100_fp32.txt"); !ok || k.Role != tc.r {
+			t.Errorf("ParseKMName(%s_H100_fp32.txt) role %v, %v; want %v", tc.letter, k.Role, ok, tc.r)
+		}
+	}
+}
+
 // kmNameRE is the oracle of FuzzParseKMName.
 var kmNameRE = regexp.MustCompile(`^([abcd])_([A-Za-z0-9]+)_([A-Za-z0-9]+)\.txt(\.gz)?$`)
 
@@ -182,7 +202,7 @@ func FuzzParseKMName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
 		k, ok := ParseKMName(name)
 		m := kmNameRE.FindStringSubmatch(name)
-		if ok != (m != nil) || ok && (k.Role != m[1] || k.GPU != m[2] || k.Format != m[3]) {
+		if ok != (m != nil) || ok && (k.Role.String() != m[1] || k.GPU != m[2] || k.Format != m[3]) {
 			t.Fatalf("ParseKMName(%q) = %+v, %v; the pattern gives %q", name, k, ok, m)
 		}
 	})
