@@ -397,11 +397,12 @@ func (k *laneKernel) rows(ctx context.Context, i0, i1 int) (chainFunc, error) {
 			return k.fallback.rows(ctx, i0, i1)
 		}
 	}
+	acc := tc.Acc()
 	return func(i, j0, lo, hi int, part []float32) {
 		var d [tile]uint32
 		tc.ChainLanes(&rows[i-i0], &k.panels[j0/tile], lo, hi, d[:len(part)])
 		for l := range part {
-			part[l] = math.Float32frombits(d[l])
+			part[l] = accToFloat32(acc, d[l])
 		}
 	}, nil
 }

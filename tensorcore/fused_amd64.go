@@ -64,3 +64,21 @@ func lanesAVX512(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, ze
 
 //go:noescape
 func lanesAVX2(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32, c *[Lanes]uint32) int
+
+// lanesWideKernel is lanesWideGo (wide.go) on the SIMD kernels.
+func (p *Preset) lanesWideKernel(a *LaneRow, pn *Panel, lo, units int, c *[Lanes]uint32) int {
+	par := p.wideParams()
+	if kernel == kernelAVX512 {
+		return lanesWideAVX512(&a.w[lo], &a.exp[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], units, &par, c)
+	}
+	return lanesWideAVX2(&a.w[lo], &a.exp[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], units, &par, c)
+}
+
+// lanesWideAVX512 and lanesWideAVX2 are lanesWideKernel's loop (see
+// wide_amd64.s).
+//
+//go:noescape
+func lanesWideAVX512(aw *float64, ae *int32, bv *float32, be *int32, units int, par *wideParams, c *[Lanes]uint32) int
+
+//go:noescape
+func lanesWideAVX2(aw *float64, ae *int32, bv *float32, be *int32, units int, par *wideParams, c *[Lanes]uint32) int

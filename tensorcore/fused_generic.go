@@ -17,3 +17,7 @@ func (p *Preset) chainKernel(a, b *Vector, lo, steps int, c uint32) (uint32, int
 func (p *Preset) lanesKernel(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
 	panic("tensorcore: no SIMD kernel on this architecture")
 }
+
+func (p *Preset) lanesWideKernel(a *LaneRow, pn *Panel, lo, units int, c *[Lanes]uint32) int {
+	panic("tensorcore: no SIMD kernel on this architecture")
+}

@@ -44,6 +44,7 @@ type LaneRow struct {
 	dec *decoder
 	val []float32
 	exp []int32
+	w   []float64 // the values as float64, for the wide kernels (wide.go)
 }
 
 // Panel is up to [Lanes] columns of B of one length decoded for the lane
@@ -59,9 +60,9 @@ type Panel struct {
 // Cols is the number of columns in the panel.
 func (pn *Panel) Cols() int { return pn.cols }
 
-// Lanes reports whether the preset runs on the lane kernels: whether
-// [Preset.DecodeRow], [Preset.DecodePanel] and [Preset.ChainLanes] serve
-// it.
+// Lanes reports whether the preset runs on the lane kernels (those of
+// this file or the wide ones of wide.go): whether [Preset.DecodeRow],
+// [Preset.DecodePanel] and [Preset.ChainLanes] serve it.
 func (p *Preset) Lanes() bool { return p.lanes }
 
 // lanesOK reports whether a datapath may run on the lane kernels (see
@@ -73,12 +74,10 @@ func lanesOK(fa, fb numerics.Format, l int, narrow, simd bool) bool {
 	return simd && narrow && l%4 == 0 && normal(fa) && normal(fb)
 }
 
-// laneValue is v = sig·2^(exp-man) as a float32 (exact: see Lanes).
+// laneValue is v = sig·2^(exp-man) as a float32, exact for every value
+// of a lane preset's formats (see Lanes and wideOK).
 func laneValue(sig int32, exp, man int) float32 {
-	if sig == 0 {
-		return 0
-	}
-	return float32(sig) * math.Float32frombits(uint32(exp-man+127)<<23)
+	return float32(float64(sig) * math.Float64frombits(uint64(exp-man+1023)<<52))
 }
 
 // laneSig inverts laneValue: the significand of a value with field
@@ -90,15 +89,27 @@ func laneSig(v float32, exp, man int) int32 {
 	return int32(float64(v) * math.Float64frombits(uint64(1023+man-exp)<<52))
 }
 
-// laneEntry returns the lane form of one code, and false for Inf and NaN.
-func (d *decoder) laneEntry(c uint32) (float32, int32, bool) {
-	var e entry
-	if d.tab != nil {
-		e = d.tab[c&uint32(len(d.tab)-1)]
-	} else {
-		e = d.slow(c)
+// laneEnt is the lane form of one code: its value and field exponent,
+// or laneBad for Inf and NaN.
+type laneEnt struct {
+	val float32
+	exp int32
+}
+
+// laneBad is the exponent that marks an Inf or NaN code in a lane table:
+// below every real exponent and zeroSentinel.
+const laneBad = math.MinInt32
+
+// laneEntry returns the lane form of one code.
+func (d *decoder) laneEntry(c uint32) laneEnt {
+	if d.lt != nil {
+		return d.lt[c&uint32(len(d.lt)-1)]
 	}
-	return e.val, int32(e.exp), e.class != numerics.Inf && e.class != numerics.NaN
+	e := d.slow(c)
+	if e.class == numerics.Inf || e.class == numerics.NaN {
+		return laneEnt{exp: laneBad}
+	}
+	return laneEnt{e.val, int32(e.exp)}
 }
 
 // DecodeRow decodes A operand codes into r for the lane kernels, reusing
@@ -110,16 +121,40 @@ func (p *Preset) DecodeRow(codes []uint32, r *LaneRow) bool {
 		return false
 	}
 	n := len(codes)
+	if p.perm != nil && n%p.K != 0 {
+		return false
+	}
 	if cap(r.val) < n {
 		r.val, r.exp = make([]float32, n), make([]int32, n)
 	}
 	r.val, r.exp = r.val[:n], r.exp[:n]
-	for k, c := range codes {
-		v, e, ok := p.da.laneEntry(c)
-		if !ok {
-			return false
+	val, exp := r.val, r.exp[:len(r.val)]
+	minExp := int32(0)
+	if lt := p.da.lt; lt != nil && p.perm == nil {
+		mask := uint32(len(lt) - 1)
+		for k, c := range codes[:len(val)] {
+			e := lt[c&mask]
+			val[k], exp[k] = e.val, e.exp
+			minExp = min(minExp, e.exp)
 		}
-		r.val[k], r.exp[k] = v, e
+	} else {
+		for k := range val {
+			e := p.da.laneEntry(codes[p.at(k)])
+			val[k], exp[k] = e.val, e.exp
+			minExp = min(minExp, e.exp)
+		}
+	}
+	if minExp == laneBad {
+		return false
+	}
+	if p.wide {
+		if cap(r.w) < n {
+			r.w = make([]float64, n)
+		}
+		r.w = r.w[:n]
+		for k, v := range r.val {
+			r.w[k] = float64(v)
+		}
 	}
 	r.dec = p.da
 	return true
@@ -138,28 +173,51 @@ func (p *Preset) DecodePanel(cols [][]uint32, pn *Panel) bool {
 		return false
 	}
 	n := len(cols[0])
+	for _, col := range cols {
+		if len(col) != n {
+			panic(fmt.Sprintf("tensorcore: %s: DecodePanel of columns of %d and %d codes", p.Name, n, len(col)))
+		}
+	}
+	if p.perm != nil && n%p.K != 0 {
+		return false
+	}
 	if cap(pn.val) < n*Lanes {
 		pn.val, pn.exp = make([]float32, n*Lanes), make([]int32, n*Lanes)
 	}
 	pn.val, pn.exp, pn.cols = pn.val[:n*Lanes], pn.exp[:n*Lanes], len(cols)
-	for l := range Lanes {
-		if l >= len(cols) {
-			// Unused lanes: zero operands.
-			for k := range n {
-				pn.val[k*Lanes+l], pn.exp[k*Lanes+l] = 0, zeroSentinel
+	minExp := int32(0)
+	for l := len(cols); l < Lanes; l++ {
+		// Unused lanes hold zero operands.
+		for k := range n {
+			pn.val[k*Lanes+l], pn.exp[k*Lanes+l] = 0, zeroSentinel
+		}
+	}
+	// Column by column within blocks of k, so that the panel's lines of a
+	// block stay in the L1 cache while every column is written to them.
+	const block = 128
+	lt := p.db.lt
+	for k0 := 0; k0 < n; k0 += block {
+		k1 := min(k0+block, n)
+		for l, col := range cols {
+			val, exp := pn.val[k0*Lanes+l:], pn.exp[k0*Lanes+l:]
+			if lt != nil && p.perm == nil {
+				mask := uint32(len(lt) - 1)
+				for k, c := range col[k0:k1] {
+					e := lt[c&mask]
+					val[k*Lanes], exp[k*Lanes] = e.val, e.exp
+					minExp = min(minExp, e.exp)
+				}
+				continue
 			}
-			continue
-		}
-		if len(cols[l]) != n {
-			panic(fmt.Sprintf("tensorcore: %s: DecodePanel of columns of %d and %d codes", p.Name, n, len(cols[l])))
-		}
-		for k, c := range cols[l] {
-			v, e, ok := p.db.laneEntry(c)
-			if !ok {
-				return false
+			for k := k0; k < k1; k++ {
+				e := p.db.laneEntry(col[p.at(k)])
+				val[(k-k0)*Lanes], exp[(k-k0)*Lanes] = e.val, e.exp
+				minExp = min(minExp, e.exp)
 			}
-			pn.val[k*Lanes+l], pn.exp[k*Lanes+l] = v, e
 		}
+	}
+	if minExp == laneBad {
+		return false
 	}
 	pn.dec = p.db
 	return true
@@ -178,8 +236,16 @@ func (p *Preset) ChainLanes(a *LaneRow, pn *Panel, lo, hi int, c []uint32) {
 		panic(fmt.Sprintf("tensorcore: %s: ChainLanes over [%d,%d) of vectors of %d and %d with K=%d",
 			p.Name, lo, hi, len(a.val), len(pn.val)/Lanes, p.K))
 	}
+	if p.perm != nil && lo%p.K != 0 {
+		panic(fmt.Sprintf("tensorcore: %s: ChainLanes from %d, not a multiple of K=%d", p.Name, lo, p.K))
+	}
 	var acc [Lanes]uint32
 	copy(acc[:], c)
+	if p.wide {
+		p.chainWide(a, pn, lo, hi, &acc)
+		copy(c, acc[:pn.cols])
+		return
+	}
 	for lo < hi {
 		var done int
 		if kernel >= kernelAVX2 {
@@ -196,6 +262,51 @@ func (p *Preset) ChainLanes(a *LaneRow, pn *Panel, lo, hi int, c []uint32) {
 		}
 	}
 	copy(c, acc[:pn.cols])
+}
+
+// chainWide is ChainLanes on the wide kernels (wide.go): acc holds codes
+// of Acc, which the kernels see as float32 codes.
+func (p *Preset) chainWide(a *LaneRow, pn *Panel, lo, hi int, acc *[Lanes]uint32) {
+	fp16 := p.Out == RNEFP16
+	for lo < hi {
+		f := *acc
+		if fp16 {
+			for l := range f {
+				f[l] = f16To32(f[l])
+			}
+		}
+		var done int
+		if kernel >= kernelAVX2 {
+			done = p.lanesWideKernel(a, pn, lo, (hi-lo)/p.unit, &f)
+		} else {
+			done = p.lanesWideGo(a, pn, lo, (hi-lo)/p.unit, &f)
+		}
+		if done > 0 {
+			*acc = f
+			if fp16 {
+				for l := range acc {
+					acc[l] = f32To16(acc[l])
+				}
+			}
+		}
+		if lo += done * p.unit; lo < hi {
+			// A unit the kernel leaves to Go, for every lane.
+			for l := range pn.cols {
+				acc[l] = p.laneUnit(a, pn, l, lo, acc[l])
+			}
+			lo += p.unit
+		}
+	}
+}
+
+// at is the operand index that position k of a lane row or panel holds:
+// k itself, or with interleaved steps its place in the instruction's
+// step-by-step order (perm).
+func (p *Preset) at(k int) int {
+	if p.perm == nil {
+		return k
+	}
+	return k - k%p.K + p.perm[k%p.K]
 }
 
 // lanesGo is lanesKernel in Go: the same float32 arithmetic, lane by

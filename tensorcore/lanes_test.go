@@ -5,6 +5,7 @@ package tensorcore
 
 import (
 	"encoding/binary"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -24,28 +25,54 @@ func lanePresets(t testing.TB) []*Preset {
 }
 
 // TestLanesEligible pins which datapaths take the lane kernels: the
-// FP32-accumulator SIMD datapaths whose step sum fits 24 bits (Hopper and
-// Ada FP8, not Blackwell's F = 25).
+// float32 ones for the FP32-accumulator SIMD datapaths whose step sum fits
+// 24 bits (Hopper and Ada FP8), the wide ones (wide.go) for every other
+// NVIDIA datapath that is not block-scaled.
 func TestLanesEligible(t *testing.T) {
 	names := map[string]bool{}
 	for _, p := range Presets() {
-		if p.lanes {
+		narrow := p.simd && !p.SeparateC && p.Acc() == numerics.FP32 && p.narrow && p.AMD == nil
+		if p.lanes && !p.wide != narrow {
+			t.Errorf("%s: float32 lane kernels = %v, want %v", p.Name, p.lanes && !p.wide, narrow)
+		}
+		if want := p.AMD == nil && p.Scale == nil; p.lanes != want {
+			t.Errorf("%s: lane kernels = %v, want %v", p.Name, p.lanes, want)
+		}
+		if p.wide {
 			names[p.Name] = true
 		}
-		if p.lanes && (!p.simd || p.SeparateC || p.Acc() != numerics.FP32 || !p.narrow) {
-			t.Errorf("%s: lane kernels on an ineligible datapath", p.Name)
-		}
 	}
-	for _, n := range []string{"h100-wgmma-e4m3-e4m3", "h100-wgmma-e5m2-e5m2", "h100-wgmma-e4m3-e5m2", "h100-wgmma-e5m2-e4m3"} {
+	for _, n := range []string{"h100-wgmma-bf16", "h100-wgmma-f16", "h100-wgmma-tf32", "h100-mma-e4m3-e4m3",
+		"h100-wgmma-e4m3-e4m3-f16acc", "b200-tcgen05-e4m3-e4m3", "a100-mma-tf32", "v100-mma-f16-f16acc"} {
 		if !names[n] {
-			t.Errorf("%s: not on the lane kernels", n)
+			t.Errorf("%s: not on the wide lane kernels", n)
 		}
 	}
-	for _, n := range []string{"h100-mma-e4m3-e4m3", "h100-wgmma-e4m3-e4m3-f16acc", "b200-tcgen05-e4m3-e4m3"} {
-		if names[n] {
-			t.Errorf("%s: on the lane kernels", n)
+	if names["h100-wgmma-e4m3-e4m3"] {
+		t.Errorf("h100-wgmma-e4m3-e4m3: on the wide lane kernels")
+	}
+}
+
+// runLanes runs the lane kernel of p (float32 or wide) over [lo, hi)
+// from the accumulators acc (codes of Acc) and returns the units done.
+func runLanes(p *Preset, row *LaneRow, pn *Panel, lo, hi int, acc *[Lanes]uint32) int {
+	if !p.wide {
+		return p.lanesKernel(row, pn, lo, (hi-lo)/p.L, acc)
+	}
+	f := *acc
+	if p.Out == RNEFP16 {
+		for l := range f {
+			f[l] = f16To32(f[l])
 		}
 	}
+	done := p.lanesWideKernel(row, pn, lo, (hi-lo)/p.unit, &f)
+	for l := range f {
+		if p.Out == RNEFP16 {
+			f[l] = f32To16(f[l])
+		}
+	}
+	*acc = f
+	return done
 }
 
 // compareLanes runs ChainLanes of the row of codes a against the columns
@@ -133,6 +160,10 @@ func TestLanesEdges(t *testing.T) {
 		a := fill(p.A, vals[r.IntN(len(vals))], kk)
 		accs := []uint32{0x7F7FFFFF, 0xFF7FFFFF, 0x7F000000, 0x00000001, 0x807FFFFF, 0x00800000,
 			0x00800001, 0x0C000000, 0x3F800001, 0xBF8000FF, 0x80000000, 0x7F800000, 0x7FC00000, 0, 0x40000000, 0x01000000}
+		if p.Acc() == numerics.FP16 {
+			accs = []uint32{0x7BFF, 0xFBFF, 0x7800, 0x0001, 0x83FF, 0x0400,
+				0x0401, 0x1000, 0x3C01, 0xBC0F, 0x8000, 0x7C00, 0x7E00, 0, 0x4000, 0x0800}
+		}
 		for _, x := range vals {
 			cols := make([][]uint32, Lanes)
 			c := make([]uint32, Lanes)
@@ -185,7 +216,7 @@ func FuzzLanes(f *testing.F) {
 		acc := make([]uint32, nc)
 		for l := range cols {
 			cols[l] = codes(p.B)
-			acc[l] = c + uint32(l)*0x00812345
+			acc[l] = (c + uint32(l)*0x00812345) & (1<<p.Acc().Bits() - 1)
 		}
 		compareLanes(t, p, a, cols, 0, kk, acc)
 	})
@@ -213,9 +244,9 @@ func TestLanesCover(t *testing.T) {
 		for _, m := range simdModes() {
 			var acc [Lanes]uint32
 			var done int
-			withMode(m, func() { done = p.lanesKernel(&row, &pn, 0, kk/p.L, &acc) })
-			if done != kk/p.L {
-				t.Errorf("%s %s: the kernel stopped after %d of %d steps", p.Name, m.name, done, kk/p.L)
+			withMode(m, func() { done = runLanes(p, &row, &pn, 0, kk, &acc) })
+			if done*p.unit != kk {
+				t.Errorf("%s %s: the kernel stopped after %d units of %d", p.Name, m.name, done, kk)
 			}
 			for l, b := range cols {
 				var want uint32
@@ -290,5 +321,113 @@ func TestChooseKernel(t *testing.T) {
 		if got != c.want || (err != nil) != c.err {
 			t.Errorf("chooseKernel(%q, %s) = %s, %v; want %s, error %v", c.env, c.best, got, err, c.want, c.err)
 		}
+	}
+}
+
+// familyPresets are one preset of each kernel family, for
+// BenchmarkFamilies; the first is the reference, Hopper FP8 wgmma.
+var familyPresets = []string{
+	"h100-wgmma-e4m3-e4m3", "h100-wgmma-bf16", "h100-wgmma-f16", "h100-wgmma-tf32",
+	"h100-mma-e4m3-e4m3", "h100-wgmma-e4m3-e4m3-f16acc", "h100-mma-f16-f16acc",
+	"h100-mma-e4m3-e4m3-f16acc", "a100-mma-bf16", "a100-mma-tf32", "a100-mma-f16-f16acc",
+	"ada-mma-e4m3-e4m3", "ada-mma-e4m3-e4m3-f16acc", "b200-tcgen05-e4m3-e4m3",
+	"b200-tcgen05-bf16", "v100-mma-f16",
+}
+
+// BenchmarkFamilies times 16 outputs of one row over K = 4096 with the
+// kernel set in use, by ChainLanes ("lanes", where the preset has lane
+// kernels) and by Chain per output ("chain"); ns/MAC is per product.
+func BenchmarkFamilies(b *testing.B) {
+	const kk = 4096
+	for _, name := range familyPresets {
+		p, err := Lookup(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(14, 14))
+		a := benchNormal(r, p.A, kk)
+		cols := make([][]uint32, Lanes)
+		for l := range cols {
+			cols[l] = benchNormal(r, p.B, kk)
+		}
+		var row LaneRow
+		var pn Panel
+		var va Vector
+		vb := make([]Vector, Lanes)
+		lanes := p.DecodeRow(a, &row) && p.DecodePanel(cols, &pn)
+		p.DecodeA(a, &va)
+		for l := range cols {
+			p.DecodeB(cols[l], &vb[l])
+		}
+		c := make([]uint32, Lanes)
+		for _, how := range []string{"lanes", "chain"} {
+			if how == "lanes" && !lanes {
+				continue
+			}
+			b.Run(name+"/"+how, func(b *testing.B) {
+				for b.Loop() {
+					if how == "lanes" {
+						clear(c)
+						p.ChainLanes(&row, &pn, 0, kk, c)
+						continue
+					}
+					for l := range vb {
+						c[l] = p.Chain(&va, &vb[l], 0, kk, 0)
+					}
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/(kk*Lanes), "ns/MAC")
+			})
+		}
+	}
+}
+
+// TestF16Codes checks the conversions between FP16 codes and the float32
+// codes of their values on every finite FP16 code.
+func TestF16Codes(t *testing.T) {
+	for h := range uint32(1 << 16) {
+		if h&0x7C00 == 0x7C00 {
+			continue
+		}
+		x := f16To32(h)
+		if v := numerics.FP16.Decode(h); float64(math.Float32frombits(x)) != v || math.Signbit(v) != (x>>31 != 0) {
+			t.Fatalf("f16To32(%#04x) = %#08x, value %v", h, x, v)
+		}
+		if back := f32To16(x); back != h {
+			t.Fatalf("f32To16(f16To32(%#04x)) = %#04x", h, back)
+		}
+	}
+}
+
+// BenchmarkDecodeLanes times DecodeRow and DecodePanel per code.
+func BenchmarkDecodeLanes(b *testing.B) {
+	const kk = 4096
+	for _, name := range []string{"h100-wgmma-e4m3-e4m3", "h100-wgmma-bf16"} {
+		p, _ := Lookup(name)
+		r := rand.New(rand.NewPCG(15, 15))
+		cols := make([][]uint32, Lanes)
+		for l := range cols {
+			cols[l] = benchNormal(r, p.B, kk)
+		}
+		b.Run(name+"/row", func(b *testing.B) {
+			var row LaneRow
+			for b.Loop() {
+				p.DecodeRow(cols[0], &row)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/kk, "ns/code")
+		})
+		b.Run(name+"/row-fresh", func(b *testing.B) {
+			for b.Loop() {
+				var row LaneRow
+				p.DecodeRow(cols[0], &row)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/kk, "ns/code")
+		})
+		b.Run(name+"/panel", func(b *testing.B) {
+			var pn Panel
+			for b.Loop() {
+				p.DecodePanel(cols, &pn)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/(kk*Lanes), "ns/code")
+		})
 	}
 }

@@ -46,9 +46,12 @@ type Preset struct {
 	Verified []Verification
 
 	da, db *decoder
-	fixed  bool // use the fixed-point kernel (products fit an int64 grid)
-	simd   bool // the SIMD kernel (fusedScaled) is exact for this datapath
-	lanes  bool // so are the lane kernels (ChainLanes)
+	fixed  bool  // use the fixed-point kernel (products fit an int64 grid)
+	simd   bool  // the SIMD kernel (fusedScaled) is exact for this datapath
+	lanes  bool  // so are the lane kernels (ChainLanes)
+	wide   bool  // the lane kernels are the wide ones (wide.go)
+	unit   int   // products per unit of the wide kernels: L, or K with SeparateC
+	perm   []int // lane layout of an instruction with interleaved steps (wide.go)
 	// For the SIMD chain kernel (fused.go): the top regBits() bits set,
 	// and whether a step's sum with C always fits 24 bits.
 	regMask uint64
@@ -154,6 +157,19 @@ func (p *Preset) init() error {
 		p.fixed, p.simd = false, false
 	}
 	p.lanes = !p.SeparateC && p.Out != RNEFP16 && p.AMD == nil && lanesOK(fa, fb, p.L, p.narrow, p.simd)
+	p.wide = !p.lanes && p.AMD == nil && p.Scale == nil && wideOK(fa, fb, p.L, p.F, p.ZeroExp)
+	p.lanes = p.lanes || p.wide
+	p.unit, p.perm = p.L, nil
+	if p.SeparateC {
+		p.unit = p.K
+	}
+	if p.wide && p.Interleave != p.L {
+		for s := range p.K / p.L {
+			for _, k := range p.stepIndices(nil, 0, s) {
+				p.perm = append(p.perm, k)
+			}
+		}
+	}
 	p.da, p.db = newDecoder(p.A, fa, p.fixed, p.lanes), newDecoder(p.B, fb, p.fixed, p.lanes)
 	return nil
 }

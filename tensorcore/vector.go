@@ -33,6 +33,7 @@ type decoder struct {
 	fixed bool            // fill Vector.Fix
 	lanes bool            // give entries their lane value
 	tab   []entry         // code → entry, for formats of at most 16 bits
+	lt    []laneEnt       // code → lane form, with tab when lanes
 }
 
 type entry struct {
@@ -69,6 +70,13 @@ func buildDecoder(in, via numerics.Format, fixed, lanes bool) *decoder {
 		d.tab = make([]entry, in.NumCodes())
 		for c := range d.tab {
 			d.tab[c] = d.slow(uint32(c))
+		}
+		if lanes {
+			lt := make([]laneEnt, len(d.tab))
+			for c := range lt {
+				lt[c] = d.laneEntry(uint32(c))
+			}
+			d.lt = lt
 		}
 	}
 	return d

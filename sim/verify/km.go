@@ -177,14 +177,14 @@ func (v *verifier) checkKM(set *records.KMFolder, out string, p *tensorcore.Pres
 			// and 77–86% with C truncated to FP16.
 			c = numerics.FP16.EncodeFloat32(math.Float32frombits(c), numerics.NearestEven, numerics.ToInf)
 		}
-		got := p.Dot(a, b, c)
+		got, agree := laneDot(p, a, b, c)
 		if acc == numerics.FP16 {
 			got = records.FP16ToFP32Bits(got)
 		}
-		g.tally(v.opts.MaxListed, got != want, func() Mismatch {
+		g.tally(v.opts.MaxListed, got != want || !agree, func() Mismatch {
 			return Mismatch{File: dpath, Line: line, Where: fmt.Sprintf("K=%d", k),
 				Inputs:   fmt.Sprintf("a=%s b=%s c=%s", kmHex(a[:k], f), kmHex(b[:k], f), hex32(c)),
-				Expected: hex32(want), Got: hex32(got)}
+				Expected: hex32(want), Got: hex32(got) + laneNote(agree)}
 		})
 		return nil
 	})

@@ -1,0 +1,666 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// The wide lane kernels (wide.go): Lanes = 16 outputs of one row of A
+// against a panel of 16 columns of B, each output's step computed in
+// float64 lanes, unit by unit (a step, or with SeparateC an
+// instruction). wide.go explains the method and why it is exact.
+//
+// Arguments: aw, ae = the row's values (float64) and field exponents
+// (int32) at the first product; bv, be = the panel's (float32, int32), 16
+// per k; units; par = the datapath's parameters (wideParams); c = the 16
+// accumulators as float32 codes, updated. The result is the number of
+// units done: the kernel stops before a unit that Go must run.
+
+// Offsets of wideParams' fields.
+#define P_L 0
+#define P_SPU 8
+#define P_F 16
+#define P_ZEROEXP 24
+#define P_MINEXP 32
+#define P_SEPC 40
+#define P_FP16 48
+#define P_MASK 56
+
+// W5_POW2 sets the 8 float64 lanes lo (hi) to 2^e for the 16 int32
+// lanes e of src (clamped to [-1022, 1023]). Clobbers Z1.
+#define W5_POW2(src, lo, hi) \
+	VPMAXSD          Z19, src, Z1 \
+	VPMINSD          Z18, Z1, Z1  \
+	VPADDD           Z18, Z1, Z1  \
+	VPMOVZXDQ        Y1, lo       \
+	VEXTRACTI64X4    $1, Z1, Y1   \
+	VPMOVZXDQ        Y1, hi       \
+	VPSLLQ           $52, lo, lo  \
+	VPSLLQ           $52, hi, hi
+
+// W5_RNE16 rounds the float64 lanes of x to nearest even on FP16's grid
+// into y (see rne16). Clobbers t.
+#define W5_RNE16(x, t, y) \
+	VPANDQ  Z27, x, t  \
+	VPSRLQ  $52, t, t  \
+	VPMAXSQ Z31, t, t  \
+	VPADDQ  Z17, t, t  \
+	VPSLLQ  $52, t, t  \
+	VPORQ   Z14, t, t  \
+	VADDPD  t, x, y    \
+	VSUBPD  t, y, y
+
+// Stack slots of lanesWideAVX2: D (16 float32 codes), then constants of
+// 8 int32 or 4 int64 lanes.
+#define W_D 0(SP)
+#define W_ZEROEXP 64(SP)
+#define W_F 96(SP)
+#define W_MINEXP 128(SP)
+#define W_127 160(SP)
+#define W_M1022 192(SP)
+#define W_1023 224(SP)
+#define W_ABS32 256(SP)
+#define W_INF32 288(SP)
+#define W_INTMIN 320(SP)
+#define W_MASK 352(SP)
+#define W_ABS64 384(SP)
+#define W_LOWM1 416(SP)
+#define W_HIGHM1 448(SP)
+#define W_F16MAX 480(SP)
+#define W_TINY16 512(SP)
+#define W_EXPMASK 544(SP)
+#define W_42 576(SP)
+#define W_HALF 608(SP)
+
+#define SPLATD(reg, slot) \
+	VMOVD        reg, X12     \
+	VPBROADCASTD X12, Y12     \
+	VMOVDQU      Y12, slot
+
+#define SPLATQ(reg, slot) \
+	VMOVQ        reg, X12     \
+	VPBROADCASTQ X12, Y12     \
+	VMOVDQU      Y12, slot
+
+// W2_DEXP raises the e_max lanes em to the field exponents of the 8 D
+// lanes at off(SP) that are not zero. Clobbers Y12, Y13.
+#define W2_DEXP(off, em) \
+	VMOVDQU   off(SP), Y12        \
+	VPAND     W_ABS32, Y12, Y12   \
+	VPXOR     Y13, Y13, Y13       \
+	VPCMPEQD  Y13, Y12, Y13       \
+	VPSRLD    $23, Y12, Y12       \
+	VPSUBD    W_127, Y12, Y12     \
+	VPMAXSD   W_MINEXP, Y12, Y12  \
+	VPBLENDVB Y13, W_INTMIN, Y12, Y12 \
+	VPMAXSD   Y12, em, em
+
+// W2_POW2 sets the 4 float64 lanes lo (hi) to 2^e for the int32 lanes
+// 0-3 (4-7) of src (ysrc, xsrc), clamped to [-1022, 1023].
+#define W2_POW2(ysrc, xsrc, lo, hi) \
+	VPMAXSD      W_M1022, ysrc, ysrc \
+	VPMINSD      W_1023, ysrc, ysrc  \
+	VPADDD       W_1023, ysrc, ysrc  \
+	VPMOVZXDQ    xsrc, lo            \
+	VEXTRACTI128 $1, ysrc, xsrc      \
+	VPMOVZXDQ    xsrc, hi            \
+	VPSLLQ       $52, lo, lo         \
+	VPSLLQ       $52, hi, hi
+
+// W2_DTERM starts the sum acc with D's 4 lanes at off(SP) times the
+// scale s, truncated.
+#define W2_DTERM(off, s, acc) \
+	VCVTPS2PD off(SP), Y12   \
+	VMULPD    s, Y12, Y12    \
+	VROUNDPD  $3, Y12, Y12   \
+	VXORPD    acc, acc, acc  \
+	VADDPD    Y12, acc, acc
+
+// W2_PROD adds the truncated products of 4 lanes at off(CX) with the
+// broadcast row value Y15, scaled by s, to acc.
+#define W2_PROD(off, s, acc, t) \
+	VCVTPS2PD off(CX), t     \
+	VMULPD    Y15, t, t      \
+	VMULPD    s, t, t        \
+	VROUNDPD  $3, t, t       \
+	VADDPD    t, acc, acc
+
+// W2_RZ masks the sum acc to the register's bits and scales it by s, and
+// clears the lanes of ok where the result is neither zero nor a normal
+// float32. Clobbers Y12-Y14.
+#define W2_RZ(acc, s, ok) \
+	VPAND    W_MASK, acc, acc     \
+	VMULPD   s, acc, acc          \
+	VPAND    W_ABS64, acc, Y12    \
+	VPCMPGTQ W_LOWM1, Y12, Y13    \
+	VPCMPGTQ W_HIGHM1, Y12, Y14   \
+	VPANDN   Y13, Y14, Y13        \
+	VPXOR    Y14, Y14, Y14        \
+	VPCMPEQQ Y14, Y12, Y14        \
+	VPOR     Y14, Y13, Y13        \
+	VPAND    Y13, ok, ok
+
+// W2_RNE16 rounds the 4 float64 lanes of x to nearest even on FP16's
+// grid into y (see rne16). Clobbers t.
+#define W2_RNE16(x, t, y) \
+	VANDPD W_ABS64, x, t    \
+	VMAXPD W_TINY16, t, t   \
+	VPAND  W_EXPMASK, t, t  \
+	VPADDQ W_42, t, t       \
+	VPOR   W_HALF, t, t     \
+	VADDPD t, x, y          \
+	VSUBPD t, y, y
+
+// W2_RNE scales the sum acc by s and rounds it to FP16 in place, setting
+// lanes of bad where the result overflows or a non-zero sum rounds to
+// zero. Clobbers Y12-Y15.
+#define W2_RNE(acc, s, bad) \
+	VMULPD   s, acc, acc        \
+	W2_RNE16(acc, Y12, Y13)     \
+	VPAND    W_ABS64, Y13, Y14  \
+	VPCMPGTQ W_F16MAX, Y14, Y15 \
+	VPOR     Y15, bad, bad      \
+	VPXOR    Y15, Y15, Y15      \
+	VPCMPEQQ Y15, Y14, Y14      \
+	VPCMPEQQ Y15, acc, Y15      \
+	VPANDN   Y14, Y15, Y15      \
+	VPOR     Y15, bad, bad      \
+	VMOVAPD  Y13, acc
+
+// W2_TOD stores the float64 lanes lo, hi (4 each) to D at off(SP) as
+// float32.
+#define W2_TOD(lo, hi, off) \
+	VCVTPD2PSY   lo, X12          \
+	VCVTPD2PSY   hi, X13          \
+	VINSERTF128  $1, X13, Y12, Y12 \
+	VMOVDQU      Y12, off(SP)
+
+// func lanesWideAVX512(aw *float64, ae *int32, bv *float32, be *int32, units int, par *wideParams, c *[Lanes]uint32) int
+//
+// Registers: SI, DI, R8, R9 = aw, ae, bv, be at the step; R12 = L;
+// R13 = units left; R14 = steps left in the unit; R10 = the parameters.
+// Z16 = the accumulators C, Z15 = the unit's running result D (float32).
+// Constants: Z20 = ZeroExp, Z21 = F, Z22 = the accumulator's minimum
+// exponent, Z23 = 127, Z19 = -1022, Z18 = 1023 (int32); Z24 = the
+// register mask, Z27 = 0x7FFF…F, Z28 = 2^-126, Z29 = 2^128, Z30 = 65504
+// (float64 bits), Z31 = 1009, Z17 = 42, Z14 = 2^51 (int64); Z25 =
+// 0x7FFFFFFF, Z26 = 0x7F800000 (int32).
+TEXT ·lanesWideAVX512(SB), NOSPLIT, $0-64
+	MOVQ aw+0(FP), SI
+	MOVQ ae+8(FP), DI
+	MOVQ bv+16(FP), R8
+	MOVQ be+24(FP), R9
+	MOVQ units+32(FP), R13
+	MOVQ par+40(FP), R10
+	MOVQ P_L(R10), R12
+
+	MOVQ         P_ZEROEXP(R10), AX
+	VPBROADCASTD AX, Z20
+	MOVQ         P_F(R10), AX
+	VPBROADCASTD AX, Z21
+	MOVQ         P_MINEXP(R10), AX
+	VPBROADCASTD AX, Z22
+	MOVL         $127, AX
+	VPBROADCASTD AX, Z23
+	MOVL         $-1022, AX
+	VPBROADCASTD AX, Z19
+	MOVL         $1023, AX
+	VPBROADCASTD AX, Z18
+	MOVQ         P_MASK(R10), AX
+	VPBROADCASTQ AX, Z24
+	MOVL         $0x7FFFFFFF, AX
+	VPBROADCASTD AX, Z25
+	MOVL         $0x7F800000, AX
+	VPBROADCASTD AX, Z26
+	MOVQ         $0x7FFFFFFFFFFFFFFF, AX
+	VPBROADCASTQ AX, Z27
+	MOVQ         $0x3810000000000000, AX
+	VPBROADCASTQ AX, Z28
+	MOVQ         $0x47F0000000000000, AX
+	VPBROADCASTQ AX, Z29
+	MOVQ         $0x40EFFC0000000000, AX
+	VPBROADCASTQ AX, Z30
+	MOVQ         $1009, AX
+	VPBROADCASTQ AX, Z31
+	MOVQ         $42, AX
+	VPBROADCASTQ AX, Z17
+	MOVQ         $0x0008000000000000, AX
+	VPBROADCASTQ AX, Z14
+	MOVQ         c+48(FP), AX
+	VMOVDQU32    (AX), Z16
+	TESTQ        R13, R13
+	JLE          w5_ret
+
+w5_unit:
+	// Stop before the unit if some C is Inf or NaN.
+	VPANDD   Z25, Z16, Z0
+	VPCMPD   $5, Z26, Z0, K1
+	KORTESTW K1, K1
+	JNZ      w5_ret
+	VMOVDQA32 Z16, Z15
+	CMPQ     P_SEPC(R10), $0
+	JEQ      w5_fused
+	VPXORD   Z15, Z15, Z15
+w5_fused:
+	MOVQ P_SPU(R10), R14
+
+w5_step:
+	// e_max (Z0): the zero floor, D's field exponent where D is not zero,
+	// the products' exponents.
+	VMOVDQA32 Z20, Z0
+	VPANDD    Z25, Z15, Z4
+	VPTESTMD  Z4, Z4, K2
+	VPSRLD    $23, Z4, Z4
+	VPSUBD    Z23, Z4, Z4
+	VPMAXSD   Z22, Z4, Z4
+	VPMAXSD   Z4, Z0, K2, Z0
+	MOVQ      DI, DX
+	MOVQ      R9, CX
+	MOVQ      R12, BX
+
+w5_emax:
+	VMOVDQU32   (CX), Z4
+	VPADDD.BCST (DX), Z4, Z4
+	VPMAXSD     Z4, Z0, Z0
+	ADDQ        $64, CX
+	ADDQ        $4, DX
+	DECQ        BX
+	JNZ         w5_emax
+
+	// The scales 2^(F-e_max) (Z6 lanes 0-7, Z7 lanes 8-15).
+	VPSUBD Z0, Z21, Z2
+	W5_POW2(Z2, Z6, Z7)
+
+	// D's term, then the truncated products, in four sums from +0.
+	VCVTPS2PD     Y15, Z8
+	VEXTRACTF64X4 $1, Z15, Y9
+	VCVTPS2PD     Y9, Z9
+	VMULPD        Z6, Z8, Z8
+	VMULPD        Z7, Z9, Z9
+	VRNDSCALEPD   $3, Z8, Z8
+	VRNDSCALEPD   $3, Z9, Z9
+	VPXORQ        Z10, Z10, Z10
+	VPXORQ        Z11, Z11, Z11
+	VADDPD        Z8, Z10, Z10
+	VADDPD        Z9, Z11, Z11
+	VPXORQ        Z12, Z12, Z12
+	VPXORQ        Z13, Z13, Z13
+	MOVQ          SI, DX
+	MOVQ          R8, CX
+	MOVQ          R12, BX
+	SHRQ          $1, BX
+
+w5_prod:
+	VCVTPS2PD   (CX), Z4
+	VCVTPS2PD   32(CX), Z5
+	VMULPD.BCST (DX), Z4, Z4
+	VMULPD.BCST (DX), Z5, Z5
+	VMULPD      Z6, Z4, Z4
+	VMULPD      Z7, Z5, Z5
+	VRNDSCALEPD $3, Z4, Z4
+	VRNDSCALEPD $3, Z5, Z5
+	VADDPD      Z4, Z10, Z10
+	VADDPD      Z5, Z11, Z11
+	VCVTPS2PD   64(CX), Z8
+	VCVTPS2PD   96(CX), Z9
+	VMULPD.BCST 8(DX), Z8, Z8
+	VMULPD.BCST 8(DX), Z9, Z9
+	VMULPD      Z6, Z8, Z8
+	VMULPD      Z7, Z9, Z9
+	VRNDSCALEPD $3, Z8, Z8
+	VRNDSCALEPD $3, Z9, Z9
+	VADDPD      Z8, Z12, Z12
+	VADDPD      Z9, Z13, Z13
+	ADDQ        $128, CX
+	ADDQ        $16, DX
+	DECQ        BX
+	JNZ         w5_prod
+	VADDPD      Z12, Z10, Z10
+	VADDPD      Z13, Z11, Z11
+
+	// 2^(e_max-F) (Z6, Z7).
+	VPSUBD Z21, Z0, Z2
+	W5_POW2(Z2, Z6, Z7)
+	CMPQ   P_FP16(R10), $0
+	JNE    w5_rne
+
+	// RZ: mask the sum to the register's bits, scale; stop where a
+	// non-zero result is not a normal float32.
+	VPANDQ   Z24, Z10, Z10
+	VPANDQ   Z24, Z11, Z11
+	VMULPD   Z6, Z10, Z10
+	VMULPD   Z7, Z11, Z11
+	VPANDQ   Z27, Z10, Z4
+	VPTESTMQ Z4, Z4, K2
+	VPCMPUQ  $1, Z28, Z4, K2, K3
+	VPCMPUQ  $5, Z29, Z4, K4
+	KORW     K3, K4, K1
+	VPANDQ   Z27, Z11, Z5
+	VPTESTMQ Z5, Z5, K2
+	VPCMPUQ  $1, Z28, Z5, K2, K3
+	VPCMPUQ  $5, Z29, Z5, K4
+	KORW     K3, K4, K3
+	KORW     K3, K1, K1
+	KORTESTW K1, K1
+	JNZ      w5_ret
+	JMP      w5_done
+
+w5_rne:
+	// RNE to FP16: stop where a result overflows (> 65504) or a non-zero
+	// sum rounds to zero.
+	VMULPD   Z6, Z10, Z10
+	VMULPD   Z7, Z11, Z11
+	W5_RNE16(Z10, Z4, Z8)
+	W5_RNE16(Z11, Z5, Z9)
+	VPANDQ   Z27, Z8, Z4
+	VPCMPUQ  $6, Z30, Z4, K1
+	VPTESTMQ Z10, Z10, K2
+	VPTESTNMQ Z4, Z4, K2, K3
+	KORW     K3, K1, K1
+	VPANDQ   Z27, Z9, Z5
+	VPCMPUQ  $6, Z30, Z5, K3
+	KORW     K3, K1, K1
+	VPTESTMQ Z11, Z11, K2
+	VPTESTNMQ Z5, Z5, K2, K3
+	KORW     K3, K1, K1
+	KORTESTW K1, K1
+	JNZ      w5_ret
+	VMOVAPD  Z8, Z10
+	VMOVAPD  Z9, Z11
+
+w5_done:
+	// D = the step's result as float32 (exact).
+	VCVTPD2PS     Z10, Y10
+	VCVTPD2PS     Z11, Y11
+	VINSERTF64X4  $1, Y11, Z10, Z15
+
+	MOVQ R12, AX
+	LEAQ (SI)(AX*8), SI
+	LEAQ (DI)(AX*4), DI
+	SHLQ $6, AX
+	ADDQ AX, R8
+	ADDQ AX, R9
+	DECQ R14
+	JNZ  w5_step
+
+	CMPQ P_SEPC(R10), $0
+	JEQ  w5_commit
+	CMPQ P_FP16(R10), $0
+	JNE  w5_hadd
+
+	// FADD: D + C in float32; stop on overflow.
+	VADDPS   Z16, Z15, Z15
+	VPANDD   Z25, Z15, Z4
+	VPCMPEQD Z26, Z4, K1
+	KORTESTW K1, K1
+	JNZ      w5_ret
+	JMP      w5_commit
+
+w5_hadd:
+	// HADD: D + C exactly in float64, rounded to FP16; stop on overflow.
+	VCVTPS2PD     Y15, Z10
+	VEXTRACTF64X4 $1, Z15, Y11
+	VCVTPS2PD     Y11, Z11
+	VCVTPS2PD     Y16, Z8
+	VEXTRACTF64X4 $1, Z16, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z8, Z10, Z10
+	VADDPD        Z9, Z11, Z11
+	W5_RNE16(Z10, Z4, Z8)
+	W5_RNE16(Z11, Z5, Z9)
+	VPANDQ        Z27, Z8, Z4
+	VPCMPUQ       $6, Z30, Z4, K1
+	VPANDQ        Z27, Z9, Z5
+	VPCMPUQ       $6, Z30, Z5, K3
+	KORW          K3, K1, K1
+	KORTESTW      K1, K1
+	JNZ           w5_ret
+	VCVTPD2PS     Z8, Y8
+	VCVTPD2PS     Z9, Y9
+	VINSERTF64X4  $1, Y9, Z8, Z15
+
+w5_commit:
+	VMOVDQA32 Z15, Z16
+	DECQ      R13
+	JNZ       w5_unit
+
+w5_ret:
+	MOVQ      c+48(FP), AX
+	VMOVDQU32 Z16, (AX)
+	MOVQ      units+32(FP), DX
+	SUBQ      R13, DX
+	MOVQ      DX, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func lanesWideAVX2(aw *float64, ae *int32, bv *float32, be *int32, units int, par *wideParams, c *[Lanes]uint32) int
+//
+// lanesWideAVX512 in 4-lane float64 and 8-lane int32 vectors. Registers:
+// SI, DI, R8, R9, R10, R12, R13, R14 as in lanesWideAVX512; R11 = c, the
+// accumulators (written when a unit is done). Y0, Y1 = e_max (int32,
+// lanes 0-7 and 8-15); Y4-Y7 = the scales and Y8-Y11 the sums (float64,
+// 4 lanes each); Y15 = the row's value.
+TEXT ·lanesWideAVX2(SB), NOSPLIT, $640-64
+	MOVQ aw+0(FP), SI
+	MOVQ ae+8(FP), DI
+	MOVQ bv+16(FP), R8
+	MOVQ be+24(FP), R9
+	MOVQ units+32(FP), R13
+	MOVQ par+40(FP), R10
+	MOVQ c+48(FP), R11
+	MOVQ P_L(R10), R12
+
+	MOVQ P_ZEROEXP(R10), AX
+	SPLATD(AX, W_ZEROEXP)
+	MOVQ P_F(R10), AX
+	SPLATD(AX, W_F)
+	MOVQ P_MINEXP(R10), AX
+	SPLATD(AX, W_MINEXP)
+	MOVL $127, AX
+	SPLATD(AX, W_127)
+	MOVL $-1022, AX
+	SPLATD(AX, W_M1022)
+	MOVL $1023, AX
+	SPLATD(AX, W_1023)
+	MOVL $0x7FFFFFFF, AX
+	SPLATD(AX, W_ABS32)
+	MOVL $0x7F800000, AX
+	SPLATD(AX, W_INF32)
+	MOVL $0x80000000, AX
+	SPLATD(AX, W_INTMIN)
+	MOVQ P_MASK(R10), AX
+	SPLATQ(AX, W_MASK)
+	MOVQ $0x7FFFFFFFFFFFFFFF, AX
+	SPLATQ(AX, W_ABS64)
+	MOVQ $0x380FFFFFFFFFFFFF, AX
+	SPLATQ(AX, W_LOWM1)
+	MOVQ $0x47EFFFFFFFFFFFFF, AX
+	SPLATQ(AX, W_HIGHM1)
+	MOVQ $0x40EFFC0000000000, AX
+	SPLATQ(AX, W_F16MAX)
+	MOVQ $0x3F10000000000000, AX
+	SPLATQ(AX, W_TINY16)
+	MOVQ $0x7FF0000000000000, AX
+	SPLATQ(AX, W_EXPMASK)
+	MOVQ $0x02A0000000000000, AX
+	SPLATQ(AX, W_42)
+	MOVQ $0x0008000000000000, AX
+	SPLATQ(AX, W_HALF)
+	TESTQ R13, R13
+	JLE   w2_ret
+
+w2_unit:
+	// Stop before the unit if some C is Inf or NaN; D = C, or +0.
+	VMOVDQU  (R11), Y12
+	VMOVDQU  32(R11), Y13
+	VPAND    W_INF32, Y12, Y2
+	VPCMPEQD W_INF32, Y2, Y2
+	VPAND    W_INF32, Y13, Y3
+	VPCMPEQD W_INF32, Y3, Y3
+	VPOR     Y2, Y3, Y3
+	VPTEST   Y3, Y3
+	JNZ      w2_ret
+	CMPQ     P_SEPC(R10), $0
+	JEQ      w2_fused
+	VPXOR    Y12, Y12, Y12
+	VPXOR    Y13, Y13, Y13
+w2_fused:
+	VMOVDQU Y12, W_D
+	VMOVDQU Y13, 32(SP)
+	MOVQ    P_SPU(R10), R14
+
+w2_step:
+	VMOVDQU W_ZEROEXP, Y0
+	VMOVDQA Y0, Y1
+	W2_DEXP(0, Y0)
+	W2_DEXP(32, Y1)
+	MOVQ    DI, DX
+	MOVQ    R9, CX
+	MOVQ    R12, BX
+
+w2_emax:
+	VPBROADCASTD (DX), Y12
+	VPADDD       (CX), Y12, Y13
+	VPMAXSD      Y13, Y0, Y0
+	VPADDD       32(CX), Y12, Y14
+	VPMAXSD      Y14, Y1, Y1
+	ADDQ         $64, CX
+	ADDQ         $4, DX
+	DECQ         BX
+	JNZ          w2_emax
+
+	// The scales 2^(F-e_max): Y4-Y7.
+	VMOVDQU W_F, Y2
+	VPSUBD  Y0, Y2, Y2
+	W2_POW2(Y2, X2, Y4, Y5)
+	VMOVDQU W_F, Y3
+	VPSUBD  Y1, Y3, Y3
+	W2_POW2(Y3, X3, Y6, Y7)
+
+	W2_DTERM(0, Y4, Y8)
+	W2_DTERM(16, Y5, Y9)
+	W2_DTERM(32, Y6, Y10)
+	W2_DTERM(48, Y7, Y11)
+	MOVQ SI, DX
+	MOVQ R8, CX
+	MOVQ R12, BX
+
+w2_prod:
+	VBROADCASTSD (DX), Y15
+	W2_PROD(0, Y4, Y8, Y12)
+	W2_PROD(16, Y5, Y9, Y13)
+	W2_PROD(32, Y6, Y10, Y14)
+	W2_PROD(48, Y7, Y11, Y12)
+	ADDQ $64, CX
+	ADDQ $8, DX
+	DECQ BX
+	JNZ  w2_prod
+
+	// 2^(e_max-F): Y4-Y7.
+	VPSUBD W_F, Y0, Y2
+	W2_POW2(Y2, X2, Y4, Y5)
+	VPSUBD W_F, Y1, Y3
+	W2_POW2(Y3, X3, Y6, Y7)
+	CMPQ   P_FP16(R10), $0
+	JNE    w2_rne
+
+	VPCMPEQD  Y2, Y2, Y2
+	W2_RZ(Y8, Y4, Y2)
+	W2_RZ(Y9, Y5, Y2)
+	W2_RZ(Y10, Y6, Y2)
+	W2_RZ(Y11, Y7, Y2)
+	VMOVMSKPD Y2, AX
+	CMPL      AX, $15
+	JNE       w2_ret
+	JMP       w2_done
+
+w2_rne:
+	VPXOR  Y2, Y2, Y2
+	W2_RNE(Y8, Y4, Y2)
+	W2_RNE(Y9, Y5, Y2)
+	W2_RNE(Y10, Y6, Y2)
+	W2_RNE(Y11, Y7, Y2)
+	VPTEST Y2, Y2
+	JNZ    w2_ret
+
+w2_done:
+	W2_TOD(Y8, Y9, 0)
+	W2_TOD(Y10, Y11, 32)
+
+	MOVQ R12, AX
+	LEAQ (SI)(AX*8), SI
+	LEAQ (DI)(AX*4), DI
+	SHLQ $6, AX
+	ADDQ AX, R8
+	ADDQ AX, R9
+	DECQ R14
+	JNZ  w2_step
+
+	CMPQ P_SEPC(R10), $0
+	JEQ  w2_commit
+	CMPQ P_FP16(R10), $0
+	JNE  w2_hadd
+
+	// FADD: D + C in float32; stop on overflow.
+	VMOVDQU  W_D, Y12
+	VADDPS   (R11), Y12, Y12
+	VMOVDQU  32(SP), Y13
+	VADDPS   32(R11), Y13, Y13
+	VMOVDQU  Y12, W_D
+	VMOVDQU  Y13, 32(SP)
+	VPAND    W_ABS32, Y12, Y12
+	VPCMPEQD W_INF32, Y12, Y12
+	VPAND    W_ABS32, Y13, Y13
+	VPCMPEQD W_INF32, Y13, Y13
+	VPOR     Y12, Y13, Y13
+	VPTEST   Y13, Y13
+	JNZ      w2_ret
+	JMP      w2_commit
+
+w2_hadd:
+	// HADD: D + C exactly in float64, rounded to FP16; stop on overflow.
+	VPXOR     Y2, Y2, Y2
+	VCVTPS2PD W_D, Y8
+	VCVTPS2PD (R11), Y12
+	VADDPD    Y12, Y8, Y8
+	VCVTPS2PD 16(SP), Y9
+	VCVTPS2PD 16(R11), Y12
+	VADDPD    Y12, Y9, Y9
+	VCVTPS2PD 32(SP), Y10
+	VCVTPS2PD 32(R11), Y12
+	VADDPD    Y12, Y10, Y10
+	VCVTPS2PD 48(SP), Y11
+	VCVTPS2PD 48(R11), Y12
+	VADDPD    Y12, Y11, Y11
+	W2_RNE16(Y8, Y12, Y8)
+	W2_RNE16(Y9, Y12, Y9)
+	W2_RNE16(Y10, Y12, Y10)
+	W2_RNE16(Y11, Y12, Y11)
+	VPAND     W_ABS64, Y8, Y12
+	VPCMPGTQ  W_F16MAX, Y12, Y12
+	VPOR      Y12, Y2, Y2
+	VPAND     W_ABS64, Y9, Y12
+	VPCMPGTQ  W_F16MAX, Y12, Y12
+	VPOR      Y12, Y2, Y2
+	VPAND     W_ABS64, Y10, Y12
+	VPCMPGTQ  W_F16MAX, Y12, Y12
+	VPOR      Y12, Y2, Y2
+	VPAND     W_ABS64, Y11, Y12
+	VPCMPGTQ  W_F16MAX, Y12, Y12
+	VPOR      Y12, Y2, Y2
+	VPTEST    Y2, Y2
+	JNZ       w2_ret
+	W2_TOD(Y8, Y9, 0)
+	W2_TOD(Y10, Y11, 32)
+
+w2_commit:
+	VMOVDQU W_D, Y12
+	VMOVDQU Y12, (R11)
+	VMOVDQU 32(SP), Y12
+	VMOVDQU Y12, 32(R11)
+	DECQ    R13
+	JNZ     w2_unit
+
+w2_ret:
+	MOVQ units+32(FP), DX
+	SUBQ R13, DX
+	MOVQ DX, ret+56(FP)
+	VZEROUPPER
+	RET
