@@ -13,8 +13,8 @@ import (
 )
 
 var (
-	styleNever = lab.S(1)                                                         // vermillion circles
-	styleNc128 = lab.S(0)                                                         // blue boxes
+	styleNever = lab.S(1)                                                                // vermillion circles
+	styleNc128 = lab.S(0)                                                                // blue boxes
 	styleFP32  = lab.Style{Color: lab.Colour(lab.Black), Width: vg.Points(1.1)}.Dashed() // black dashed
 )
 
