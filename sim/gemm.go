@@ -260,6 +260,11 @@ func GEMMs(ctx context.Context, cs []Config, p *Problem, done func(c int, frac f
 		}
 		return nil
 	})
+	for _, k := range shared {
+		if r, ok := k.(interface{ release() }); ok {
+			r.release()
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +370,12 @@ type laneKernel struct {
 // newLaneKernel decodes B into panels; when a column holds an Inf or NaN
 // the whole GEMM runs on the vector kernel.
 func newLaneKernel(ctx context.Context, tc *tensorcore.Preset, p *Problem) (kernel, error) {
-	panels := make([]tensorcore.Panel, (p.N+tile-1)/tile)
+	np := (p.N + tile - 1) / tile
+	panels, _ := panelPool.Get().([]tensorcore.Panel)
+	if cap(panels) < np {
+		panels = append(panels[:cap(panels)], make([]tensorcore.Panel, np-cap(panels))...)
+	}
+	panels = panels[:np]
 	var refused atomic.Bool
 	err := parallel.For(ctx, len(panels), 0, func(t int) error {
 		var cols [tile][]uint32
@@ -384,9 +394,21 @@ func newLaneKernel(ctx context.Context, tc *tensorcore.Preset, p *Problem) (kern
 	}
 	fallback := &vectorKernel{tc: tc, p: p}
 	if refused.Load() {
+		panelPool.Put(panels)
 		return fallback, nil
 	}
 	return &laneKernel{tc: tc, p: p, panels: panels, fallback: fallback}, nil
+}
+
+// panelPool keeps the panels of finished GEMMs, so that the next one
+// decodes B into their storage (about 8 bytes an operand) instead of
+// faulting in fresh memory.
+var panelPool sync.Pool
+
+// release gives the panels back to panelPool once the GEMM is done.
+func (k *laneKernel) release() {
+	panelPool.Put(k.panels)
+	k.panels = nil
 }
 
 func (k *laneKernel) rows(ctx context.Context, i0, i1 int) (chainFunc, error) {

@@ -317,32 +317,41 @@ func (p *Preset) lanesGo(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32)
 	f := int32(p.F)
 	for s := range steps {
 		k0, k1 := lo+s*p.L, lo+(s+1)*p.L
+		// Four lanes at a time, so that their e_max, scales and sums stay
+		// in registers.
+		av, ae := a.val[k0:k1], a.exp[k0:k1]
+		bv, be := pn.val[k0*Lanes:k1*Lanes], pn.exp[k0*Lanes:k1*Lanes]
 		var emax [Lanes]int32
-		for l := range emax {
-			emax[l] = int32(p.ZeroExp)
-		}
-		for k := k0; k < k1; k++ {
-			ea, eb := a.exp[k], (*[Lanes]int32)(pn.exp[k*Lanes:])
-			for l := range emax {
-				emax[l] = max(emax[l], ea+eb[l])
-			}
-		}
-		var scale [Lanes]float32
 		var sum [Lanes]int32
-		for l := range emax {
-			t := c[l] & 0x7FFFFFFF
-			emax[l] = max(emax[l], int32(t>>23)-127)
-			if t >= 0x7F800000 || t != 0 && (t < 0x00800000 || emax[l] < f-126) {
-				return s
+		for l0 := 0; l0 < Lanes; l0 += 4 {
+			z := int32(p.ZeroExp)
+			e0, e1, e2, e3 := z, z, z, z
+			for k, e := range ae {
+				b := (*[4]int32)(be[k*Lanes+l0:])
+				e0, e1, e2, e3 = max(e0, e+b[0]), max(e1, e+b[1]), max(e2, e+b[2]), max(e3, e+b[3])
 			}
-			scale[l] = pow2(127 + f - emax[l])
-			sum[l] = int32(math.Float32frombits(c[l]) * scale[l])
-		}
-		for k := k0; k < k1; k++ {
-			va, vb := a.val[k], (*[Lanes]float32)(pn.val[k*Lanes:])
-			for l := range sum {
-				sum[l] += int32(va * vb[l] * scale[l])
+			emax[l0], emax[l0+1], emax[l0+2], emax[l0+3] = e0, e1, e2, e3
+			var sc [4]float32
+			for i := range sc {
+				l := l0 + i
+				t := c[l] & 0x7FFFFFFF
+				emax[l] = max(emax[l], int32(t>>23)-127)
+				if t >= 0x7F800000 || t != 0 && (t < 0x00800000 || emax[l] < f-126) {
+					return s
+				}
+				sc[i] = pow2(127 + f - emax[l])
+				sum[l] = int32(math.Float32frombits(c[l]) * sc[i])
 			}
+			s0, s1, s2, s3 := sum[l0], sum[l0+1], sum[l0+2], sum[l0+3]
+			c0, c1, c2, c3 := sc[0], sc[1], sc[2], sc[3]
+			for k, v := range av {
+				b := (*[4]float32)(bv[k*Lanes+l0:])
+				s0 += int32(v * b[0] * c0)
+				s1 += int32(v * b[1] * c1)
+				s2 += int32(v * b[2] * c2)
+				s3 += int32(v * b[3] * c3)
+			}
+			sum[l0], sum[l0+1], sum[l0+2], sum[l0+3] = s0, s1, s2, s3
 		}
 		var next [Lanes]uint32
 		for l := range next {
