@@ -225,7 +225,7 @@ func GEMMs(ctx context.Context, cs []Config, p *Problem, done func(c int, frac f
 	// Tasks are blocks of tile rows times runs of panels: enough of them to
 	// keep every worker busy, few enough that A rows are decoded few times.
 	rowBlocks, panels := (p.M+tile-1)/tile, (p.N+tile-1)/tile
-	chunks := min(panels, max(1, (4*runtime.GOMAXPROCS(0)+rowBlocks-1)/rowBlocks))
+	chunks := min(panels, max(1, (2*runtime.GOMAXPROCS(0)+rowBlocks-1)/rowBlocks))
 	per := (panels + chunks - 1) / chunks
 	chunks = (panels + per - 1) / per
 	frac := 1 / float64(rowBlocks*chunks)

@@ -106,6 +106,48 @@ func maxMedian(x []float64) (float64, float64) {
 	if len(x) == 0 {
 		return math.NaN(), math.NaN()
 	}
-	slices.Sort(x)
+	sortNonNegative(x)
 	return x[len(x)-1], x[(len(x)-1)/2]
+}
+
+// sortNonNegative sorts x as slices.Sort does. When every value is +0,
+// positive or +Inf (the errors Measure sorts, unless one is NaN), their
+// bit patterns are in the order of the values, so a radix sort on the
+// bits, byte by byte, does it in a few passes.
+func sortNonNegative(x []float64) {
+	var or, and uint64 = 0, math.MaxUint64
+	for _, v := range x {
+		b := math.Float64bits(v)
+		if b > 0x7FF0000000000000 { // NaN or negative
+			slices.Sort(x)
+			return
+		}
+		or, and = or|b, and&b
+	}
+	keys := make([]uint64, len(x))
+	for i, v := range x {
+		keys[i] = math.Float64bits(v)
+	}
+	tmp := make([]uint64, len(x))
+	for shift := uint(0); shift < 64; shift += 8 {
+		if (or^and)>>shift&0xFF == 0 {
+			continue // every key has the same byte here
+		}
+		var count [257]int
+		for _, k := range keys {
+			count[k>>shift&0xFF+1]++
+		}
+		for d := 1; d < 257; d++ {
+			count[d] += count[d-1]
+		}
+		for _, k := range keys {
+			d := k >> shift & 0xFF
+			tmp[count[d]] = k
+			count[d]++
+		}
+		keys, tmp = tmp, keys
+	}
+	for i, k := range keys {
+		x[i] = math.Float64frombits(k)
+	}
 }

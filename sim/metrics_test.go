@@ -2,6 +2,8 @@ package sim
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -40,5 +42,39 @@ func TestMeasureNonFiniteAndEmpty(t *testing.T) {
 	z := Measure([]float32{0}, []float64{0}, []float64{0})
 	if z.ZeroRef != 1 || !math.IsNaN(z.MaxRel) || !math.IsNaN(z.MedianErrAbsDot) {
 		t.Errorf("all-zero reference: %+v", z)
+	}
+}
+
+// TestSortNonNegative: the radix sort gives slices.Sort's order (and falls
+// back to it for NaN and negative values).
+func TestSortNonNegative(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 100, 5000} {
+		for _, kind := range []string{"errors", "ties", "special", "nan", "negative"} {
+			x := make([]float64, n)
+			for i := range x {
+				switch kind {
+				case "errors":
+					x[i] = math.Abs(r.NormFloat64()) * math.Exp2(float64(r.IntN(60)-40))
+				case "ties":
+					x[i] = float64(r.IntN(3))
+				case "special":
+					x[i] = []float64{0, math.Inf(1), math.SmallestNonzeroFloat64, math.MaxFloat64, 1}[r.IntN(5)]
+				case "nan":
+					x[i] = r.Float64()
+					if i%7 == 3 {
+						x[i] = math.NaN()
+					}
+				case "negative":
+					x[i] = r.NormFloat64()
+				}
+			}
+			want := slices.Clone(x)
+			slices.Sort(want)
+			sortNonNegative(x)
+			if !slices.EqualFunc(x, want, func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }) {
+				t.Errorf("%s, n = %d: order differs from slices.Sort", kind, n)
+			}
+		}
 	}
 }

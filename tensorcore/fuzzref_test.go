@@ -346,17 +346,9 @@ func (o *oracle) scaled(t testing.TB, a, b, sa, sb []uint32, c uint32) uint32 {
 		}
 		sat, sbt = append(sat, x), append(sbt, y)
 	}
-	var as, bs []rterm
-	for k := range p.K {
-		as = append(as, o.a.decode(a[k]))
-		bs = append(bs, o.b.decode(b[k]))
-	}
-	ct := o.acc.decode(c)
-	if nan, _, neg, ok := rspecial(as, bs, ct); ok {
-		if nan {
-			return o.nanCode()
-		}
-		return o.infCode(neg)
+	as, bs, ct, special, ok := o.decodeAll(a, b, 0, p.K, c)
+	if ok {
+		return special
 	}
 	blk := p.Scale.Block
 	if p.Scale.Group <= 1 {
@@ -430,21 +422,29 @@ func pow2Rat(e int) *big.Rat {
 
 // ---- AMD matrix cores -----------------------------------------------------
 
-// amdGroup is one group of an AMD datapath from C = c (docs/amd.md).
-func (o *oracle) amdGroup(t testing.TB, a, b []uint32, k0 int, c uint32) uint32 {
-	p := o.p
-	g := p.AMD.Group
-	var as, bs []rterm
-	for k := k0; k < k0+g; k++ {
+// decodeAll decodes operands [lo, hi) as stored and C; ok says that a
+// special value decides the result, special.
+func (o *oracle) decodeAll(a, b []uint32, lo, hi int, c uint32) (as, bs []rterm, ct rterm, special uint32, ok bool) {
+	for k := lo; k < hi; k++ {
 		as = append(as, o.a.decode(a[k]))
 		bs = append(bs, o.b.decode(b[k]))
 	}
-	ct := o.acc.decode(c)
-	if nan, _, neg, ok := rspecial(as, bs, ct); ok {
+	ct = o.acc.decode(c)
+	if nan, _, neg, sp := rspecial(as, bs, ct); sp {
 		if nan {
-			return o.nanCode()
+			return nil, nil, ct, o.nanCode(), true
 		}
-		return o.infCode(neg)
+		return nil, nil, ct, o.infCode(neg), true
+	}
+	return as, bs, ct, 0, false
+}
+
+// amdGroup is one group of an AMD datapath from C = c (docs/amd.md).
+func (o *oracle) amdGroup(t testing.TB, a, b []uint32, k0 int, c uint32) uint32 {
+	p := o.p
+	as, bs, ct, special, ok := o.decodeAll(a, b, k0, k0+p.AMD.Group, c)
+	if ok {
+		return special
 	}
 	if p.AMD.Kind == tensorcore.AMDPairwise {
 		return o.amdPairwise(as, bs, c)

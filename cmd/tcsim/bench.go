@@ -23,7 +23,14 @@ in use (avx512, avx2 or purego; TCSIM_KERNEL forces one) are printed too.
 
 The shape list "training" is the GEMMs of training a layer on 4,096
 tokens: 4096×N×K for N, K in 64, 256, 1024 (forward and input gradient),
-and 256×256×K for K in 4096, 16384 (weight-gradient-like).
+and 256×256×K for K in 4096, 8192, 16384 (weight-gradient-like: K is
+the tokens).
+
+Inputs are normal random values quantised with --scaling as a sweep does
+(deepseek: 1×128 tiles of A and 128×128 blocks of B, whose scales are
+applied at each promotion, so --nc must divide 128); block-scaled presets
+(MXFP8, MXFP4, NVFP4) use their in-core block scales with --scaling
+tensor.
 
 Flags:
 %s
@@ -31,6 +38,7 @@ Examples:
   tcsim bench
   tcsim bench --m 128 --n 128 --k 16384 --json
   tcsim bench --shapes training --nc 128 --json
+  tcsim bench --shapes training --nc 128 --scaling deepseek --json
   tcsim bench --shapes 4096x1024x1024,256x256x16384 --cores all
 `
 
@@ -42,7 +50,7 @@ func trainingShapes() [][3]int {
 			s = append(s, [3]int{4096, n, k})
 		}
 	}
-	return append(s, [3]int{256, 256, 4096}, [3]int{256, 256, 16384})
+	return append(s, [3]int{256, 256, 4096}, [3]int{256, 256, 8192}, [3]int{256, 256, 16384})
 }
 
 // parseShapes parses "training" or a list of MxNxK.
@@ -78,6 +86,7 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 	k := fs.Int("k", 4096, "depth `K`")
 	shapes := fs.String("shapes", "", "`list` of MxNxK shapes, or training (overrides --m, --n, --k)")
 	nc := fs.Int("nc", 0, "promotion interval `N_c` in products (0: never)")
+	scaling := fs.String("scaling", "tensor", "quantisation `scaling`: deepseek, tensor, row, tile or block")
 	cores := fs.String("cores", "1,all", "core counts to time: 1, all, or both as 1,all")
 	reps := fs.Int("reps", 3, "timed runs of each GEMM (the best counts)")
 	asJSON := fs.Bool("json", false, "print one JSON object per shape and core count on stdout")
@@ -94,10 +103,32 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 	if *m <= 0 || *n <= 0 || *k <= 0 || *reps <= 0 || *nc < 0 {
 		return usageError(stderr, "bench", fmt.Sprintf("--m %d, --n %d, --k %d and --reps %d must be positive, --nc %d not negative", *m, *n, *k, *reps, *nc))
 	}
+	sc, err := sweep.LookupScaling(*scaling)
+	if err != nil {
+		return usageError(stderr, "bench", err.Error())
+	}
 	list := [][3]int{{*m, *n, *k}}
 	if *shapes != "" {
 		if list, err = parseShapes(*shapes); err != nil {
 			return usageError(stderr, "bench", err.Error())
+		}
+	}
+	if !sweep.Applicable(p, sc, *nc) {
+		return usageError(stderr, "bench", fmt.Sprintf("--nc %d cannot run with --scaling %s on %s: block-wise scales apply at promotion, so N_c must divide 128, and block-scaled presets take --scaling tensor only",
+			*nc, sc.Name, p.Name))
+	}
+	if blk := max(sc.A.ScaleBlock(1), sc.B.ScaleBlock(1)); blk > 1 {
+		// Block-wise scales need K to be a multiple of the 128-wide blocks.
+		kept := list[:0:0]
+		for _, s := range list {
+			if s[2]%128 != 0 {
+				fmt.Fprintf(stderr, "tcsim bench: %dx%dx%d skipped: K = %d is not a multiple of the %s scaling's 128-wide blocks\n", s[0], s[1], s[2], s[2], sc.Name)
+				continue
+			}
+			kept = append(kept, s)
+		}
+		if list = kept; len(list) == 0 {
+			return usageError(stderr, "bench", "no shape left: K must be a multiple of 128 with --scaling "+sc.Name)
 		}
 	}
 	var counts []int
@@ -122,7 +153,7 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 	for _, s := range list {
 		for _, c := range counts {
 			runtime.GOMAXPROCS(c)
-			res, err := sweep.Bench(p, *nc, s[0], s[1], s[2], *reps)
+			res, err := sweep.Bench(p, *nc, sc, s[0], s[1], s[2], *reps)
 			if err != nil {
 				return usageError(stderr, "bench", err.Error())
 			}
@@ -131,7 +162,8 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 				fmt.Fprintln(stdout, string(b))
 				continue
 			}
-			fmt.Fprintf(stdout, "shape %s, %s, N_c %d, %d cores, %s kernels, best of %d\n", res.Shape, res.Preset, res.Nc, res.Cores, res.Kernel, res.Reps)
+			fmt.Fprintf(stdout, "shape %s, %s, N_c %d, %s scaling, %d cores, %s kernels, best of %d\n",
+				res.Shape, res.Preset, res.Nc, res.Scaling, res.Cores, res.Kernel, res.Reps)
 			fmt.Fprintf(stdout, "  simulated GEMM: %8.1f million MACs/s (%.1f per core)\n", res.SimMACsPerSec/1e6, res.SimMACsPerSec/1e6/float64(res.Cores))
 			fmt.Fprintf(stdout, "  float64 GEMM:   %8.1f million MACs/s\n", res.F64MACsPerSec/1e6)
 			fmt.Fprintf(stdout, "  time ratio simulated/float64: %.2f\n", res.Ratio)

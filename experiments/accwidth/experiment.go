@@ -270,8 +270,8 @@ var (
 	styleNever  = lab.S(1)
 	style128    = lab.S(0)
 	styleNarrow = lab.S(3).Points().Big()
-	styleFP32   = lab.Style{Color: lab.Palette[8], Width: vg.Points(1)}.Dashed()
-	styleHopper = lab.Style{Color: lab.Palette[2], Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(1), vg.Points(2.5)}}
+	styleFP32   = lab.Style{Color: lab.Colour(lab.Black), Width: vg.Points(1)}.Dashed()
+	styleHopper = lab.Style{Color: lab.Colour(2), Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(1), vg.Points(2.5)}}
 )
 
 func figure(got map[key]sim.Metrics, ks, fs, narrowFs []int, mn, trials int) *lab.Figure {
@@ -309,7 +309,7 @@ func figure(got map[key]sim.Metrics, ks, fs, narrowFs []int, mn, trials int) *la
 			f32 := got[key{"hopper", d.name, hopper, k, sweep.NcFP32}].NormRel
 			p.Add([]float64{lo, hi}, []float64{f32, f32}, styleFP32)
 			hn := got[key{"hopper", d.name, hopper, k, sweep.NcNever}].NormRel
-			p.Add([]float64{hopper}, []float64{hn}, lab.Style{Color: lab.Palette[8], Glyph: draw.CrossGlyph{}, Radius: vg.Points(5)}.Points())
+			p.Add([]float64{hopper}, []float64{hn}, lab.Style{Color: lab.Colour(lab.Black), Glyph: draw.CrossGlyph{}, Radius: vg.Points(5)}.Points())
 			p.Extra = []plot.Plotter{lab.Note{X: hopper, Y: hn, DX: vg.Points(7), DY: vg.Points(7), Text: "Hopper", XAlign: draw.XLeft},
 				lab.Note{X: bw, Y: got[key{"fp32reg", d.name, bw, k, sweep.NcNever}].NormRel, DY: vg.Points(10), Text: "Blackwell", XAlign: draw.XRight}}
 			row = append(row, p)
@@ -325,7 +325,7 @@ func figure(got map[key]sim.Metrics, ks, fs, narrowFs []int, mn, trials int) *la
 			{Name: "no promotion", Style: styleNever},
 			{Name: "Nc = 128", Style: style128},
 			{Name: "no promotion, 14-bit register", Style: styleNarrow},
-			{Name: "Hopper (F = 13), no promotion", Style: lab.Style{Color: lab.Palette[8], Glyph: draw.CrossGlyph{}, Radius: vg.Points(5)}.Points()},
+			{Name: "Hopper (F = 13), no promotion", Style: lab.Style{Color: lab.Colour(lab.Black), Glyph: draw.CrossGlyph{}, Radius: vg.Points(5)}.Points()},
 			{Name: "Hopper with Nc = 128", Style: styleHopper},
 			{Name: "FP32 CUDA-core baseline", Style: styleFP32},
 		},

@@ -275,7 +275,7 @@ func fracFigure(got map[key]*stats, ks []int, mn, trials int) *lab.Figure {
 			hx, hy = append(hx, float64(k)), append(hy, -v)
 		}
 	}
-	hs := lab.Style{Color: lab.Palette[8], Glyph: lab.S(6).Glyph, Radius: vg.Points(4.5)}.Points()
+	hs := lab.Style{Color: lab.Colour(lab.Black), Glyph: lab.S(6).Glyph, Radius: vg.Points(4.5)}.Points()
 	if len(hx) > 0 {
 		right.Add(hx, hy, hs)
 		legend = append(legend, lab.LegendEntry{Name: "H100, U(0,2), no promotion", Style: hs})

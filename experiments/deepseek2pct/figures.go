@@ -13,9 +13,9 @@ import (
 )
 
 var (
-	styleNever = lab.S(1)                                                         // vermillion circles
-	styleNc128 = lab.S(0)                                                         // blue boxes
-	styleFP32  = lab.Style{Color: lab.Palette[8], Width: vg.Points(1.1)}.Dashed() // black dashed
+	styleNever = lab.S(1)                                                                // vermillion circles
+	styleNc128 = lab.S(0)                                                                // blue boxes
+	styleFP32  = lab.Style{Color: lab.Colour(lab.Black), Width: vg.Points(1.1)}.Dashed() // black dashed
 )
 
 // hwStyle is the H100 marker of a simulated style: big and hollow.

@@ -189,7 +189,7 @@ func figure(rows []row) *lab.Figure {
 		y := float64(n - 1 - i)
 		yt = append(yt, lab.Tick{Value: y, Label: s.title})
 		r := rows[i]
-		c := lab.Palette[i%len(lab.Palette)]
+		c := lab.Colour(i)
 		p.Add([]float64{r.minSub, r.minNorm}, []float64{y, y}, lab.Style{Color: c, Width: vg.Points(3)})
 		p.Add([]float64{r.minNorm, r.max}, []float64{y, y}, lab.Style{Color: c, Width: vg.Points(11)})
 		p.Extra = append(p.Extra, lab.Note{X: r.max, Y: y, DX: vg.Points(6), XAlign: draw.XLeft,

@@ -169,7 +169,7 @@ func figure(got map[key]sim.Metrics, ks []int, mn, trials int) *lab.Figure {
 		{"wgmma", "wgmma, Nc = 128", 128, lab.S(1).Dashed().Hollow()},
 		{"mma.sync", "mma.sync, no promotion", sweep.NcNever, lab.S(0)},
 		{"mma.sync", "mma.sync, Nc = 128", 128, lab.S(0).Dashed().Hollow()},
-		{"fp32", "FP32 CUDA-core baseline", sweep.NcFP32, lab.Style{Color: lab.Palette[8], Width: vg.Points(1.1)}.Dashed()},
+		{"fp32", "FP32 CUDA-core baseline", sweep.NcFP32, lab.Style{Color: lab.Colour(lab.Black), Width: vg.Points(1.1)}.Dashed()},
 	}
 	var row []*lab.Panel
 	var legend []lab.LegendEntry

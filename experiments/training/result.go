@@ -255,8 +255,24 @@ func (s *study) diffFigure(noise float64) *lab.Figure {
 		p.XTicks = append(p.XTicks, lab.Tick{Value: float64(ai), Label: a.name})
 	}
 	p.Refs = []lab.Ref{{Y: 2 * noise, Label: "+2σ seed noise"}, {Y: -2 * noise, Label: "−2σ"}, {Y: 0, Label: "fp32"}}
+	// The y range fits the differences; the ±2σ lines are drawn when they
+	// are within 3× of them (else the band would flatten every point).
+	lim := 0.0
+	for _, a := range arms {
+		for _, d := range s.paired(a.name, "fp32") {
+			lim = max(lim, math.Abs(d))
+		}
+	}
+	lim = max(lim*1.15, 1e-3)
+	band := "inside the plot"
+	if 2*noise <= 3*lim {
+		lim = max(lim, 2.2*noise)
+	} else {
+		band = "outside the plot: the seed noise dwarfs the differences"
+	}
+	p.YMin, p.YMax = -lim, lim
 	return &lab.Figure{File: "paired_differences.png", Title: "Final validation loss relative to fp32, paired by seed",
-		Subtitle: fmt.Sprintf("%d seeds; σ = seed-to-seed spread of the fp32 arm (%.3f%%)", s.sz.arms.seeds, noise),
+		Subtitle: fmt.Sprintf("%d seeds; σ = seed-to-seed spread of the fp32 arm (%.3f%%); ±2σ lines %s", s.sz.arms.seeds, noise, band),
 		Panels:   [][]*lab.Panel{{p}}, Legend: []lab.LegendEntry{{Name: "one seed", Style: seedStyle}, {Name: "mean", Style: meanStyle}},
 		PanelW: 8.5 * vg.Inch, PanelH: 3.6 * vg.Inch,
 		Caption: "A point is (arm − fp32)/fp32 of one seed's final validation loss; arms share initial weights and batches per seed."}

@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim"
 	"github.com/tcsim/tcsim/tensorcore"
 	"gonum.org/v1/gonum/mat"
@@ -21,8 +20,9 @@ type BenchResult struct {
 	Shape         string  `json:"shape"` // MxNxK
 	Cores         int     `json:"cores"` // GOMAXPROCS
 	Preset        string  `json:"preset"`
-	Nc            int     `json:"nc"`     // promotion interval (0: never)
-	Kernel        string  `json:"kernel"` // the step kernels: avx512, avx2 or purego
+	Nc            int     `json:"nc"`      // promotion interval (0: never)
+	Scaling       string  `json:"scaling"` // quantisation scaling (see [Scalings])
+	Kernel        string  `json:"kernel"`  // the step kernels: avx512, avx2 or purego
 	Reps          int     `json:"reps"`
 }
 
@@ -36,11 +36,16 @@ func BenchMemory(m, n, k int) float64 {
 }
 
 // Bench times the GEMM of preset (promoted every nc products; 0: never)
-// and the float64 GEMM on m×n×k normal random inputs, each the best of
-// reps runs, on GOMAXPROCS cores.
-func Bench(preset *tensorcore.Preset, nc, m, n, k, reps int) (*BenchResult, error) {
+// and the float64 GEMM on m×n×k normal random inputs quantised with
+// scaling sc (block-scaled presets: their in-core block scales under one
+// per-tensor scale, as a sweep does), each the best of reps runs, on
+// GOMAXPROCS cores.
+func Bench(preset *tensorcore.Preset, nc int, sc Scaling, m, n, k, reps int) (*BenchResult, error) {
 	if m <= 0 || n <= 0 || k <= 0 || reps <= 0 {
 		return nil, fmt.Errorf("bench: shape %d×%d×%d and %d reps must be positive", m, n, k, reps)
+	}
+	if preset.BlockScaled() && sc.Name != "tensor" {
+		return nil, fmt.Errorf("bench: %s has in-core block scales: it runs with --scaling tensor only", preset.Name)
 	}
 	r := rand.New(rand.NewPCG(1, 1))
 	x, w := make([]float64, m*k), make([]float64, n*k)
@@ -50,21 +55,25 @@ func Bench(preset *tensorcore.Preset, nc, m, n, k, reps int) (*BenchResult, erro
 	for i := range w {
 		w[i] = r.NormFloat64()
 	}
-	qa, err := sim.Quantize(x, m, k, preset.A, sim.PerTensor, false, sim.Headroom(preset.A, preset.Acc(), k))
+	t := Trials{Presets: []*tensorcore.Preset{preset}, Scaling: sc, K: k}
+	qa, err := t.quantize(x, m, RoleA)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bench: %v", err)
 	}
-	qb, err := sim.Quantize(w, n, k, preset.B, sim.PerTensor, false, sim.Headroom(preset.B, preset.Acc(), k))
+	qb, err := t.quantize(w, n, RoleB)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bench: %v", err)
 	}
-	p := &sim.Problem{M: m, N: n, K: k, A: qa.Codes, B: qb.Codes}
+	p, err := sim.NewScaledProblem(qa, qb)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %v", err)
+	}
 	cfg := sim.Config{Preset: preset, Nc: nc}
 	if err := cfg.Check(p); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bench: %v", err)
 	}
-	a := mat.NewDense(m, k, decodeAll(preset.A, qa.Codes))
-	b := mat.NewDense(n, k, decodeAll(preset.B, qb.Codes)).T()
+	a := mat.NewDense(m, k, qa.Dequantize())
+	b := mat.NewDense(n, k, qb.Dequantize()).T()
 	var simBest, f64Best time.Duration
 	for range reps {
 		t := time.Now()
@@ -81,7 +90,7 @@ func Bench(preset *tensorcore.Preset, nc, m, n, k, reps int) (*BenchResult, erro
 	return &BenchResult{
 		SimMACsPerSec: macs / simBest.Seconds(), F64MACsPerSec: macs / f64Best.Seconds(),
 		Ratio: simBest.Seconds() / f64Best.Seconds(), Shape: fmt.Sprintf("%dx%dx%d", m, n, k),
-		Cores: runtime.GOMAXPROCS(0), Preset: preset.Name, Nc: nc, Kernel: tensorcore.Kernel(), Reps: reps,
+		Cores: runtime.GOMAXPROCS(0), Preset: preset.Name, Nc: nc, Scaling: sc.Name, Kernel: tensorcore.Kernel(), Reps: reps,
 	}, nil
 }
 
@@ -90,12 +99,4 @@ func best(b, d time.Duration) time.Duration {
 		return d
 	}
 	return b
-}
-
-func decodeAll(f numerics.Format, codes []uint32) []float64 {
-	v := make([]float64, len(codes))
-	for i, c := range codes {
-		v[i] = f.Decode(c)
-	}
-	return v
 }

@@ -58,3 +58,24 @@ func TestFigure(t *testing.T) {
 		t.Error("a panel without data drew")
 	}
 }
+
+// TestColour: the palette's colours are distinct, Colour cycles through
+// them, and Colour(Black) is black.
+func TestColour(t *testing.T) {
+	n := Black + 1
+	seen := map[[4]uint32]int{}
+	for i := range n {
+		r, g, b, a := Colour(i).RGBA()
+		k := [4]uint32{r, g, b, a}
+		if j, ok := seen[k]; ok {
+			t.Errorf("Colour(%d) = Colour(%d)", i, j)
+		}
+		seen[k] = i
+		if r2, g2, b2, a2 := Colour(i + n).RGBA(); [4]uint32{r2, g2, b2, a2} != k {
+			t.Errorf("Colour(%d) differs from Colour(%d)", i+n, i)
+		}
+	}
+	if r, g, b, a := Colour(Black).RGBA(); r|g|b != 0 || a != 0xFFFF {
+		t.Errorf("Colour(Black) = %v", Colour(Black))
+	}
+}

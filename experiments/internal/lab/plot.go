@@ -22,12 +22,12 @@ import (
 // sizeNote is the font size of reference-line labels and notes, in points.
 const sizeNote = 8.5
 
-// Grey is for reference lines and notes.
-var Grey = color.Gray{Y: 110}
+// grey is for reference lines and notes.
+var grey = color.Gray{Y: 110}
 
-// Palette is Okabe–Ito (colour-blind safe) without its yellow, then a
-// few darker extras.
-var Palette = []color.Color{
+// palette is Okabe–Ito (colour-blind safe) without its yellow, then a
+// few darker extras, and black; [Colour] reads it.
+var palette = [...]color.Color{
 	color.RGBA{0x00, 0x72, 0xB2, 0xFF}, // blue
 	color.RGBA{0xD5, 0x5E, 0x00, 0xFF}, // vermillion
 	color.RGBA{0x00, 0x9E, 0x73, 0xFF}, // bluish green
@@ -54,9 +54,16 @@ type Style struct {
 	NoLine bool      // markers only
 }
 
+// Colour returns the i-th colour of the palette, cycling; Colour(Black)
+// is black.
+func Colour(i int) color.Color { return palette[i%len(palette)] }
+
+// Black is the palette index of black (baselines and reference marks).
+const Black = len(palette) - 1
+
 // S returns the i-th solid style with markers.
 func S(i int) Style {
-	return Style{Color: Palette[i%len(Palette)], Glyph: glyphs[i%len(glyphs)]}
+	return Style{Color: Colour(i), Glyph: glyphs[i%len(glyphs)]}
 }
 
 // Dashed returns s with a dashed line.
@@ -283,7 +290,7 @@ func setAxis(a *plot.Axis, sc Scale, data []float64, lo, hi float64, ticks []Tic
 }
 
 // refStyle is the grey dotted line of references.
-var refStyle = draw.LineStyle{Color: Grey, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
+var refStyle = draw.LineStyle{Color: grey, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
 
 // refLine draws a grey dotted horizontal line with its label at the right.
 type refLine struct{ Ref }
@@ -297,7 +304,7 @@ func (r refLine) Plot(c draw.Canvas, p *plot.Plot) {
 	c.StrokeLine2(refStyle, c.Min.X, y, c.Max.X, y)
 	if r.Label != "" {
 		sty := plots.TextStyle(sizeNote, false)
-		sty.Color = Grey
+		sty.Color = grey
 		sty.XAlign, sty.YAlign = draw.XRight, draw.YBottom
 		c.FillText(sty, vg.Point{X: c.Max.X - vg.Points(3), Y: y + vg.Points(1.5)}, r.Label)
 	}
