@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/tcsim/tcsim/numerics"
@@ -308,8 +309,15 @@ func TestGEMMsIsEachOutputAlone(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for _, procs := range []int{1, 3} {
 		runtime.GOMAXPROCS(procs)
-		var work [4]float64
-		got, err := GEMMs(context.Background(), cs, p, func(c int, frac float64) { work[c] += frac })
+		var (
+			mu   sync.Mutex
+			work [4]float64
+		)
+		got, err := GEMMs(context.Background(), cs, p, func(c int, frac float64) {
+			mu.Lock() // done is called from several goroutines
+			work[c] += frac
+			mu.Unlock()
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

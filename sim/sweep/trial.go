@@ -44,7 +44,8 @@ type Trials struct {
 	Unscaled bool
 	// Step, if not nil, is told about each piece of work done, in units
 	// of [Spec.Work]: the inputs and float64 reference, the exact
-	// reference, and each GEMM of one trial.
+	// reference, and each GEMM of one trial. Calls may come from several
+	// goroutines at once.
 	Step func(work float64)
 }
 
