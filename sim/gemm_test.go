@@ -208,13 +208,16 @@ func TestConfigCheck(t *testing.T) {
 	}
 }
 
-func TestBlockScaledGEMMIsChainedMMAScaled(t *testing.T) {
+// mxProblem returns the MXFP8 preset and an m×n×k block-scaled problem
+// of its formats: A's rows spread over 20 binades, B standard normal,
+// drawn from seed.
+func mxProblem(t *testing.T, seed uint64, m, n, k int) (*tensorcore.Preset, *Problem) {
+	t.Helper()
 	tc, err := tensorcore.Lookup("b200-mxf8-e4m3-e4m3")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(5, 6))
-	m, n, k := 3, 2, 128
+	r := rand.New(rand.NewPCG(seed, seed+1))
 	x, w := make([]float64, m*k), make([]float64, n*k)
 	for i := range x {
 		x[i] = r.NormFloat64() * math.Exp2(float64(r.IntN(20)-10))
@@ -228,6 +231,12 @@ func TestBlockScaledGEMMIsChainedMMAScaled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tc, p
+}
+
+func TestBlockScaledGEMMIsChainedMMAScaled(t *testing.T) {
+	m, n, k := 3, 2, 128
+	tc, p := mxProblem(t, 5, m, n, k)
 	d := gemm(t, Config{Preset: tc}, p)
 	ex := ExactProduct(p, tc.A, tc.B)
 	for i := range m {
@@ -335,25 +344,8 @@ func TestGEMMsIsEachOutputAlone(t *testing.T) {
 // TestFP32BaselineBlockScaled: the baseline of a block-scaled datapath is
 // an FFMA chain over the values times their in-core scales.
 func TestFP32BaselineBlockScaled(t *testing.T) {
-	tc, err := tensorcore.Lookup("b200-mxf8-e4m3-e4m3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rand.New(rand.NewPCG(7, 8))
 	m, n, k := 3, 7, 128
-	x, w := make([]float64, m*k), make([]float64, n*k)
-	for i := range x {
-		x[i] = r.NormFloat64() * math.Exp2(float64(r.IntN(20)-10))
-	}
-	for i := range w {
-		w[i] = r.NormFloat64()
-	}
-	qa, _ := QuantizeBlocks(x, m, k, tc.A, tc.Scale.Format, tc.Scale.Block)
-	qb, _ := QuantizeBlocks(w, n, k, tc.B, tc.Scale.Format, tc.Scale.Block)
-	p, err := NewScaledProblem(qa, qb)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tc, p := mxProblem(t, 7, m, n, k)
 	d := gemm(t, Config{Preset: tc, FP32: true}, p)
 	nb := k / tc.Scale.Block
 	for i := range m {
