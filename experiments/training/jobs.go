@@ -160,30 +160,17 @@ func (j job) cost(sz size) float64 {
 }
 
 // shard returns the jobs of shard i of n (all for n <= 1) in canonical
-// order. Jobs are dealt by estimated cost, largest first, each to the
-// shard with the least work so far (ties: the lowest), so the assignment
+// order, dealt by estimated cost ([parallel.Deal]), so the assignment
 // depends only on the study and n.
 func shard(sz size, jobs []job, i, n int) []job {
 	if n <= 1 {
 		return jobs
 	}
-	order := make([]int, len(jobs))
-	for j := range order {
-		order[j] = j
+	costs := make([]float64, len(jobs))
+	for j, jb := range jobs {
+		costs[j] = jb.cost(sz)
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(jobs[b].cost(sz), jobs[a].cost(sz)) })
-	load := make([]float64, n)
-	owner := make([]int, len(jobs))
-	for _, j := range order {
-		least := 0
-		for s := range n {
-			if load[s] < load[least] {
-				least = s
-			}
-		}
-		owner[j] = least
-		load[least] += jobs[j].cost(sz)
-	}
+	owner := parallel.Deal(costs, n)
 	var mine []job
 	for j, jb := range jobs {
 		if owner[j] == i {

@@ -3,6 +3,7 @@ package parallel
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -120,5 +121,34 @@ func TestCancelStopsNewItems(t *testing.T) {
 	}
 	if n := ran.Load(); n > 12 {
 		t.Fatalf("%d items ran after cancellation at 10", n)
+	}
+}
+
+// TestDeal: the largest items go first, each to the least-loaded shard
+// (ties to the lower), and every shard's load stays within the largest
+// item of the mean.
+func TestDeal(t *testing.T) {
+	got := Deal([]float64{1, 5, 3, 5, 2}, 2)
+	// order 1(5), 3(5), 2(3), 4(2), 0(1): 1->0, 3->1, 2->0, 4->1, 0->1.
+	if want := []int{1, 0, 0, 1, 1}; !slices.Equal(got, want) {
+		t.Errorf("Deal = %v, want %v", got, want)
+	}
+	if got := Deal([]float64{3, 1}, 1); !slices.Equal(got, []int{0, 0}) {
+		t.Errorf("Deal(n=1) = %v, want all shard 0", got)
+	}
+	costs := make([]float64, 200)
+	for i := range costs {
+		costs[i] = float64(1 + (i*37)%50)
+	}
+	load := make([]float64, 8)
+	total := 0.0
+	for j, s := range Deal(costs, 8) {
+		load[s] += costs[j]
+		total += costs[j]
+	}
+	for s, l := range load {
+		if l > total/8+50 || l < total/8-50 {
+			t.Errorf("shard %d load %v, mean %v", s, l, total/8)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package sweep
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -82,23 +81,11 @@ func (s *Spec) Shard(gs []Group, i, n int) []Group {
 	if n <= 1 {
 		return gs
 	}
-	order := make([]int, len(gs))
-	for j := range order {
-		order[j] = j
+	costs := make([]float64, len(gs))
+	for j, g := range gs {
+		costs[j] = s.Work(g)
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(s.Work(gs[b]), s.Work(gs[a])) })
-	load := make([]float64, n)
-	owner := make([]int, len(gs))
-	for _, j := range order {
-		least := 0
-		for sh := range n {
-			if load[sh] < load[least] {
-				least = sh
-			}
-		}
-		owner[j] = least
-		load[least] += s.Work(gs[j])
-	}
+	owner := parallel.Deal(costs, n)
 	var mine []Group
 	for j, g := range gs {
 		if owner[j] == i {
