@@ -37,6 +37,27 @@ func runStored(ctx context.Context, cfg lab.Config) (*lab.Result, error) {
 
 func TestGolden(t *testing.T) { labtest.Golden(t, name, runStored) }
 
+// TestDeepseekClaim checks that the 0.25% claim is decided only by a
+// noise band that lies wholly on one side of it.
+func TestDeepseekClaim(t *testing.T) {
+	for _, c := range []struct {
+		d, noise float64
+		want     string
+	}{
+		{0.1, 0.05, "holds"},
+		{-0.1, 0.05, "holds"},
+		{0.1, 0.1, "is undecided at this noise"},
+		{-0.58, 1.43, "is undecided at this noise"},
+		{0.6, 0.1, "does not hold"},
+		{-0.6, 0.1, "does not hold"},
+		{-0.3, 0.1, "is undecided at this noise"},
+	} {
+		if got := deepseekClaim(c.d, c.noise); got != c.want {
+			t.Errorf("deepseekClaim(%v, %v) = %q, want %q", c.d, c.noise, got, c.want)
+		}
+	}
+}
+
 // TestPredictedVRR checks the first-order formula's limits: no loss for
 // one product, more loss for longer sums and narrower accumulators.
 func TestPredictedVRR(t *testing.T) {
