@@ -65,20 +65,25 @@ func lanesAVX512(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, ze
 //go:noescape
 func lanesAVX2(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32, c *[Lanes]uint32) int
 
-// lanesWideKernel is lanesWideGo (wide.go) on the SIMD kernels.
-func (p *Preset) lanesWideKernel(a *LaneRow, pn *Panel, lo, units int, c *[Lanes]uint32) int {
+// lanesWideKernel runs up to units units of the wide kernels for the
+// rows of st against pn, products from lo on (st's pointers are at lo),
+// and returns the number done for every row: the units of lanesWideGo,
+// rows interleaved (see wide.go). After done units a row's accumulators
+// are in acc[done%2].
+func (p *Preset) lanesWideKernel(st []wideRow, pn *Panel, lo, units int) int {
 	par := p.wideParams()
 	if kernel == kernelAVX512 {
-		return lanesWideAVX512(&a.w[lo], &a.exp[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], units, &par, c)
+		return lanesWideAVX512(&st[0], len(st), &pn.val[lo*Lanes], &pn.exp[lo*Lanes], units, &par)
 	}
-	return lanesWideAVX2(&a.w[lo], &a.exp[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], units, &par, c)
+	return lanesWideAVX2(&st[0], len(st), &pn.val[lo*Lanes], &pn.exp[lo*Lanes], units, &par)
 }
 
 // lanesWideAVX512 and lanesWideAVX2 are lanesWideKernel's loop (see
-// wide_amd64.s).
+// wide_amd64.s): n rows, bv, be the panel's values and exponents at the
+// first product.
 //
 //go:noescape
-func lanesWideAVX512(aw *float64, ae *int32, bv *float32, be *int32, units int, par *wideParams, c *[Lanes]uint32) int
+func lanesWideAVX512(st *wideRow, n int, bv *float32, be *int32, units int, par *wideParams) int
 
 //go:noescape
-func lanesWideAVX2(aw *float64, ae *int32, bv *float32, be *int32, units int, par *wideParams, c *[Lanes]uint32) int
+func lanesWideAVX2(st *wideRow, n int, bv *float32, be *int32, units int, par *wideParams) int

@@ -18,6 +18,6 @@ func (p *Preset) lanesKernel(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uin
 	panic("tensorcore: no SIMD kernel on this architecture")
 }
 
-func (p *Preset) lanesWideKernel(a *LaneRow, pn *Panel, lo, units int, c *[Lanes]uint32) int {
+func (p *Preset) lanesWideKernel(st []wideRow, pn *Panel, lo, units int) int {
 	panic("tensorcore: no SIMD kernel on this architecture")
 }

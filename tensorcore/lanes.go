@@ -227,23 +227,16 @@ func (p *Preset) DecodePanel(cols [][]uint32, pn *Panel) bool {
 // column l, lo, hi, c[l]) for l < pn.Cols(), bit for bit. a and pn must
 // have been decoded by this preset (or one of the same operand formats).
 func (p *Preset) ChainLanes(a *LaneRow, pn *Panel, lo, hi int, c []uint32) {
-	switch {
-	case a.dec == nil || pn.dec == nil || !a.dec.same(p.da) || !pn.dec.same(p.db):
-		panic(fmt.Sprintf("tensorcore: %s: ChainLanes on operands not decoded by this preset", p.Name))
-	case len(c) != pn.cols:
+	p.checkLanes(a, pn, lo, hi)
+	if len(c) != pn.cols {
 		panic(fmt.Sprintf("tensorcore: %s: ChainLanes with %d accumulators for %d columns", p.Name, len(c), pn.cols))
-	case lo < 0 || hi > len(a.val) || hi*Lanes > len(pn.val) || (hi-lo)%p.K != 0:
-		panic(fmt.Sprintf("tensorcore: %s: ChainLanes over [%d,%d) of vectors of %d and %d with K=%d",
-			p.Name, lo, hi, len(a.val), len(pn.val)/Lanes, p.K))
-	}
-	if p.perm != nil && lo%p.K != 0 {
-		panic(fmt.Sprintf("tensorcore: %s: ChainLanes from %d, not a multiple of K=%d", p.Name, lo, p.K))
 	}
 	var acc [Lanes]uint32
 	copy(acc[:], c)
 	if p.wide {
-		p.chainWide(a, pn, lo, hi, &acc)
-		copy(c, acc[:pn.cols])
+		rows, accs := [1]LaneRow{*a}, [1][Lanes]uint32{acc}
+		p.chainWide(rows[:], pn, lo, hi, accs[:])
+		copy(c, accs[0][:pn.cols])
 		return
 	}
 	for lo < hi {
@@ -264,38 +257,17 @@ func (p *Preset) ChainLanes(a *LaneRow, pn *Panel, lo, hi int, c []uint32) {
 	copy(c, acc[:pn.cols])
 }
 
-// chainWide is ChainLanes on the wide kernels (wide.go): acc holds codes
-// of Acc, which the kernels see as float32 codes.
-func (p *Preset) chainWide(a *LaneRow, pn *Panel, lo, hi int, acc *[Lanes]uint32) {
-	fp16 := p.Out == RNEFP16
-	for lo < hi {
-		f := *acc
-		if fp16 {
-			for l := range f {
-				f[l] = f16To32(f[l])
-			}
-		}
-		var done int
-		if kernel >= kernelAVX2 {
-			done = p.lanesWideKernel(a, pn, lo, (hi-lo)/p.unit, &f)
-		} else {
-			done = p.lanesWideGo(a, pn, lo, (hi-lo)/p.unit, &f)
-		}
-		if done > 0 {
-			*acc = f
-			if fp16 {
-				for l := range acc {
-					acc[l] = f32To16(acc[l])
-				}
-			}
-		}
-		if lo += done * p.unit; lo < hi {
-			// A unit the kernel leaves to Go, for every lane.
-			for l := range pn.cols {
-				acc[l] = p.laneUnit(a, pn, l, lo, acc[l])
-			}
-			lo += p.unit
-		}
+// checkLanes panics unless ChainLanes may run row a against pn over
+// [lo, hi).
+func (p *Preset) checkLanes(a *LaneRow, pn *Panel, lo, hi int) {
+	switch {
+	case a.dec == nil || pn.dec == nil || !a.dec.same(p.da) || !pn.dec.same(p.db):
+		panic(fmt.Sprintf("tensorcore: %s: ChainLanes on operands not decoded by this preset", p.Name))
+	case lo < 0 || hi > len(a.val) || hi*Lanes > len(pn.val) || (hi-lo)%p.K != 0:
+		panic(fmt.Sprintf("tensorcore: %s: ChainLanes over [%d,%d) of vectors of %d and %d with K=%d",
+			p.Name, lo, hi, len(a.val), len(pn.val)/Lanes, p.K))
+	case p.perm != nil && lo%p.K != 0:
+		panic(fmt.Sprintf("tensorcore: %s: ChainLanes from %d, not a multiple of K=%d", p.Name, lo, p.K))
 	}
 }
 

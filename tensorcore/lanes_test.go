@@ -65,7 +65,9 @@ func runLanes(p *Preset, row *LaneRow, pn *Panel, lo, hi int, acc *[Lanes]uint32
 			f[l] = f16To32(f[l])
 		}
 	}
-	done := p.lanesWideKernel(row, pn, lo, (hi-lo)/p.unit, &f)
+	st := []wideRow{{acc: [2][Lanes]uint32{f}, aw: &row.w[lo], ae: &row.exp[lo]}}
+	done := p.lanesWideKernel(st, pn, lo, (hi-lo)/p.unit)
+	f = st[0].acc[done%2]
 	for l := range f {
 		if p.Out == RNEFP16 {
 			f[l] = f32To16(f[l])
@@ -336,9 +338,11 @@ var familyPresets = []string{
 
 // BenchmarkFamilies times 16 outputs of one row over K = 4096 with the
 // kernel set in use, by ChainLanes ("lanes", where the preset has lane
-// kernels) and by Chain per output ("chain"); ns/MAC is per product.
+// kernels) and by Chain per output ("chain"); and a block of 16 rows
+// against the same 16 columns by ChainLanesRows over k ranges of
+// rowsBlock products ("rows"), as a GEMM runs it. ns/MAC is per product.
 func BenchmarkFamilies(b *testing.B) {
-	const kk = 4096
+	const kk, nrows, rowsBlock = 4096, 16, 512
 	for _, name := range familyPresets {
 		p, err := Lookup(name)
 		if err != nil {
@@ -350,32 +354,46 @@ func BenchmarkFamilies(b *testing.B) {
 		for l := range cols {
 			cols[l] = benchNormal(r, p.B, kk)
 		}
-		var row LaneRow
 		var pn Panel
 		var va Vector
 		vb := make([]Vector, Lanes)
-		lanes := p.DecodeRow(a, &row) && p.DecodePanel(cols, &pn)
+		rows := make([]LaneRow, nrows)
+		lanes := p.DecodeRow(a, &rows[0]) && p.DecodePanel(cols, &pn)
+		for i := 1; i < nrows && lanes; i++ {
+			lanes = p.DecodeRow(benchNormal(r, p.A, kk), &rows[i])
+		}
 		p.DecodeA(a, &va)
 		for l := range cols {
 			p.DecodeB(cols[l], &vb[l])
 		}
 		c := make([]uint32, Lanes)
-		for _, how := range []string{"lanes", "chain"} {
-			if how == "lanes" && !lanes {
+		cr := make([][Lanes]uint32, nrows)
+		for _, how := range []string{"lanes", "rows", "chain"} {
+			if how != "chain" && !lanes {
 				continue
 			}
 			b.Run(name+"/"+how, func(b *testing.B) {
+				n := kk * Lanes
 				for b.Loop() {
-					if how == "lanes" {
+					switch how {
+					case "lanes":
 						clear(c)
-						p.ChainLanes(&row, &pn, 0, kk, c)
-						continue
-					}
-					for l := range vb {
-						c[l] = p.Chain(&va, &vb[l], 0, kk, 0)
+						p.ChainLanes(&rows[0], &pn, 0, kk, c)
+					case "rows":
+						clear(cr)
+						for lo := 0; lo < kk; lo += rowsBlock {
+							p.ChainLanesRows(rows, &pn, lo, lo+rowsBlock, cr)
+						}
+					default:
+						for l := range vb {
+							c[l] = p.Chain(&va, &vb[l], 0, kk, 0)
+						}
 					}
 				}
-				b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/(kk*Lanes), "ns/MAC")
+				if how == "rows" {
+					n *= nrows
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(n), "ns/MAC")
 			})
 		}
 	}

@@ -2,6 +2,7 @@ package tensorcore
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/tcsim/tcsim/numerics"
 )
@@ -23,10 +24,11 @@ import (
 //   - truncation toward zero of each scaled term, C's included, is
 //     exact in float64, and so is their sum: |sum| < (L+1)·2^(F+2) <= 2^53
 //     (L <= 64, F <= 40);
-//   - the scale stays finite: its exponent F-e_max is clamped to
-//     [-1022, 1023], which changes nothing: an e_max below F-1023 < -298
-//     means every term is zero, and ZeroExp <= F+900 keeps e_max below
-//     F+1022 (products are below 2^256, C below 2^128).
+//   - the scale 2^(F-e_max) and its inverse are normal float64 values:
+//     F-1000 <= ZeroExp <= F+900 keeps e_max in [F-1000, F+1021]
+//     (products are below 2^256, C below 2^128), so that the scale's
+//     biased exponent 1023+F-e_max is in [2, 2023] and the inverse's,
+//     2046 minus it, in [23, 2044].
 //
 // L is even: the kernels take two products a loop.
 //
@@ -42,6 +44,13 @@ import (
 //     result above 65504 (overflow to Inf) or a non-zero sum rounded to
 //     zero (whose sign Go decides) is left to Go.
 //
+// Those checks are needed only in lanes whose e_max is outside a safe
+// range (wideParams): a non-zero |S| is at least 1 and below
+// (L+1)·2^(F+2) <= 2^(F+2+b), b the bit length of L, so the result is at
+// least 2^(e_max-F) and below 2^(e_max+2+b). For RZ it is normal when
+// F-126 <= e_max <= 126-b; for RNE to FP16 it neither overflows (it is at
+// most 2^15 once rounded) nor rounds to zero when F-24 <= e_max <= 13-b.
+//
 // A step's C is a term with its field exponent: max(e_C, -126) for FP32,
 // max(e_C, -14) for FP16; a zero C takes no part in e_max. With SeparateC
 // the instruction's steps chain from +0 and C is added to their result by
@@ -49,9 +58,21 @@ import (
 // FADD; for HADD the float64 sum of two FP16 values (exact: they span
 // 2^-24 to 2^16) rounded to FP16 as above.
 //
-// An Inf or NaN C stops the kernel before the instruction, and so does a
-// step or add whose result the kernel leaves to Go: Go then runs that unit
-// (a step, or with SeparateC an instruction) for every lane (laneUnit).
+// The kernels run several rows against one panel (chainWide): each step
+// of a unit for every row in turn, each row's accumulators and running
+// result in its own state (wideRow), so that the dependent operations of
+// one row's step overlap the next row's. A unit (a step, or with
+// SeparateC an instruction) is committed for all rows at once, when every
+// row has finished it: the kernels write a unit's results beside its
+// inputs (wideRow.acc, two slots used in turn), so that an unfinished
+// unit leaves every row's accumulators as they were.
+//
+// An Inf or NaN C in any row stops the kernel before the unit, and so
+// does a step or add whose result the kernel leaves to Go. Go then runs
+// that unit row by row: alone on the kernel, and where the kernel leaves
+// it to Go again, for every lane on fusedGeneral (laneUnit). A row whose
+// accumulators hold Inf or NaN (which stay so) goes on alone, so that it
+// does not stop the others at every unit.
 //
 // Interleaved steps (Hopper mma.sync FP8: product k of an instruction goes
 // to step (k/Interleave) mod (K/L)) are made contiguous when a row or panel
@@ -64,7 +85,7 @@ func wideOK(fa, fb numerics.Format, l, f, zeroExp int) bool {
 	in32 := func(x numerics.Format) bool {
 		return x.ManBits() <= 23 && x.MinExp()-x.ManBits() >= -149 && x.MaxExp() <= 127
 	}
-	return in32(fa) && in32(fb) && l%2 == 0 && l <= 64 && f <= 40 && zeroExp <= f+900
+	return in32(fa) && in32(fb) && l%2 == 0 && l <= 64 && f <= 40 && f-1000 <= zeroExp && zeroExp <= f+900
 }
 
 // wideParams are a datapath's parameters for the assembly kernels
@@ -73,6 +94,7 @@ type wideParams struct {
 	l, spu, f, zeroExp, minExp int64 // L, steps per unit, F, ZeroExp, accMinExp
 	sepC, fp16                 int64 // SeparateC, an FP16 accumulator (0 or 1)
 	mask                       uint64
+	safeLo, safeHi             int64 // the safe range of e_max (wideSafe)
 }
 
 func (p *Preset) wideParams() wideParams {
@@ -82,8 +104,13 @@ func (p *Preset) wideParams() wideParams {
 		}
 		return 0
 	}
-	return wideParams{l: int64(p.L), spu: int64(p.unit / p.L), f: int64(p.F), zeroExp: int64(p.ZeroExp),
-		minExp: int64(p.accMinExp()), sepC: b(p.SeparateC), fp16: b(p.Out == RNEFP16), mask: p.wideMask()}
+	par := wideParams{l: int64(p.L), spu: int64(p.unit / p.L), f: int64(p.F), zeroExp: int64(p.ZeroExp),
+		minExp: int64(p.accMinExp()), sepC: b(p.SeparateC), fp16: b(p.Out == RNEFP16), mask: p.wideMask(),
+		safeLo: int64(p.F - 126), safeHi: int64(126 - bits.Len(uint(p.L)))}
+	if p.Out == RNEFP16 {
+		par.safeLo, par.safeHi = int64(p.F-24), int64(13-bits.Len(uint(p.L)))
+	}
+	return par
 }
 
 // pow2 is 2^e as a float64, e clamped to [-1022, 1023].
@@ -114,10 +141,100 @@ func rne16(x float64) float64 {
 	return float64(x+m) - m
 }
 
+// wideGroup is the most rows that chainWide runs through the kernels at
+// once.
+const wideGroup = 16
+
+// wideRow is a row's state in the wide kernels (wide_amd64.s reads it by
+// offset).
+type wideRow struct {
+	acc [2][Lanes]uint32 // the accumulators as float32 codes: after u units, acc[u%2]
+	aw  *float64         // the row's values at the first product
+	ae  *int32           // and their field exponents
+}
+
+// chainWide is ChainLanes for each row of rows (at most wideGroup) on the
+// wide kernels: acc[r] holds the Lanes accumulators of row r as codes of
+// Acc (zero in the lanes the panel does not use). On the Go kernel it
+// takes one row.
+func (p *Preset) chainWide(rows []LaneRow, pn *Panel, lo, hi int, acc [][Lanes]uint32) {
+	fp16 := p.Out == RNEFP16
+	var st [wideGroup]wideRow
+	var at [wideGroup]int // the row of each state
+	n := len(rows)
+	for r := range n {
+		at[r] = r
+	}
+	for lo < hi {
+		m := 0
+		for _, r := range at[:n] {
+			f := acc[r]
+			if fp16 {
+				for l := range f {
+					f[l] = f16To32(f[l])
+				}
+			}
+			if n > 1 && infNaN(&f) {
+				p.chainWide(rows[r:r+1], pn, lo, hi, acc[r:r+1])
+				continue
+			}
+			st[m] = wideRow{acc: [2][Lanes]uint32{f}, aw: &rows[r].w[lo], ae: &rows[r].exp[lo]}
+			at[m] = r
+			m++
+		}
+		if n = m; n == 0 {
+			return
+		}
+		var done int
+		if kernel >= kernelAVX2 {
+			done = p.lanesWideKernel(st[:n], pn, lo, (hi-lo)/p.unit)
+		} else {
+			done = p.lanesWideGo(&rows[at[0]], pn, lo, (hi-lo)/p.unit, &st[0].acc[0])
+			st[0].acc[done%2] = st[0].acc[0]
+		}
+		if done > 0 {
+			for i, r := range at[:n] {
+				f := st[i].acc[done%2]
+				if fp16 {
+					for l := range f {
+						f[l] = f32To16(f[l])
+					}
+				}
+				acc[r] = f
+			}
+		}
+		if lo += done * p.unit; lo == hi {
+			return
+		}
+		// A unit the kernel leaves to Go: row by row.
+		for _, r := range at[:n] {
+			if n > 1 {
+				p.chainWide(rows[r:r+1], pn, lo, lo+p.unit, acc[r:r+1])
+				continue
+			}
+			for l := range pn.cols {
+				acc[r][l] = p.laneUnit(&rows[r], pn, l, lo, acc[r][l])
+			}
+		}
+		lo += p.unit
+	}
+}
+
+// infNaN reports whether some float32 code of f is Inf or NaN.
+func infNaN(f *[Lanes]uint32) bool {
+	for _, x := range f {
+		if x&0x7F800000 == 0x7F800000 {
+			return true
+		}
+	}
+	return false
+}
+
 // lanesWideGo runs up to units units (steps, or instructions with
 // SeparateC) of the wide lane kernels in Go from the accumulators c
 // (float32 codes), products from lo on, and returns the number done: the
-// Go form of lanesWideKernel, the same float64 arithmetic lane by lane.
+// Go form of lanesWideKernel for one row, the same float64 arithmetic
+// lane by lane.
 func (p *Preset) lanesWideGo(a *LaneRow, pn *Panel, lo, units int, c *[Lanes]uint32) int {
 	f := int32(p.F)
 	mask := p.wideMask()

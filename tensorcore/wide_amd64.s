@@ -22,15 +22,16 @@
 #define P_SEPC 40
 #define P_FP16 48
 #define P_MASK 56
+#define P_SAFELO 64
+#define P_SAFEHI 72
 
-// W5_POW2 sets the 8 float64 lanes lo (hi) to 2^e for the 16 int32
-// lanes e of src (clamped to [-1022, 1023]). Clobbers Z1.
-#define W5_POW2(src, lo, hi) \
-	VPMAXSD          Z19, src, Z1 \
-	VPMINSD          Z18, Z1, Z1  \
-	VPADDD           Z18, Z1, Z1  \
-	VPMOVZXDQ        Y1, lo       \
-	VEXTRACTI64X4    $1, Z1, Y1   \
+// W5_POW2 sets the 8 float64 lanes lo (hi) to the powers of 2 whose
+// biased exponents (in [1, 2046]) are the 16 int32 lanes of zsrc (ysrc
+// its low half).
+// Clobbers Z1.
+#define W5_POW2(zsrc, ysrc, lo, hi) \
+	VPMOVZXDQ        ysrc, lo     \
+	VEXTRACTI64X4    $1, zsrc, Y1 \
 	VPMOVZXDQ        Y1, hi       \
 	VPSLLQ           $52, lo, lo  \
 	VPSLLQ           $52, hi, hi
@@ -47,15 +48,14 @@
 	VADDPD  t, x, y    \
 	VSUBPD  t, y, y
 
-// Stack slots of lanesWideAVX2: D (16 float32 codes), then constants of
-// 8 int32 or 4 int64 lanes.
-#define W_D 0(SP)
+// Stack slots of lanesWideAVX2's constants (after R_UNITS to R_SRC), 8
+// int32 or 4 int64 lanes each.
 #define W_ZEROEXP 64(SP)
-#define W_F 96(SP)
+#define W_BIAS 96(SP)
 #define W_MINEXP 128(SP)
 #define W_127 160(SP)
-#define W_M1022 192(SP)
-#define W_1023 224(SP)
+#define W_SAFELO 192(SP)
+#define W_SAFEHI 224(SP)
 #define W_ABS32 256(SP)
 #define W_INF32 288(SP)
 #define W_INTMIN 320(SP)
@@ -68,6 +68,7 @@
 #define W_EXPMASK 544(SP)
 #define W_42 576(SP)
 #define W_HALF 608(SP)
+#define W_2046 640(SP)
 
 #define SPLATD(reg, slot) \
 	VMOVD        reg, X12     \
@@ -80,9 +81,9 @@
 	VMOVDQU      Y12, slot
 
 // W2_DEXP raises the e_max lanes em to the field exponents of the 8 D
-// lanes at off(SP) that are not zero. Clobbers Y12, Y13.
-#define W2_DEXP(off, em) \
-	VMOVDQU   off(SP), Y12        \
+// lanes at src that are not zero. Clobbers Y12, Y13.
+#define W2_DEXP(src, em) \
+	VMOVDQU   src, Y12            \
 	VPAND     W_ABS32, Y12, Y12   \
 	VPXOR     Y13, Y13, Y13       \
 	VPCMPEQD  Y13, Y12, Y13       \
@@ -92,22 +93,20 @@
 	VPBLENDVB Y13, W_INTMIN, Y12, Y12 \
 	VPMAXSD   Y12, em, em
 
-// W2_POW2 sets the 4 float64 lanes lo (hi) to 2^e for the int32 lanes
-// 0-3 (4-7) of src (ysrc, xsrc), clamped to [-1022, 1023].
+// W2_POW2 sets the 4 float64 lanes lo (hi) to the powers of 2 whose
+// biased exponents (in [1, 2046]) are the int32 lanes 0-3 (4-7) of src
+// (ysrc, xsrc).
 #define W2_POW2(ysrc, xsrc, lo, hi) \
-	VPMAXSD      W_M1022, ysrc, ysrc \
-	VPMINSD      W_1023, ysrc, ysrc  \
-	VPADDD       W_1023, ysrc, ysrc  \
 	VPMOVZXDQ    xsrc, lo            \
 	VEXTRACTI128 $1, ysrc, xsrc      \
 	VPMOVZXDQ    xsrc, hi            \
 	VPSLLQ       $52, lo, lo         \
 	VPSLLQ       $52, hi, hi
 
-// W2_DTERM starts the sum acc with D's 4 lanes at off(SP) times the
-// scale s, truncated.
-#define W2_DTERM(off, s, acc) \
-	VCVTPS2PD off(SP), Y12   \
+// W2_DTERM starts the sum acc with D's 4 lanes at src times the scale s,
+// truncated.
+#define W2_DTERM(src, s, acc) \
+	VCVTPS2PD src, Y12       \
 	VMULPD    s, Y12, Y12    \
 	VROUNDPD  $3, Y12, Y12   \
 	VXORPD    acc, acc, acc  \
@@ -164,45 +163,69 @@
 	VPOR     Y15, bad, bad      \
 	VMOVAPD  Y13, acc
 
-// W2_TOD stores the float64 lanes lo, hi (4 each) to D at off(SP) as
-// float32.
-#define W2_TOD(lo, hi, off) \
+// W2_TOD stores the float64 lanes lo, hi (4 each) to dst as float32.
+#define W2_TOD(lo, hi, dst) \
 	VCVTPD2PSY   lo, X12          \
 	VCVTPD2PSY   hi, X13          \
 	VINSERTF128  $1, X13, Y12, Y12 \
-	VMOVDQU      Y12, off(SP)
+	VMOVDQU      Y12, dst
 
-// func lanesWideAVX512(aw *float64, ae *int32, bv *float32, be *int32, units int, par *wideParams, c *[Lanes]uint32) int
+// Stack slots of both kernels: the units and steps left, the end of the
+// rows' states, the offset of a step's running result in a state.
+#define R_UNITS 0(SP)
+#define R_STEPS 8(SP)
+#define R_END 16(SP)
+#define R_SRC 24(SP)
+
+// Offsets in a row's state (wideRow): acc[0], acc[1], aw, ae; its size.
+#define S_AW 128
+#define S_AE 136
+#define S_SIZE 144
+
+// func lanesWideAVX512(st *wideRow, n int, bv *float32, be *int32, units int, par *wideParams) int
 //
-// Registers: SI, DI, R8, R9 = aw, ae, bv, be at the step; R12 = L;
-// R13 = units left; R14 = steps left in the unit; R10 = the parameters.
-// Z16 = the accumulators C, Z15 = the unit's running result D (float32).
-// Constants: Z20 = ZeroExp, Z21 = F, Z22 = the accumulator's minimum
-// exponent, Z23 = 127, Z19 = -1022, Z18 = 1023 (int32); Z24 = the
-// register mask, Z27 = 0x7FFF…F, Z28 = 2^-126, Z29 = 2^128, Z30 = 65504
-// (float64 bits), Z31 = 1009, Z17 = 42, Z14 = 2^51 (int64); Z25 =
+// Registers: R11 = the row's state; SI, DI = its aw, ae at the step; BX =
+// the products done; R8 = bv at the step, R9 = be-bv; R12 = L; R13, R14 =
+// the offsets of the unit's input and output accumulators in a state (0
+// and 64, swapped after each unit); R10 = the parameters. Z15 = the step's
+// running result D (float32). Constants: Z20 = ZeroExp, Z21 = 1023+F,
+// Z22 = the accumulator's minimum exponent, Z23 = 127, Z19, Z18 = the
+// safe range of e_max (wideParams) (int32); Z24 = the register mask, Z27
+// = 0x7FFF…F, Z28 = 2^-126, Z29 = 2^128, Z30 = 65504 (float64 bits), Z31
+// = 1009, Z17 = 42, Z14 = 2^51, Z16 = 2046<<52 (int64); Z25 =
 // 0x7FFFFFFF, Z26 = 0x7F800000 (int32).
-TEXT ·lanesWideAVX512(SB), NOSPLIT, $0-64
-	MOVQ aw+0(FP), SI
-	MOVQ ae+8(FP), DI
-	MOVQ bv+16(FP), R8
-	MOVQ be+24(FP), R9
-	MOVQ units+32(FP), R13
-	MOVQ par+40(FP), R10
-	MOVQ P_L(R10), R12
+TEXT ·lanesWideAVX512(SB), NOSPLIT, $32-56
+	MOVQ  n+8(FP), AX
+	LEAQ  (AX)(AX*8), AX
+	SHLQ  $4, AX
+	ADDQ  st+0(FP), AX
+	MOVQ  AX, R_END
+	MOVQ  bv+16(FP), R8
+	MOVQ  be+24(FP), R9
+	SUBQ  R8, R9
+	MOVQ  units+32(FP), AX
+	MOVQ  AX, R_UNITS
+	MOVQ  par+40(FP), R10
+	MOVQ  P_L(R10), R12
+	XORQ  BX, BX
+	XORQ  R13, R13
+	MOVQ  $64, R14
 
 	MOVQ         P_ZEROEXP(R10), AX
 	VPBROADCASTD AX, Z20
 	MOVQ         P_F(R10), AX
+	ADDQ         $1023, AX
 	VPBROADCASTD AX, Z21
 	MOVQ         P_MINEXP(R10), AX
 	VPBROADCASTD AX, Z22
 	MOVL         $127, AX
 	VPBROADCASTD AX, Z23
-	MOVL         $-1022, AX
+	MOVQ         P_SAFELO(R10), AX
 	VPBROADCASTD AX, Z19
-	MOVL         $1023, AX
+	MOVQ         P_SAFEHI(R10), AX
 	VPBROADCASTD AX, Z18
+	MOVQ         $0x7FE0000000000000, AX
+	VPBROADCASTQ AX, Z16
 	MOVQ         P_MASK(R10), AX
 	VPBROADCASTQ AX, Z24
 	MOVL         $0x7FFFFFFF, AX
@@ -223,75 +246,93 @@ TEXT ·lanesWideAVX512(SB), NOSPLIT, $0-64
 	VPBROADCASTQ AX, Z17
 	MOVQ         $0x0008000000000000, AX
 	VPBROADCASTQ AX, Z14
-	MOVQ         c+48(FP), AX
-	VMOVDQU32    (AX), Z16
-	TESTQ        R13, R13
+	CMPQ         R_UNITS, $0
 	JLE          w5_ret
 
 w5_unit:
-	// Stop before the unit if some C is Inf or NaN.
-	VPANDD   Z25, Z16, Z0
+	// Stop before the unit if some row's C is Inf or NaN. A step's D
+	// starts from C (fused) or from +0 (SeparateC: D is cleared here).
+	MOVQ   st+0(FP), R11
+	VPXORD Z1, Z1, Z1
+
+w5_check:
+	VPANDD   (R11)(R13*1), Z25, Z0
 	VPCMPD   $5, Z26, Z0, K1
 	KORTESTW K1, K1
 	JNZ      w5_ret
-	VMOVDQA32 Z16, Z15
 	CMPQ     P_SEPC(R10), $0
-	JEQ      w5_fused
-	VPXORD   Z15, Z15, Z15
-w5_fused:
-	MOVQ P_SPU(R10), R14
+	JEQ      w5_checked
+	VMOVDQU32 Z1, (R11)(R14*1)
+
+w5_checked:
+	ADDQ $S_SIZE, R11
+	CMPQ R11, R_END
+	JNE  w5_check
+	MOVQ    R13, AX
+	CMPQ    P_SEPC(R10), $0
+	CMOVQNE R14, AX
+	MOVQ    AX, R_SRC
+	MOVQ    P_SPU(R10), AX
+	MOVQ    AX, R_STEPS
 
 w5_step:
-	// e_max (Z0): the zero floor, D's field exponent where D is not zero,
-	// the products' exponents.
+	MOVQ st+0(FP), R11
+
+w5_row:
+	MOVQ      R_SRC, AX
+	VMOVDQU32 (R11)(AX*1), Z15
+	MOVQ      S_AW(R11), SI
+	LEAQ      (SI)(BX*8), SI
+	MOVQ      S_AE(R11), DI
+	LEAQ      (DI)(BX*4), DI
+
+	// e_max (Z0): the zero floor and the products' exponents, then D's
+	// field exponent where D is not zero (last: only it waits for the
+	// previous step).
 	VMOVDQA32 Z20, Z0
+	MOVQ      R8, CX
+	MOVQ      R12, DX
+
+w5_emax:
+	VMOVDQU32   (CX)(R9*1), Z4
+	VPADDD.BCST (DI), Z4, Z4
+	VPMAXSD     Z4, Z0, Z0
+	ADDQ        $64, CX
+	ADDQ        $4, DI
+	DECQ        DX
+	JNZ         w5_emax
 	VPANDD    Z25, Z15, Z4
 	VPTESTMD  Z4, Z4, K2
 	VPSRLD    $23, Z4, Z4
 	VPSUBD    Z23, Z4, Z4
 	VPMAXSD   Z22, Z4, Z4
 	VPMAXSD   Z4, Z0, K2, Z0
-	MOVQ      DI, DX
-	MOVQ      R9, CX
-	MOVQ      R12, BX
-
-w5_emax:
-	VMOVDQU32   (CX), Z4
-	VPADDD.BCST (DX), Z4, Z4
-	VPMAXSD     Z4, Z0, Z0
-	ADDQ        $64, CX
-	ADDQ        $4, DX
-	DECQ        BX
-	JNZ         w5_emax
 
 	// The scales 2^(F-e_max) (Z6 lanes 0-7, Z7 lanes 8-15).
 	VPSUBD Z0, Z21, Z2
-	W5_POW2(Z2, Z6, Z7)
+	W5_POW2(Z2, Y2, Z6, Z7)
 
-	// D's term, then the truncated products, in four sums from +0.
-	VCVTPS2PD     Y15, Z8
+	// The truncated terms in four sums: D's and the products of even k
+	// in Z10, Z11, those of odd k in Z12, Z13 from +0 (which keeps the
+	// total from being -0).
+	VCVTPS2PD     Y15, Z10
 	VEXTRACTF64X4 $1, Z15, Y9
-	VCVTPS2PD     Y9, Z9
-	VMULPD        Z6, Z8, Z8
-	VMULPD        Z7, Z9, Z9
-	VRNDSCALEPD   $3, Z8, Z8
-	VRNDSCALEPD   $3, Z9, Z9
-	VPXORQ        Z10, Z10, Z10
-	VPXORQ        Z11, Z11, Z11
-	VADDPD        Z8, Z10, Z10
-	VADDPD        Z9, Z11, Z11
+	VCVTPS2PD     Y9, Z11
+	VMULPD        Z6, Z10, Z10
+	VMULPD        Z7, Z11, Z11
+	VRNDSCALEPD   $3, Z10, Z10
+	VRNDSCALEPD   $3, Z11, Z11
 	VPXORQ        Z12, Z12, Z12
 	VPXORQ        Z13, Z13, Z13
-	MOVQ          SI, DX
 	MOVQ          R8, CX
-	MOVQ          R12, BX
-	SHRQ          $1, BX
+	MOVQ          R12, DX
+	SHRQ          $1, DX
 
 w5_prod:
 	VCVTPS2PD   (CX), Z4
 	VCVTPS2PD   32(CX), Z5
-	VMULPD.BCST (DX), Z4, Z4
-	VMULPD.BCST (DX), Z5, Z5
+	VMULPD.BCST (SI), Z4, Z4
+	VMULPD.BCST (SI), Z5, Z5
 	VMULPD      Z6, Z4, Z4
 	VMULPD      Z7, Z5, Z5
 	VRNDSCALEPD $3, Z4, Z4
@@ -300,8 +341,8 @@ w5_prod:
 	VADDPD      Z5, Z11, Z11
 	VCVTPS2PD   64(CX), Z8
 	VCVTPS2PD   96(CX), Z9
-	VMULPD.BCST 8(DX), Z8, Z8
-	VMULPD.BCST 8(DX), Z9, Z9
+	VMULPD.BCST 8(SI), Z8, Z8
+	VMULPD.BCST 8(SI), Z9, Z9
 	VMULPD      Z6, Z8, Z8
 	VMULPD      Z7, Z9, Z9
 	VRNDSCALEPD $3, Z8, Z8
@@ -309,17 +350,22 @@ w5_prod:
 	VADDPD      Z8, Z12, Z12
 	VADDPD      Z9, Z13, Z13
 	ADDQ        $128, CX
-	ADDQ        $16, DX
-	DECQ        BX
+	ADDQ        $16, SI
+	DECQ        DX
 	JNZ         w5_prod
 	VADDPD      Z12, Z10, Z10
 	VADDPD      Z13, Z11, Z11
 
-	// 2^(e_max-F) (Z6, Z7).
-	VPSUBD Z21, Z0, Z2
-	W5_POW2(Z2, Z6, Z7)
-	CMPQ   P_FP16(R10), $0
-	JNE    w5_rne
+	// 2^(e_max-F) (Z6, Z7): biased exponent 2046 minus 2^(F-e_max)'s.
+	// K1 = the lanes whose e_max is outside the safe range: only their
+	// results may need Go.
+	VPSUBQ   Z6, Z16, Z6
+	VPSUBQ   Z7, Z16, Z7
+	VPCMPD   $1, Z19, Z0, K1
+	VPCMPD   $6, Z18, Z0, K2
+	KORW     K1, K2, K1
+	CMPQ     P_FP16(R10), $0
+	JNE      w5_rne
 
 	// RZ: mask the sum to the register's bits, scale; stop where a
 	// non-zero result is not a normal float32.
@@ -327,6 +373,8 @@ w5_prod:
 	VPANDQ   Z24, Z11, Z11
 	VMULPD   Z6, Z10, Z10
 	VMULPD   Z7, Z11, Z11
+	KORTESTW K1, K1
+	JZ       w5_done
 	VPANDQ   Z27, Z10, Z4
 	VPTESTMQ Z4, Z4, K2
 	VPCMPUQ  $1, Z28, Z4, K2, K3
@@ -349,6 +397,8 @@ w5_rne:
 	VMULPD   Z7, Z11, Z11
 	W5_RNE16(Z10, Z4, Z8)
 	W5_RNE16(Z11, Z5, Z9)
+	KORTESTW K1, K1
+	JZ       w5_rned
 	VPANDQ   Z27, Z8, Z4
 	VPCMPUQ  $6, Z30, Z4, K1
 	VPTESTMQ Z10, Z10, K2
@@ -362,45 +412,52 @@ w5_rne:
 	KORW     K3, K1, K1
 	KORTESTW K1, K1
 	JNZ      w5_ret
+
+w5_rned:
 	VMOVAPD  Z8, Z10
 	VMOVAPD  Z9, Z11
 
 w5_done:
-	// D = the step's result as float32 (exact).
-	VCVTPD2PS     Z10, Y10
-	VCVTPD2PS     Z11, Y11
-	VINSERTF64X4  $1, Y11, Z10, Z15
+	// D = the step's result as float32 (exact), into the unit's output.
+	VCVTPD2PS    Z10, Y10
+	VCVTPD2PS    Z11, Y11
+	VINSERTF64X4 $1, Y11, Z10, Z15
+	VMOVDQU32    Z15, (R11)(R14*1)
 
+	ADDQ $S_SIZE, R11
+	CMPQ R11, R_END
+	JNE  w5_row
+	ADDQ R12, BX
 	MOVQ R12, AX
-	LEAQ (SI)(AX*8), SI
-	LEAQ (DI)(AX*4), DI
 	SHLQ $6, AX
 	ADDQ AX, R8
-	ADDQ AX, R9
-	DECQ R14
+	DECQ R_STEPS
 	JNZ  w5_step
 
 	CMPQ P_SEPC(R10), $0
 	JEQ  w5_commit
-	CMPQ P_FP16(R10), $0
-	JNE  w5_hadd
+	MOVQ st+0(FP), R11
+
+w5_add:
+	VMOVDQU32 (R11)(R14*1), Z15
+	CMPQ      P_FP16(R10), $0
+	JNE       w5_hadd
 
 	// FADD: D + C in float32; stop on overflow.
-	VADDPS   Z16, Z15, Z15
+	VADDPS   (R11)(R13*1), Z15, Z15
 	VPANDD   Z25, Z15, Z4
 	VPCMPEQD Z26, Z4, K1
 	KORTESTW K1, K1
 	JNZ      w5_ret
-	JMP      w5_commit
+	JMP      w5_added
 
 w5_hadd:
 	// HADD: D + C exactly in float64, rounded to FP16; stop on overflow.
 	VCVTPS2PD     Y15, Z10
 	VEXTRACTF64X4 $1, Z15, Y11
 	VCVTPS2PD     Y11, Z11
-	VCVTPS2PD     Y16, Z8
-	VEXTRACTF64X4 $1, Z16, Y9
-	VCVTPS2PD     Y9, Z9
+	VCVTPS2PD     (R11)(R13*1), Z8
+	VCVTPS2PD     32(R11)(R13*1), Z9
 	VADDPD        Z8, Z10, Z10
 	VADDPD        Z9, Z11, Z11
 	W5_RNE16(Z10, Z4, Z8)
@@ -416,49 +473,62 @@ w5_hadd:
 	VCVTPD2PS     Z9, Y9
 	VINSERTF64X4  $1, Y9, Z8, Z15
 
+w5_added:
+	VMOVDQU32 Z15, (R11)(R14*1)
+	ADDQ      $S_SIZE, R11
+	CMPQ      R11, R_END
+	JNE       w5_add
+
 w5_commit:
-	VMOVDQA32 Z15, Z16
-	DECQ      R13
-	JNZ       w5_unit
+	// Every row has done the unit: its output is the next unit's input.
+	XCHGQ R13, R14
+	DECQ  R_UNITS
+	JNZ   w5_unit
 
 w5_ret:
-	MOVQ      c+48(FP), AX
-	VMOVDQU32 Z16, (AX)
-	MOVQ      units+32(FP), DX
-	SUBQ      R13, DX
-	MOVQ      DX, ret+56(FP)
+	MOVQ units+32(FP), DX
+	SUBQ R_UNITS, DX
+	MOVQ DX, ret+48(FP)
 	VZEROUPPER
 	RET
 
-// func lanesWideAVX2(aw *float64, ae *int32, bv *float32, be *int32, units int, par *wideParams, c *[Lanes]uint32) int
+// func lanesWideAVX2(st *wideRow, n int, bv *float32, be *int32, units int, par *wideParams) int
 //
 // lanesWideAVX512 in 4-lane float64 and 8-lane int32 vectors. Registers:
-// SI, DI, R8, R9, R10, R12, R13, R14 as in lanesWideAVX512; R11 = c, the
-// accumulators (written when a unit is done). Y0, Y1 = e_max (int32,
-// lanes 0-7 and 8-15); Y4-Y7 = the scales and Y8-Y11 the sums (float64,
-// 4 lanes each); Y15 = the row's value.
-TEXT ·lanesWideAVX2(SB), NOSPLIT, $640-64
-	MOVQ aw+0(FP), SI
-	MOVQ ae+8(FP), DI
-	MOVQ bv+16(FP), R8
-	MOVQ be+24(FP), R9
-	MOVQ units+32(FP), R13
-	MOVQ par+40(FP), R10
-	MOVQ c+48(FP), R11
-	MOVQ P_L(R10), R12
+// R8-R14, BX, SI, DI as in lanesWideAVX512; AX = the address of the
+// step's running result D (until its term is taken). Y0, Y1 = e_max
+// (int32, lanes 0-7 and 8-15); Y4-Y7 = the scales and Y8-Y11 the sums
+// (float64, 4 lanes each); Y15 = the row's value.
+TEXT ·lanesWideAVX2(SB), NOSPLIT, $672-56
+	MOVQ  n+8(FP), AX
+	LEAQ  (AX)(AX*8), AX
+	SHLQ  $4, AX
+	ADDQ  st+0(FP), AX
+	MOVQ  AX, R_END
+	MOVQ  bv+16(FP), R8
+	MOVQ  be+24(FP), R9
+	SUBQ  R8, R9
+	MOVQ  units+32(FP), AX
+	MOVQ  AX, R_UNITS
+	MOVQ  par+40(FP), R10
+	MOVQ  P_L(R10), R12
+	XORQ  BX, BX
+	XORQ  R13, R13
+	MOVQ  $64, R14
 
 	MOVQ P_ZEROEXP(R10), AX
 	SPLATD(AX, W_ZEROEXP)
 	MOVQ P_F(R10), AX
-	SPLATD(AX, W_F)
+	ADDQ $1023, AX
+	SPLATD(AX, W_BIAS)
 	MOVQ P_MINEXP(R10), AX
 	SPLATD(AX, W_MINEXP)
 	MOVL $127, AX
 	SPLATD(AX, W_127)
-	MOVL $-1022, AX
-	SPLATD(AX, W_M1022)
-	MOVL $1023, AX
-	SPLATD(AX, W_1023)
+	MOVQ P_SAFELO(R10), AX
+	SPLATD(AX, W_SAFELO)
+	MOVQ P_SAFEHI(R10), AX
+	SPLATD(AX, W_SAFEHI)
 	MOVL $0x7FFFFFFF, AX
 	SPLATD(AX, W_ABS32)
 	MOVL $0x7F800000, AX
@@ -483,13 +553,20 @@ TEXT ·lanesWideAVX2(SB), NOSPLIT, $640-64
 	SPLATQ(AX, W_42)
 	MOVQ $0x0008000000000000, AX
 	SPLATQ(AX, W_HALF)
-	TESTQ R13, R13
-	JLE   w2_ret
+	MOVQ $0x7FE0000000000000, AX
+	SPLATQ(AX, W_2046)
+	CMPQ R_UNITS, $0
+	JLE  w2_ret
 
 w2_unit:
-	// Stop before the unit if some C is Inf or NaN; D = C, or +0.
-	VMOVDQU  (R11), Y12
-	VMOVDQU  32(R11), Y13
+	// Stop before the unit if some row's C is Inf or NaN; with SeparateC
+	// clear D.
+	MOVQ  st+0(FP), R11
+	VPXOR Y14, Y14, Y14
+
+w2_check:
+	VMOVDQU  (R11)(R13*1), Y12
+	VMOVDQU  32(R11)(R13*1), Y13
 	VPAND    W_INF32, Y12, Y2
 	VPCMPEQD W_INF32, Y2, Y2
 	VPAND    W_INF32, Y13, Y3
@@ -498,69 +575,109 @@ w2_unit:
 	VPTEST   Y3, Y3
 	JNZ      w2_ret
 	CMPQ     P_SEPC(R10), $0
-	JEQ      w2_fused
-	VPXOR    Y12, Y12, Y12
-	VPXOR    Y13, Y13, Y13
-w2_fused:
-	VMOVDQU Y12, W_D
-	VMOVDQU Y13, 32(SP)
-	MOVQ    P_SPU(R10), R14
+	JEQ      w2_checked
+	VMOVDQU  Y14, (R11)(R14*1)
+	VMOVDQU  Y14, 32(R11)(R14*1)
+
+w2_checked:
+	ADDQ    $S_SIZE, R11
+	CMPQ    R11, R_END
+	JNE     w2_check
+	MOVQ    R13, AX
+	CMPQ    P_SEPC(R10), $0
+	CMOVQNE R14, AX
+	MOVQ    AX, R_SRC
+	MOVQ    P_SPU(R10), AX
+	MOVQ    AX, R_STEPS
 
 w2_step:
+	MOVQ st+0(FP), R11
+
+w2_row:
+	MOVQ    S_AW(R11), SI
+	LEAQ    (SI)(BX*8), SI
+	MOVQ    S_AE(R11), DI
+	LEAQ    (DI)(BX*4), DI
 	VMOVDQU W_ZEROEXP, Y0
 	VMOVDQA Y0, Y1
-	W2_DEXP(0, Y0)
-	W2_DEXP(32, Y1)
-	MOVQ    DI, DX
-	MOVQ    R9, CX
-	MOVQ    R12, BX
+	MOVQ    R8, CX
+	MOVQ    R12, DX
 
 w2_emax:
-	VPBROADCASTD (DX), Y12
-	VPADDD       (CX), Y12, Y13
+	VPBROADCASTD (DI), Y12
+	VPADDD       (CX)(R9*1), Y12, Y13
 	VPMAXSD      Y13, Y0, Y0
-	VPADDD       32(CX), Y12, Y14
+	VPADDD       32(CX)(R9*1), Y12, Y14
 	VPMAXSD      Y14, Y1, Y1
 	ADDQ         $64, CX
-	ADDQ         $4, DX
-	DECQ         BX
+	ADDQ         $4, DI
+	DECQ         DX
 	JNZ          w2_emax
 
+	// D's field exponents last: only they wait for the previous step.
+	MOVQ     R_SRC, AX
+	ADDQ     R11, AX
+	W2_DEXP(0(AX), Y0)
+	W2_DEXP(32(AX), Y1)
+
 	// The scales 2^(F-e_max): Y4-Y7.
-	VMOVDQU W_F, Y2
+	VMOVDQU W_BIAS, Y2
 	VPSUBD  Y0, Y2, Y2
 	W2_POW2(Y2, X2, Y4, Y5)
-	VMOVDQU W_F, Y3
+	VMOVDQU W_BIAS, Y3
 	VPSUBD  Y1, Y3, Y3
 	W2_POW2(Y3, X3, Y6, Y7)
 
-	W2_DTERM(0, Y4, Y8)
-	W2_DTERM(16, Y5, Y9)
-	W2_DTERM(32, Y6, Y10)
-	W2_DTERM(48, Y7, Y11)
-	MOVQ SI, DX
+	W2_DTERM(0(AX), Y4, Y8)
+	W2_DTERM(16(AX), Y5, Y9)
+	W2_DTERM(32(AX), Y6, Y10)
+	W2_DTERM(48(AX), Y7, Y11)
 	MOVQ R8, CX
-	MOVQ R12, BX
+	MOVQ R12, DX
 
 w2_prod:
-	VBROADCASTSD (DX), Y15
+	VBROADCASTSD (SI), Y15
 	W2_PROD(0, Y4, Y8, Y12)
 	W2_PROD(16, Y5, Y9, Y13)
 	W2_PROD(32, Y6, Y10, Y14)
 	W2_PROD(48, Y7, Y11, Y12)
 	ADDQ $64, CX
-	ADDQ $8, DX
-	DECQ BX
+	ADDQ $8, SI
+	DECQ DX
 	JNZ  w2_prod
 
-	// 2^(e_max-F): Y4-Y7.
-	VPSUBD W_F, Y0, Y2
-	W2_POW2(Y2, X2, Y4, Y5)
-	VPSUBD W_F, Y1, Y3
-	W2_POW2(Y3, X3, Y6, Y7)
-	CMPQ   P_FP16(R10), $0
-	JNE    w2_rne
+	// 2^(e_max-F): Y4-Y7, biased exponent 2046 minus 2^(F-e_max)'s. Y3
+	// = the lanes whose e_max is outside the safe range: only their
+	// results may need Go.
+	VMOVDQU  W_2046, Y2
+	VPSUBQ   Y4, Y2, Y4
+	VPSUBQ   Y5, Y2, Y5
+	VPSUBQ   Y6, Y2, Y6
+	VPSUBQ   Y7, Y2, Y7
+	VMOVDQU  W_SAFELO, Y2
+	VPCMPGTD Y0, Y2, Y3
+	VPCMPGTD Y1, Y2, Y2
+	VPOR     Y2, Y3, Y3
+	VPCMPGTD W_SAFEHI, Y0, Y2
+	VPOR     Y2, Y3, Y3
+	VPCMPGTD W_SAFEHI, Y1, Y2
+	VPOR     Y2, Y3, Y3
+	CMPQ     P_FP16(R10), $0
+	JNE      w2_rne
 
+	VPTEST    Y3, Y3
+	JNZ       w2_rz
+	VPAND     W_MASK, Y8, Y8
+	VMULPD    Y4, Y8, Y8
+	VPAND     W_MASK, Y9, Y9
+	VMULPD    Y5, Y9, Y9
+	VPAND     W_MASK, Y10, Y10
+	VMULPD    Y6, Y10, Y10
+	VPAND     W_MASK, Y11, Y11
+	VMULPD    Y7, Y11, Y11
+	JMP       w2_done
+
+w2_rz:
 	VPCMPEQD  Y2, Y2, Y2
 	W2_RZ(Y8, Y4, Y2)
 	W2_RZ(Y9, Y5, Y2)
@@ -572,6 +689,19 @@ w2_prod:
 	JMP       w2_done
 
 w2_rne:
+	VPTEST   Y3, Y3
+	JNZ      w2_rnecheck
+	VMULPD   Y4, Y8, Y8
+	W2_RNE16(Y8, Y12, Y8)
+	VMULPD   Y5, Y9, Y9
+	W2_RNE16(Y9, Y12, Y9)
+	VMULPD   Y6, Y10, Y10
+	W2_RNE16(Y10, Y12, Y10)
+	VMULPD   Y7, Y11, Y11
+	W2_RNE16(Y11, Y12, Y11)
+	JMP      w2_done
+
+w2_rnecheck:
 	VPXOR  Y2, Y2, Y2
 	W2_RNE(Y8, Y4, Y2)
 	W2_RNE(Y9, Y5, Y2)
@@ -581,30 +711,35 @@ w2_rne:
 	JNZ    w2_ret
 
 w2_done:
-	W2_TOD(Y8, Y9, 0)
-	W2_TOD(Y10, Y11, 32)
+	// D = the step's result as float32 (exact), into the unit's output.
+	W2_TOD(Y8, Y9, (R11)(R14*1))
+	W2_TOD(Y10, Y11, 32(R11)(R14*1))
 
+	ADDQ $S_SIZE, R11
+	CMPQ R11, R_END
+	JNE  w2_row
+	ADDQ R12, BX
 	MOVQ R12, AX
-	LEAQ (SI)(AX*8), SI
-	LEAQ (DI)(AX*4), DI
 	SHLQ $6, AX
 	ADDQ AX, R8
-	ADDQ AX, R9
-	DECQ R14
+	DECQ R_STEPS
 	JNZ  w2_step
 
 	CMPQ P_SEPC(R10), $0
 	JEQ  w2_commit
+	MOVQ st+0(FP), R11
+
+w2_add:
 	CMPQ P_FP16(R10), $0
 	JNE  w2_hadd
 
 	// FADD: D + C in float32; stop on overflow.
-	VMOVDQU  W_D, Y12
-	VADDPS   (R11), Y12, Y12
-	VMOVDQU  32(SP), Y13
-	VADDPS   32(R11), Y13, Y13
-	VMOVDQU  Y12, W_D
-	VMOVDQU  Y13, 32(SP)
+	VMOVDQU  (R11)(R14*1), Y12
+	VADDPS   (R11)(R13*1), Y12, Y12
+	VMOVDQU  32(R11)(R14*1), Y13
+	VADDPS   32(R11)(R13*1), Y13, Y13
+	VMOVDQU  Y12, (R11)(R14*1)
+	VMOVDQU  Y13, 32(R11)(R14*1)
 	VPAND    W_ABS32, Y12, Y12
 	VPCMPEQD W_INF32, Y12, Y12
 	VPAND    W_ABS32, Y13, Y13
@@ -612,22 +747,22 @@ w2_done:
 	VPOR     Y12, Y13, Y13
 	VPTEST   Y13, Y13
 	JNZ      w2_ret
-	JMP      w2_commit
+	JMP      w2_added
 
 w2_hadd:
 	// HADD: D + C exactly in float64, rounded to FP16; stop on overflow.
 	VPXOR     Y2, Y2, Y2
-	VCVTPS2PD W_D, Y8
-	VCVTPS2PD (R11), Y12
+	VCVTPS2PD (R11)(R14*1), Y8
+	VCVTPS2PD (R11)(R13*1), Y12
 	VADDPD    Y12, Y8, Y8
-	VCVTPS2PD 16(SP), Y9
-	VCVTPS2PD 16(R11), Y12
+	VCVTPS2PD 16(R11)(R14*1), Y9
+	VCVTPS2PD 16(R11)(R13*1), Y12
 	VADDPD    Y12, Y9, Y9
-	VCVTPS2PD 32(SP), Y10
-	VCVTPS2PD 32(R11), Y12
+	VCVTPS2PD 32(R11)(R14*1), Y10
+	VCVTPS2PD 32(R11)(R13*1), Y12
 	VADDPD    Y12, Y10, Y10
-	VCVTPS2PD 48(SP), Y11
-	VCVTPS2PD 48(R11), Y12
+	VCVTPS2PD 48(R11)(R14*1), Y11
+	VCVTPS2PD 48(R11)(R13*1), Y12
 	VADDPD    Y12, Y11, Y11
 	W2_RNE16(Y8, Y12, Y8)
 	W2_RNE16(Y9, Y12, Y9)
@@ -647,20 +782,23 @@ w2_hadd:
 	VPOR      Y12, Y2, Y2
 	VPTEST    Y2, Y2
 	JNZ       w2_ret
-	W2_TOD(Y8, Y9, 0)
-	W2_TOD(Y10, Y11, 32)
+	W2_TOD(Y8, Y9, (R11)(R14*1))
+	W2_TOD(Y10, Y11, 32(R11)(R14*1))
+
+w2_added:
+	ADDQ $S_SIZE, R11
+	CMPQ R11, R_END
+	JNE  w2_add
 
 w2_commit:
-	VMOVDQU W_D, Y12
-	VMOVDQU Y12, (R11)
-	VMOVDQU 32(SP), Y12
-	VMOVDQU Y12, 32(R11)
-	DECQ    R13
-	JNZ     w2_unit
+	// Every row has done the unit: its output is the next unit's input.
+	XCHGQ R13, R14
+	DECQ  R_UNITS
+	JNZ   w2_unit
 
 w2_ret:
 	MOVQ units+32(FP), DX
-	SUBQ R13, DX
-	MOVQ DX, ret+56(FP)
+	SUBQ R_UNITS, DX
+	MOVQ DX, ret+48(FP)
 	VZEROUPPER
 	RET
