@@ -206,6 +206,14 @@ func GEMMs(ctx context.Context, cs []Config, p *Problem, done func(c int, frac f
 		fp32   bool
 	}
 	shared := map[key]kernel{}
+	defer func() {
+		// Hand decoded operands back for the next GEMM.
+		for _, k := range shared {
+			if f, ok := k.(interface{ free() }); ok {
+				f.free()
+			}
+		}
+	}()
 	ks := make([]kernel, len(cs))
 	for i, c := range cs {
 		kk := key{c.Preset, c.FP32}
@@ -241,18 +249,16 @@ func GEMMs(ctx context.Context, cs []Config, p *Problem, done func(c int, frac f
 		for ci, c := range cs {
 			chain := chains[ks[ci]]
 			if chain == nil {
+				sc := scratchPool.Get().(*scratch)
+				defer scratchPool.Put(sc)
 				var err error
-				if chain, err = ks[ci].rows(ctx, i0, i1); err != nil {
+				if chain, err = ks[ci].rows(ctx, i0, i1, sc); err != nil {
 					return err
 				}
 				chains[ks[ci]] = chain
 			}
-			d := out[ci]
-			for i := i0; i < i1; i++ {
-				for pn := pn0; pn < pn1; pn++ {
-					j0 := pn * tile
-					c.elements(p, chain, i, j0, d[i*p.N+j0:i*p.N+min(j0+tile, p.N)], slices[ci])
-				}
+			for pn := pn0; pn < pn1; pn++ {
+				c.elements(p, chain, i0, i1, pn*tile, out[ci], slices[ci])
 			}
 			if done != nil {
 				done(ci, frac)
@@ -266,17 +272,36 @@ func GEMMs(ctx context.Context, cs []Config, p *Problem, done func(c int, frac f
 	return out, nil
 }
 
-// chainFunc accumulates products [lo, hi) of the outputs (i, j0+l), l <
-// len(part), each from zero, as the tensor core (or, for the baseline,
-// FFMA) does.
-type chainFunc func(i, j0, lo, hi int, part []float32)
+// chainFunc accumulates products [lo, hi) of the outputs (i0+r, j0+l), r
+// < len(part), l < n, each from zero, as the tensor core (or, for the
+// baseline, FFMA) does, into part[r][l].
+type chainFunc func(i0, j0, lo, hi int, part [][tile]float32, n int)
+
+// rowByRow makes a chainFunc of one that computes a row at a time.
+func rowByRow(chain func(i, j0, lo, hi int, part []float32)) chainFunc {
+	return func(i0, j0, lo, hi int, part [][tile]float32, n int) {
+		for r := range part {
+			chain(i0+r, j0, lo, hi, part[r][:n])
+		}
+	}
+}
 
 // kernel runs one datapath's chains on one problem, with B decoded once.
 type kernel interface {
-	// rows decodes rows [i0, i1) of A and returns the chains of those
-	// rows.
-	rows(ctx context.Context, i0, i1 int) (chainFunc, error)
+	// rows decodes rows [i0, i1) of A into sc and returns the chains of
+	// those rows, which use sc until the caller hands it back.
+	rows(ctx context.Context, i0, i1 int, sc *scratch) (chainFunc, error)
 }
+
+// scratch is the storage of a block of decoded rows of A, reused from
+// block to block (fresh memory would cost a page fault every 4 KB).
+type scratch struct {
+	lane [tile]tensorcore.LaneRow
+	vec  [tile]tensorcore.Vector
+	f32  [tile][]float32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // newKernel returns the kernel of configuration c on problem p.
 func newKernel(ctx context.Context, c Config, p *Problem) (kernel, error) {
@@ -298,11 +323,11 @@ type scaledKernel struct {
 	p  *Problem
 }
 
-func (k *scaledKernel) rows(_ context.Context, _, _ int) (chainFunc, error) {
+func (k *scaledKernel) rows(_ context.Context, _, _ int, _ *scratch) (chainFunc, error) {
 	tc, p := k.tc, k.p
 	nb := p.K / p.BlockSize
 	per := tc.K / p.BlockSize
-	return func(i, j0, lo, hi int, part []float32) {
+	return rowByRow(func(i, j0, lo, hi int, part []float32) {
 		for l := range part {
 			j := j0 + l
 			var acc uint32
@@ -312,7 +337,7 @@ func (k *scaledKernel) rows(_ context.Context, _, _ int) (chainFunc, error) {
 			}
 			part[l] = math.Float32frombits(acc)
 		}
-	}, nil
+	}), nil
 }
 
 // vectorKernel runs Preset.Chain on decoded vectors: every datapath, and
@@ -325,7 +350,7 @@ type vectorKernel struct {
 	err  error
 }
 
-func (k *vectorKernel) rows(ctx context.Context, i0, i1 int) (chainFunc, error) {
+func (k *vectorKernel) rows(ctx context.Context, i0, i1 int, sc *scratch) (chainFunc, error) {
 	tc, p := k.tc, k.p
 	k.once.Do(func() {
 		// Decoding is a pure function of each column, so it parallelises
@@ -340,16 +365,16 @@ func (k *vectorKernel) rows(ctx context.Context, i0, i1 int) (chainFunc, error) 
 	if k.err != nil {
 		return nil, k.err
 	}
-	va := make([]tensorcore.Vector, i1-i0)
+	va := sc.vec[:i1-i0]
 	for i := range va {
 		tc.DecodeA(p.A[(i0+i)*p.K:(i0+i+1)*p.K], &va[i])
 	}
 	acc := tc.Acc()
-	return func(i, j0, lo, hi int, part []float32) {
+	return rowByRow(func(i, j0, lo, hi int, part []float32) {
 		for l := range part {
 			part[l] = accToFloat32(acc, tc.Chain(&va[i-i0], &k.vb[j0+l], lo, hi, 0))
 		}
-	}, nil
+	}), nil
 }
 
 // laneKernel runs the lane kernels, which compute each output as Chain
@@ -358,14 +383,17 @@ func (k *vectorKernel) rows(ctx context.Context, i0, i1 int) (chainFunc, error) 
 type laneKernel struct {
 	tc       *tensorcore.Preset
 	p        *Problem
-	panels   []tensorcore.Panel
+	panels   []*tensorcore.Panel
 	fallback *vectorKernel
 }
 
 // newLaneKernel decodes B into panels; when a column holds an Inf or NaN
 // the whole GEMM runs on the vector kernel.
 func newLaneKernel(ctx context.Context, tc *tensorcore.Preset, p *Problem) (kernel, error) {
-	panels := make([]tensorcore.Panel, (p.N+tile-1)/tile)
+	panels := make([]*tensorcore.Panel, (p.N+tile-1)/tile)
+	for t := range panels {
+		panels[t] = panelPool.Get().(*tensorcore.Panel)
+	}
 	var refused atomic.Bool
 	err := parallel.For(ctx, len(panels), 0, func(t int) error {
 		var cols [tile][]uint32
@@ -374,38 +402,63 @@ func newLaneKernel(ctx context.Context, tc *tensorcore.Preset, p *Problem) (kern
 			cols[n] = p.B[j*p.K : (j+1)*p.K]
 			n++
 		}
-		if !tc.DecodePanel(cols[:n], &panels[t]) {
+		if !tc.DecodePanel(cols[:n], panels[t]) {
 			refused.Store(true)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	k := &laneKernel{tc: tc, p: p, panels: panels, fallback: &vectorKernel{tc: tc, p: p}}
+	if err != nil || refused.Load() {
+		k.free()
+		return k.fallback, err
 	}
-	fallback := &vectorKernel{tc: tc, p: p}
-	if refused.Load() {
-		return fallback, nil
-	}
-	return &laneKernel{tc: tc, p: p, panels: panels, fallback: fallback}, nil
+	return k, nil
 }
 
-func (k *laneKernel) rows(ctx context.Context, i0, i1 int) (chainFunc, error) {
+// panelPool keeps decoded panels' storage from GEMM to GEMM (fresh memory
+// would cost a page fault every 4 KB).
+var panelPool = sync.Pool{New: func() any { return new(tensorcore.Panel) }}
+
+// free hands the panels back to panelPool.
+func (k *laneKernel) free() {
+	for _, pn := range k.panels {
+		panelPool.Put(pn)
+	}
+	k.panels = nil
+}
+
+func (k *laneKernel) rows(ctx context.Context, i0, i1 int, sc *scratch) (chainFunc, error) {
 	tc, p := k.tc, k.p
-	rows := make([]tensorcore.LaneRow, i1-i0)
+	rows := sc.lane[:i1-i0]
 	for i := range rows {
 		if !tc.DecodeRow(p.A[(i0+i)*p.K:(i0+i+1)*p.K], &rows[i]) {
-			return k.fallback.rows(ctx, i0, i1)
+			return k.fallback.rows(ctx, i0, i1, sc)
 		}
 	}
 	acc := tc.Acc()
-	return func(i, j0, lo, hi int, part []float32) {
-		var d [tile]uint32
-		tc.ChainLanes(&rows[i-i0], &k.panels[j0/tile], lo, hi, d[:len(part)])
-		for l := range part {
-			part[l] = accToFloat32(acc, d[l])
+	// Products in blocks of about kBlock, every row through one block
+	// before the next, so that the panel's part of the block stays in the
+	// cache; chaining a block from the previous one's accumulators gives
+	// the chain's bits.
+	kb := max(tc.K, kBlock/tc.K*tc.K)
+	return func(r0, j0, lo, hi int, part [][tile]float32, n int) {
+		var d [tile][tile]uint32
+		rs, ds, pn := rows[r0-i0:r0-i0+len(part)], d[:len(part)], k.panels[j0/tile]
+		for k0 := lo; k0 < hi; k0 += kb {
+			tc.ChainLanesRows(rs, pn, k0, min(k0+kb, hi), ds)
+		}
+		for r := range part {
+			for l := range n {
+				part[r][l] = accToFloat32(acc, d[r][l])
+			}
 		}
 	}, nil
 }
+
+// kBlock is the number of products of the blocks in which the lane
+// kernel runs a block of rows: a panel's 16 operands a product take 128
+// bytes, so a block's part of the panel, 32 KB, stays in the L1 cache.
+const kBlock = 256
 
 // fp32Kernel is the CUDA-core FP32 baseline: fma(a_k, b_k, sum) in k order
 // on the operands' values (times their in-core block scales, if any).
@@ -428,7 +481,7 @@ func newFP32Kernel(ctx context.Context, tc *tensorcore.Preset, p *Problem) (kern
 		if p.BlockFormat != nil {
 			inner = p.BB[j*(p.K/p.BlockSize) : (j+1)*(p.K/p.BlockSize)]
 		}
-		k.fb[j] = decodeFloat32(tc.B, tabB, p.B[j*p.K:(j+1)*p.K], p.BlockFormat, inner, p.BlockSize)
+		k.fb[j] = decodeFloat32(nil, tc.B, tabB, p.B[j*p.K:(j+1)*p.K], p.BlockFormat, inner, p.BlockSize)
 		return nil
 	})
 	if err != nil {
@@ -437,18 +490,18 @@ func newFP32Kernel(ctx context.Context, tc *tensorcore.Preset, p *Problem) (kern
 	return k, nil
 }
 
-func (k *fp32Kernel) rows(_ context.Context, i0, i1 int) (chainFunc, error) {
+func (k *fp32Kernel) rows(_ context.Context, i0, i1 int, sc *scratch) (chainFunc, error) {
 	p := k.p
-	fa := make([][]float32, i1-i0)
+	fa := sc.f32[:i1-i0]
 	for i := range fa {
 		r := i0 + i
 		var inner []uint32
 		if p.BlockFormat != nil {
 			inner = p.BA[r*(p.K/p.BlockSize) : (r+1)*(p.K/p.BlockSize)]
 		}
-		fa[i] = decodeFloat32(k.fa, k.tabA, p.A[r*p.K:(r+1)*p.K], p.BlockFormat, inner, p.BlockSize)
+		fa[i] = decodeFloat32(fa[i], k.fa, k.tabA, p.A[r*p.K:(r+1)*p.K], p.BlockFormat, inner, p.BlockSize)
 	}
-	return func(i, j0, lo, hi int, part []float32) {
+	return rowByRow(func(i, j0, lo, hi int, part []float32) {
 		a := fa[i-i0][lo:hi]
 		l := 0
 		for ; l+4 <= len(part); l += 4 {
@@ -458,60 +511,68 @@ func (k *fp32Kernel) rows(_ context.Context, i0, i1 int) (chainFunc, error) {
 		for ; l < len(part); l++ {
 			part[l] = fmaChain(a, k.fb[j0+l][lo:hi], k.exact)
 		}
-	}, nil
+	}), nil
 }
 
 // tile is the side of the square tiles of outputs that GEMM hands to its
 // workers; a tile's row is one lane-kernel panel wide.
 const tile = tensorcore.Lanes
 
-// elements computes the outputs d[l] = D(i, j0+l) of one row of a tile:
-// per slice, tensor-core chains of Nc products promoted into an FP32 sum;
-// slices added in FP32 in order. Each output's arithmetic is its own,
-// whatever the others.
-func (c *Config) elements(p *Problem, chain func(i, j0, lo, hi int, part []float32), i, j0 int, d []float32, slices [][2]int) {
+// elements computes the outputs D(i, j0+l) of rows [i0, i1) of one tile,
+// l < the tile's width, into d (the whole output): per slice, tensor-core
+// chains of Nc products promoted into an FP32 sum; slices added in FP32 in
+// order. Each output's arithmetic is its own, whatever the others.
+func (c *Config) elements(p *Problem, chain chainFunc, i0, i1, j0 int, d []float32, slices [][2]int) {
 	var kb int
 	if p.Scaled() {
 		kb = p.K / p.ScaleBlock
 	}
 	perBlock := p.ScaledAtPromotion()
-	n := len(d)
-	var part, sum, total [tile]float32
+	n, rows := min(tile, p.N-j0), i1-i0
+	var part, sum, total [tile][tile]float32
 	for si, s := range slices {
 		clear(sum[:]) // each slice's sum starts at +0
 		step := c.interval(s)
 		for k0 := s[0]; k0 < s[1]; k0 += step {
 			k1 := min(k0+step, s[1])
-			chain(i, j0, k0, k1, part[:n])
-			for l := range n {
-				switch {
-				case perBlock:
-					blk := k0 / p.ScaleBlock
-					sum[l] = applyScale(c.ScaleArith, part[l], p.SA[i*kb+blk], p.SB[(j0+l)*kb+blk], sum[l])
-				case k0 == s[0]:
-					sum[l] = part[l]
-				default:
-					sum[l] = add(sum[l], part[l])
+			chain(i0, j0, k0, k1, part[:rows], n)
+			for r := range rows {
+				i := i0 + r
+				for l := range n {
+					switch {
+					case perBlock:
+						blk := k0 / p.ScaleBlock
+						sum[r][l] = applyScale(c.ScaleArith, part[r][l], p.SA[i*kb+blk], p.SB[(j0+l)*kb+blk], sum[r][l])
+					case k0 == s[0]:
+						sum[r][l] = part[r][l]
+					default:
+						sum[r][l] = add(sum[r][l], part[r][l])
+					}
 				}
 			}
 		}
-		for l := range n {
-			if si == 0 {
-				total[l] = sum[l]
-			} else {
-				total[l] = add(total[l], sum[l])
+		for r := range rows {
+			for l := range n {
+				if si == 0 {
+					total[r][l] = sum[r][l]
+				} else {
+					total[r][l] = add(total[r][l], sum[r][l])
+				}
 			}
 		}
 	}
-	for l := range n {
-		t := total[l]
-		if p.Scaled() && !perBlock {
-			t *= float32(p.SA[i] * p.SB[j0+l])
+	for r := range rows {
+		i := i0 + r
+		for l := range n {
+			t := total[r][l]
+			if p.Scaled() && !perBlock {
+				t *= float32(p.SA[i] * p.SB[j0+l])
+			}
+			if t != t {
+				t = canonicalNaN
+			}
+			d[i*p.N+j0+l] = t
 		}
-		if t != t {
-			t = canonicalNaN
-		}
-		d[l] = t
 	}
 }
 
@@ -605,9 +666,13 @@ var float32Tables sync.Map
 // decodeFloat32 decodes one row of codes of format f to float32 (through
 // tab, f's float32Table, when not nil), each value times its in-core block
 // scale when bf is not nil: the block scale codes of bf, one per size
-// values.
-func decodeFloat32(f numerics.Format, tab []float32, codes []uint32, bf *numerics.Format, scales []uint32, size int) []float32 {
-	out := make([]float32, len(codes))
+// values. It reuses dst's storage where it is large enough.
+func decodeFloat32(dst []float32, f numerics.Format, tab []float32, codes []uint32, bf *numerics.Format, scales []uint32, size int) []float32 {
+	out := dst[:0]
+	if cap(out) < len(codes) {
+		out = make([]float32, len(codes))
+	}
+	out = out[:len(codes)]
 	if tab != nil {
 		mask := uint32(len(tab) - 1)
 		for k, c := range codes {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"sync"
 
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim/parallel"
@@ -144,8 +145,12 @@ func ExactProductContext(ctx context.Context, p *Problem, fa, fb numerics.Format
 	for k, c := range p.B {
 		fixB[k] = db.tab[c]
 	}
+	// Each row's decoded A is scratch: reused from row to row.
+	rowsA := sync.Pool{New: func() any { s := make([]int64, p.K); return &s }}
 	err := parallel.For(ctx, p.M, 0, func(i int) error {
-		fixA := make([]int64, p.K)
+		buf := rowsA.Get().(*[]int64)
+		defer rowsA.Put(buf)
+		fixA := *buf
 		for k, c := range p.A[i*p.K : (i+1)*p.K] {
 			fixA[k] = da.tab[c]
 		}

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
 	"github.com/tcsim/tcsim/numerics"
 	"github.com/tcsim/tcsim/sim"
@@ -169,6 +170,13 @@ func (t *Trials) Run(ctx context.Context) (*Outcome, error) {
 			return nil, err
 		}
 		o.F64 = append(o.F64, f64...)
+		if 8*(len(x)+len(w)) >= bigInputs {
+			// Return the real-valued inputs' memory now rather than at the
+			// next collection, which the heap's growth through them would
+			// set after the exact reference's and the GEMMs' allocations.
+			x, w = nil, nil
+			runtime.GC()
+		}
 		step(unit * inputsWeight)
 		ex, err := sim.ExactProductContext(ctx, prob, p0.A, p0.B)
 		if err != nil {
@@ -208,6 +216,10 @@ func (t *Trials) Run(ctx context.Context) (*Outcome, error) {
 	}
 	return o, nil
 }
+
+// bigInputs is the size in bytes of real-valued inputs from which a trial
+// collects them as soon as it is done with them (see Run).
+const bigInputs = 64 << 20
 
 // quantize rounds the operand of role (rows×K values x): with the
 // presets' in-core block scales when they have them, else with the
