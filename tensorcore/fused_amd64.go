@@ -73,17 +73,17 @@ func lanesAVX2(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, zero
 func (p *Preset) lanesWideKernel(st []wideRow, pn *Panel, lo, units int) int {
 	par := p.wideParams()
 	if kernel == kernelAVX512 {
-		return lanesWideAVX512(&st[0], len(st), &pn.val[lo*Lanes], &pn.exp[lo*Lanes], units, &par)
+		return lanesWideAVX512(&st[0], len(st), &pn.w[lo*Lanes], &pn.exp[lo*Lanes], units, &par)
 	}
-	return lanesWideAVX2(&st[0], len(st), &pn.val[lo*Lanes], &pn.exp[lo*Lanes], units, &par)
+	return lanesWideAVX2(&st[0], len(st), &pn.w[lo*Lanes], &pn.exp[lo*Lanes], units, &par)
 }
 
 // lanesWideAVX512 and lanesWideAVX2 are lanesWideKernel's loop (see
-// wide_amd64.s): n rows, bv, be the panel's values and exponents at the
-// first product.
+// wide_amd64.s): n rows, bw, be the panel's values (float64) and
+// exponents at the first product.
 //
 //go:noescape
-func lanesWideAVX512(st *wideRow, n int, bv *float32, be *int32, units int, par *wideParams) int
+func lanesWideAVX512(st *wideRow, n int, bw *float64, be *int32, units int, par *wideParams) int
 
 //go:noescape
-func lanesWideAVX2(st *wideRow, n int, bv *float32, be *int32, units int, par *wideParams) int
+func lanesWideAVX2(st *wideRow, n int, bw *float64, be *int32, units int, par *wideParams) int

@@ -55,6 +55,7 @@ type Panel struct {
 	cols int
 	val  []float32 // val[k·Lanes+l]: column l's value at k
 	exp  []int32   // exp[k·Lanes+l]: its field exponent
+	w    []float64 // the values as float64, for the wide kernels (wide.go)
 }
 
 // Cols is the number of columns in the panel.
@@ -218,6 +219,15 @@ func (p *Preset) DecodePanel(cols [][]uint32, pn *Panel) bool {
 	}
 	if minExp == laneBad {
 		return false
+	}
+	if p.wide {
+		if cap(pn.w) < n*Lanes {
+			pn.w = make([]float64, n*Lanes)
+		}
+		pn.w = pn.w[:n*Lanes]
+		for i, v := range pn.val {
+			pn.w[i] = float64(v)
+		}
 	}
 	pn.dec = p.db
 	return true

@@ -2,16 +2,19 @@
 
 #include "textflag.h"
 
-// The wide lane kernels (wide.go): Lanes = 16 outputs of one row of A
-// against a panel of 16 columns of B, each output's step computed in
-// float64 lanes, unit by unit (a step, or with SeparateC an
-// instruction). wide.go explains the method and why it is exact.
+// The wide lane kernels (wide.go): Lanes = 16 outputs of each of n rows
+// of A against a panel of 16 columns of B, each output's step computed
+// in float64 lanes, unit by unit (a step, or with SeparateC an
+// instruction), each step for every row in turn. wide.go explains the
+// method and why it is exact.
 //
-// Arguments: aw, ae = the row's values (float64) and field exponents
-// (int32) at the first product; bv, be = the panel's (float32, int32), 16
-// per k; units; par = the datapath's parameters (wideParams); c = the 16
-// accumulators as float32 codes, updated. The result is the number of
-// units done: the kernel stops before a unit that Go must run.
+// Arguments: st = the n rows' states (wideRow: the accumulators as
+// float32 codes, the row's values (float64) and field exponents (int32)
+// at the first product); bw, be = the panel's (float64, int32), 16 per k;
+// units; par = the datapath's parameters (wideParams). The result is the
+// number of units done for every row: the kernel stops before a unit
+// that Go must run for some row. After done units a row's accumulators
+// are in its acc[done%2].
 
 // Offsets of wideParams' fields.
 #define P_L 0
@@ -115,8 +118,7 @@
 // W2_PROD adds the truncated products of 4 lanes at off(CX) with the
 // broadcast row value Y15, scaled by s, to acc.
 #define W2_PROD(off, s, acc, t) \
-	VCVTPS2PD off(CX), t     \
-	VMULPD    Y15, t, t      \
+	VMULPD    off(CX), Y15, t \
 	VMULPD    s, t, t        \
 	VROUNDPD  $3, t, t       \
 	VADDPD    t, acc, acc
@@ -182,10 +184,10 @@
 #define S_AE 136
 #define S_SIZE 144
 
-// func lanesWideAVX512(st *wideRow, n int, bv *float32, be *int32, units int, par *wideParams) int
+// func lanesWideAVX512(st *wideRow, n int, bw *float64, be *int32, units int, par *wideParams) int
 //
 // Registers: R11 = the row's state; SI, DI = its aw, ae at the step; BX =
-// the products done; R8 = bv at the step, R9 = be-bv; R12 = L; R13, R14 =
+// the products done; R8, R9 = bw, be at the step; R12 = L; R13, R14 =
 // the offsets of the unit's input and output accumulators in a state (0
 // and 64, swapped after each unit); R10 = the parameters. Z15 = the step's
 // running result D (float32). Constants: Z20 = ZeroExp, Z21 = 1023+F,
@@ -200,9 +202,8 @@ TEXT ·lanesWideAVX512(SB), NOSPLIT, $32-56
 	SHLQ  $4, AX
 	ADDQ  st+0(FP), AX
 	MOVQ  AX, R_END
-	MOVQ  bv+16(FP), R8
+	MOVQ  bw+16(FP), R8
 	MOVQ  be+24(FP), R9
-	SUBQ  R8, R9
 	MOVQ  units+32(FP), AX
 	MOVQ  AX, R_UNITS
 	MOVQ  par+40(FP), R10
@@ -290,11 +291,11 @@ w5_row:
 	// field exponent where D is not zero (last: only it waits for the
 	// previous step).
 	VMOVDQA32 Z20, Z0
-	MOVQ      R8, CX
+	MOVQ      R9, CX
 	MOVQ      R12, DX
 
 w5_emax:
-	VMOVDQU32   (CX)(R9*1), Z4
+	VMOVDQU32   (CX), Z4
 	VPADDD.BCST (DI), Z4, Z4
 	VPMAXSD     Z4, Z0, Z0
 	ADDQ        $64, CX
@@ -329,27 +330,25 @@ w5_emax:
 	SHRQ          $1, DX
 
 w5_prod:
-	VCVTPS2PD   (CX), Z4
-	VCVTPS2PD   32(CX), Z5
-	VMULPD.BCST (SI), Z4, Z4
-	VMULPD.BCST (SI), Z5, Z5
-	VMULPD      Z6, Z4, Z4
-	VMULPD      Z7, Z5, Z5
-	VRNDSCALEPD $3, Z4, Z4
-	VRNDSCALEPD $3, Z5, Z5
-	VADDPD      Z4, Z10, Z10
-	VADDPD      Z5, Z11, Z11
-	VCVTPS2PD   64(CX), Z8
-	VCVTPS2PD   96(CX), Z9
-	VMULPD.BCST 8(SI), Z8, Z8
-	VMULPD.BCST 8(SI), Z9, Z9
-	VMULPD      Z6, Z8, Z8
-	VMULPD      Z7, Z9, Z9
-	VRNDSCALEPD $3, Z8, Z8
-	VRNDSCALEPD $3, Z9, Z9
-	VADDPD      Z8, Z12, Z12
-	VADDPD      Z9, Z13, Z13
-	ADDQ        $128, CX
+	VBROADCASTSD (SI), Z4
+	VMULPD       (CX), Z4, Z5
+	VMULPD       64(CX), Z4, Z4
+	VMULPD       Z6, Z5, Z5
+	VMULPD       Z7, Z4, Z4
+	VRNDSCALEPD  $3, Z5, Z5
+	VRNDSCALEPD  $3, Z4, Z4
+	VADDPD       Z5, Z10, Z10
+	VADDPD       Z4, Z11, Z11
+	VBROADCASTSD 8(SI), Z8
+	VMULPD       128(CX), Z8, Z9
+	VMULPD       192(CX), Z8, Z8
+	VMULPD       Z6, Z9, Z9
+	VMULPD       Z7, Z8, Z8
+	VRNDSCALEPD  $3, Z9, Z9
+	VRNDSCALEPD  $3, Z8, Z8
+	VADDPD       Z9, Z12, Z12
+	VADDPD       Z8, Z13, Z13
+	ADDQ         $256, CX
 	ADDQ        $16, SI
 	DECQ        DX
 	JNZ         w5_prod
@@ -430,6 +429,8 @@ w5_done:
 	ADDQ R12, BX
 	MOVQ R12, AX
 	SHLQ $6, AX
+	ADDQ AX, R9
+	SHLQ $1, AX
 	ADDQ AX, R8
 	DECQ R_STEPS
 	JNZ  w5_step
@@ -492,7 +493,7 @@ w5_ret:
 	VZEROUPPER
 	RET
 
-// func lanesWideAVX2(st *wideRow, n int, bv *float32, be *int32, units int, par *wideParams) int
+// func lanesWideAVX2(st *wideRow, n int, bw *float64, be *int32, units int, par *wideParams) int
 //
 // lanesWideAVX512 in 4-lane float64 and 8-lane int32 vectors. Registers:
 // R8-R14, BX, SI, DI as in lanesWideAVX512; AX = the address of the
@@ -505,9 +506,8 @@ TEXT ·lanesWideAVX2(SB), NOSPLIT, $672-56
 	SHLQ  $4, AX
 	ADDQ  st+0(FP), AX
 	MOVQ  AX, R_END
-	MOVQ  bv+16(FP), R8
+	MOVQ  bw+16(FP), R8
 	MOVQ  be+24(FP), R9
-	SUBQ  R8, R9
 	MOVQ  units+32(FP), AX
 	MOVQ  AX, R_UNITS
 	MOVQ  par+40(FP), R10
@@ -600,14 +600,14 @@ w2_row:
 	LEAQ    (DI)(BX*4), DI
 	VMOVDQU W_ZEROEXP, Y0
 	VMOVDQA Y0, Y1
-	MOVQ    R8, CX
+	MOVQ    R9, CX
 	MOVQ    R12, DX
 
 w2_emax:
 	VPBROADCASTD (DI), Y12
-	VPADDD       (CX)(R9*1), Y12, Y13
+	VPADDD       (CX), Y12, Y13
 	VPMAXSD      Y13, Y0, Y0
-	VPADDD       32(CX)(R9*1), Y12, Y14
+	VPADDD       32(CX), Y12, Y14
 	VPMAXSD      Y14, Y1, Y1
 	ADDQ         $64, CX
 	ADDQ         $4, DI
@@ -638,10 +638,10 @@ w2_emax:
 w2_prod:
 	VBROADCASTSD (SI), Y15
 	W2_PROD(0, Y4, Y8, Y12)
-	W2_PROD(16, Y5, Y9, Y13)
-	W2_PROD(32, Y6, Y10, Y14)
-	W2_PROD(48, Y7, Y11, Y12)
-	ADDQ $64, CX
+	W2_PROD(32, Y5, Y9, Y13)
+	W2_PROD(64, Y6, Y10, Y14)
+	W2_PROD(96, Y7, Y11, Y12)
+	ADDQ $128, CX
 	ADDQ $8, SI
 	DECQ DX
 	JNZ  w2_prod
@@ -721,6 +721,8 @@ w2_done:
 	ADDQ R12, BX
 	MOVQ R12, AX
 	SHLQ $6, AX
+	ADDQ AX, R9
+	SHLQ $1, AX
 	ADDQ AX, R8
 	DECQ R_STEPS
 	JNZ  w2_step
