@@ -30,7 +30,7 @@ import (
 //     biased exponent 1023+F-e_max is in [2, 2023] and the inverse's,
 //     2046 minus it, in [23, 2044].
 //
-// L is even: the kernels take two products a loop.
+// L is a multiple of 4: the kernels take four products a loop.
 //
 // The conversion ρ of the exact sum S (a float64 integer) at e_max:
 //
@@ -85,7 +85,7 @@ func wideOK(fa, fb numerics.Format, l, f, zeroExp int) bool {
 	in32 := func(x numerics.Format) bool {
 		return x.ManBits() <= 23 && x.MinExp()-x.ManBits() >= -149 && x.MaxExp() <= 127
 	}
-	return in32(fa) && in32(fb) && l%2 == 0 && l <= 64 && f <= 40 && f-1000 <= zeroExp && zeroExp <= f+900
+	return in32(fa) && in32(fb) && l%4 == 0 && l <= 64 && f <= 40 && f-1000 <= zeroExp && zeroExp <= f+900
 }
 
 // wideParams are a datapath's parameters for the assembly kernels

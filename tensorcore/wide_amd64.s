@@ -39,6 +39,27 @@
 	VPSLLQ           $52, lo, lo  \
 	VPSLLQ           $52, hi, hi
 
+// W5_EMAXK raises em to the exponent sums of k = off/4 after the loop's
+// base (DI, CX). Clobbers Z4.
+#define W5_EMAXK(off, em) \
+	VMOVDQU32   (off*16)(CX), Z4 \
+	VPADDD.BCST off(DI), Z4, Z4  \
+	VPMAXSD     Z4, em, em
+
+// W5_PRODK adds the truncated products of k = off/8 after the loop's
+// base (SI, CX), scaled by Z6 and Z7, to lo (lanes 0-7) and hi (8-15).
+// Clobbers Z4, Z5.
+#define W5_PRODK(off, lo, hi) \
+	VBROADCASTSD off(SI), Z4             \
+	VMULPD       (off*16)(CX), Z4, Z5    \
+	VMULPD       (off*16+64)(CX), Z4, Z4 \
+	VMULPD       Z6, Z5, Z5              \
+	VMULPD       Z7, Z4, Z4              \
+	VRNDSCALEPD  $3, Z5, Z5              \
+	VRNDSCALEPD  $3, Z4, Z4              \
+	VADDPD       Z5, lo, lo              \
+	VADDPD       Z4, hi, hi
+
 // W5_RNE16 rounds the float64 lanes of x to nearest even on FP16's grid
 // into y (see rne16). Clobbers t.
 #define W5_RNE16(x, t, y) \
@@ -115,10 +136,28 @@
 	VXORPD    acc, acc, acc  \
 	VADDPD    Y12, acc, acc
 
-// W2_PROD adds the truncated products of 4 lanes at off(CX) with the
+// W2_EMAXK raises Y0 (lanes 0-7) and Y1 (8-15) to the exponent sums of
+// k = off/4 after the loop's base (DI, CX). Clobbers Y12-Y14.
+#define W2_EMAXK(off) \
+	VPBROADCASTD off(DI), Y12              \
+	VPADDD       (off*16)(CX), Y12, Y13    \
+	VPMAXSD      Y13, Y0, Y0               \
+	VPADDD       (off*16+32)(CX), Y12, Y14 \
+	VPMAXSD      Y14, Y1, Y1
+
+// W2_PRODK adds the truncated products of k = off/8 after the loop's
+// base (SI, CX), scaled by Y4-Y7, to the sums Y8-Y11. Clobbers Y12-Y15.
+#define W2_PRODK(off) \
+	VBROADCASTSD off(SI), Y15                \
+	W2_PROD((off*16)(CX), Y4, Y8, Y12)       \
+	W2_PROD((off*16+32)(CX), Y5, Y9, Y13)    \
+	W2_PROD((off*16+64)(CX), Y6, Y10, Y14)   \
+	W2_PROD((off*16+96)(CX), Y7, Y11, Y12)
+
+// W2_PROD adds the truncated products of 4 lanes at src with the
 // broadcast row value Y15, scaled by s, to acc.
-#define W2_PROD(off, s, acc, t) \
-	VMULPD    off(CX), Y15, t \
+#define W2_PROD(src, s, acc, t) \
+	VMULPD    src, Y15, t     \
 	VMULPD    s, t, t        \
 	VROUNDPD  $3, t, t       \
 	VADDPD    t, acc, acc
@@ -287,21 +326,25 @@ w5_row:
 	MOVQ      S_AE(R11), DI
 	LEAQ      (DI)(BX*4), DI
 
-	// e_max (Z0): the zero floor and the products' exponents, then D's
-	// field exponent where D is not zero (last: only it waits for the
-	// previous step).
+	// e_max (Z0): the zero floor and the products' exponents (four a
+	// loop, two partial maxima), then D's field exponent where D is not
+	// zero (last: only it waits for the previous step).
 	VMOVDQA32 Z20, Z0
+	VMOVDQA32 Z20, Z1
 	MOVQ      R9, CX
 	MOVQ      R12, DX
+	SHRQ      $2, DX
 
 w5_emax:
-	VMOVDQU32   (CX), Z4
-	VPADDD.BCST (DI), Z4, Z4
-	VPMAXSD     Z4, Z0, Z0
-	ADDQ        $64, CX
-	ADDQ        $4, DI
-	DECQ        DX
-	JNZ         w5_emax
+	W5_EMAXK(0, Z0)
+	W5_EMAXK(4, Z1)
+	W5_EMAXK(8, Z0)
+	W5_EMAXK(12, Z1)
+	ADDQ $256, CX
+	ADDQ $16, DI
+	DECQ DX
+	JNZ  w5_emax
+	VPMAXSD   Z1, Z0, Z0
 	VPANDD    Z25, Z15, Z4
 	VPTESTMD  Z4, Z4, K2
 	VPSRLD    $23, Z4, Z4
@@ -327,31 +370,17 @@ w5_emax:
 	VPXORQ        Z13, Z13, Z13
 	MOVQ          R8, CX
 	MOVQ          R12, DX
-	SHRQ          $1, DX
+	SHRQ          $2, DX
 
 w5_prod:
-	VBROADCASTSD (SI), Z4
-	VMULPD       (CX), Z4, Z5
-	VMULPD       64(CX), Z4, Z4
-	VMULPD       Z6, Z5, Z5
-	VMULPD       Z7, Z4, Z4
-	VRNDSCALEPD  $3, Z5, Z5
-	VRNDSCALEPD  $3, Z4, Z4
-	VADDPD       Z5, Z10, Z10
-	VADDPD       Z4, Z11, Z11
-	VBROADCASTSD 8(SI), Z8
-	VMULPD       128(CX), Z8, Z9
-	VMULPD       192(CX), Z8, Z8
-	VMULPD       Z6, Z9, Z9
-	VMULPD       Z7, Z8, Z8
-	VRNDSCALEPD  $3, Z9, Z9
-	VRNDSCALEPD  $3, Z8, Z8
-	VADDPD       Z9, Z12, Z12
-	VADDPD       Z8, Z13, Z13
-	ADDQ         $256, CX
-	ADDQ        $16, SI
-	DECQ        DX
-	JNZ         w5_prod
+	W5_PRODK(0, Z10, Z11)
+	W5_PRODK(8, Z12, Z13)
+	W5_PRODK(16, Z10, Z11)
+	W5_PRODK(24, Z12, Z13)
+	ADDQ $512, CX
+	ADDQ $32, SI
+	DECQ DX
+	JNZ  w5_prod
 	VADDPD      Z12, Z10, Z10
 	VADDPD      Z13, Z11, Z11
 
@@ -602,17 +631,17 @@ w2_row:
 	VMOVDQA Y0, Y1
 	MOVQ    R9, CX
 	MOVQ    R12, DX
+	SHRQ    $2, DX
 
 w2_emax:
-	VPBROADCASTD (DI), Y12
-	VPADDD       (CX), Y12, Y13
-	VPMAXSD      Y13, Y0, Y0
-	VPADDD       32(CX), Y12, Y14
-	VPMAXSD      Y14, Y1, Y1
-	ADDQ         $64, CX
-	ADDQ         $4, DI
-	DECQ         DX
-	JNZ          w2_emax
+	W2_EMAXK(0)
+	W2_EMAXK(4)
+	W2_EMAXK(8)
+	W2_EMAXK(12)
+	ADDQ $256, CX
+	ADDQ $16, DI
+	DECQ DX
+	JNZ  w2_emax
 
 	// D's field exponents last: only they wait for the previous step.
 	MOVQ     R_SRC, AX
@@ -634,15 +663,15 @@ w2_emax:
 	W2_DTERM(48(AX), Y7, Y11)
 	MOVQ R8, CX
 	MOVQ R12, DX
+	SHRQ $2, DX
 
 w2_prod:
-	VBROADCASTSD (SI), Y15
-	W2_PROD(0, Y4, Y8, Y12)
-	W2_PROD(32, Y5, Y9, Y13)
-	W2_PROD(64, Y6, Y10, Y14)
-	W2_PROD(96, Y7, Y11, Y12)
-	ADDQ $128, CX
-	ADDQ $8, SI
+	W2_PRODK(0)
+	W2_PRODK(8)
+	W2_PRODK(16)
+	W2_PRODK(24)
+	ADDQ $512, CX
+	ADDQ $32, SI
 	DECQ DX
 	JNZ  w2_prod
 
