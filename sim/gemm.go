@@ -501,17 +501,28 @@ func (k *fp32Kernel) rows(_ context.Context, i0, i1 int, sc *scratch) (chainFunc
 		}
 		fa[i] = decodeFloat32(fa[i], k.fa, k.tabA, p.A[r*p.K:(r+1)*p.K], p.BlockFormat, inner, p.BlockSize)
 	}
-	return rowByRow(func(i, j0, lo, hi int, part []float32) {
-		a := fa[i-i0][lo:hi]
-		l := 0
-		for ; l+4 <= len(part); l += 4 {
-			part[l], part[l+1], part[l+2], part[l+3] = fmaChain4(a,
-				k.fb[j0+l][lo:hi], k.fb[j0+l+1][lo:hi], k.fb[j0+l+2][lo:hi], k.fb[j0+l+3][lo:hi], k.exact)
+	// In blocks of kBlock products, every row through one block before the
+	// next, as the lane kernel does; each sum goes on from its previous
+	// block's, in k order.
+	return func(r0, j0, lo, hi int, part [][tile]float32, n int) {
+		for r := range part {
+			clear(part[r][:n])
 		}
-		for ; l < len(part); l++ {
-			part[l] = fmaChain(a, k.fb[j0+l][lo:hi], k.exact)
+		for k0 := lo; k0 < hi; k0 += kBlock {
+			k1 := min(k0+kBlock, hi)
+			for r := range part {
+				a, s := fa[r0-i0+r][k0:k1], &part[r]
+				l := 0
+				for ; l+4 <= n; l += 4 {
+					fmaChain4(a, k.fb[j0+l][k0:k1], k.fb[j0+l+1][k0:k1], k.fb[j0+l+2][k0:k1], k.fb[j0+l+3][k0:k1],
+						(*[4]float32)(s[l:]), k.exact)
+				}
+				for ; l < n; l++ {
+					s[l] = fmaChain(a, k.fb[j0+l][k0:k1], s[l], k.exact)
+				}
+			}
 		}
-	}), nil
+	}, nil
 }
 
 // tile is the side of the square tiles of outputs that GEMM hands to its
@@ -592,11 +603,10 @@ func applyScale(a ScaleArith, acc, sa, sb, sum float32) float32 {
 	return sum + float32(float32(acc*sa)*sb)
 }
 
-// fmaChain accumulates a·b with FP32 fused multiply-adds in k order. When
-// every product is exact in FP32 (exact), an FMA is one rounded add of the
-// product, which is much cheaper to compute.
-func fmaChain(a, b []float32, exact bool) float32 {
-	var s float32
+// fmaChain accumulates a·b onto s with FP32 fused multiply-adds in k
+// order. When every product is exact in FP32 (exact), an FMA is one
+// rounded add of the product, which is much cheaper to compute.
+func fmaChain(a, b []float32, s float32, exact bool) float32 {
 	b = b[:len(a)]
 	if exact {
 		for k := range a {
@@ -610,11 +620,12 @@ func fmaChain(a, b []float32, exact bool) float32 {
 	return s
 }
 
-// fmaChain4 is fmaChain of a with four columns at once: four independent
-// sums, each in the same order as fmaChain, so the same bits, but four
-// times as many adds in flight.
-func fmaChain4(a, b0, b1, b2, b3 []float32, exact bool) (s0, s1, s2, s3 float32) {
+// fmaChain4 is fmaChain of a with four columns at once onto the sums s:
+// four independent sums, each in the same order as fmaChain, so the same
+// bits, but four times as many adds in flight.
+func fmaChain4(a, b0, b1, b2, b3 []float32, s *[4]float32, exact bool) {
 	b0, b1, b2, b3 = b0[:len(a)], b1[:len(a)], b2[:len(a)], b3[:len(a)]
+	s0, s1, s2, s3 := s[0], s[1], s[2], s[3]
 	if exact {
 		for k, x := range a {
 			s0 += float32(x * b0[k])
@@ -622,15 +633,15 @@ func fmaChain4(a, b0, b1, b2, b3 []float32, exact bool) (s0, s1, s2, s3 float32)
 			s2 += float32(x * b2[k])
 			s3 += float32(x * b3[k])
 		}
-		return
+	} else {
+		for k, x := range a {
+			s0 = numerics.FMA32(x, b0[k], s0)
+			s1 = numerics.FMA32(x, b1[k], s1)
+			s2 = numerics.FMA32(x, b2[k], s2)
+			s3 = numerics.FMA32(x, b3[k], s3)
+		}
 	}
-	for k, x := range a {
-		s0 = numerics.FMA32(x, b0[k], s0)
-		s1 = numerics.FMA32(x, b1[k], s1)
-		s2 = numerics.FMA32(x, b2[k], s2)
-		s3 = numerics.FMA32(x, b3[k], s3)
-	}
-	return
+	s[0], s[1], s[2], s[3] = s0, s1, s2, s3
 }
 
 // productsExact32 reports whether every product of finite values of fa and
