@@ -43,34 +43,34 @@ func scaledDotAVX2(sa, sb *int32, ea, eb *int16, n, floor, f, man int) (sum int6
 //go:noescape
 func chainAVX2(sa, sb *int32, ea, eb *int16, steps, l, f, man, zeroExp int, regMask uint64, narrow bool, fmask, c uint32) (d uint32, done int)
 
-// lanesKernel runs up to steps chained steps of p for the Lanes outputs of
-// row a against the panel pn from the accumulators c, products from lo
-// on; ChainLanes checked the bounds. It returns the number of steps done:
-// fewer than steps when the next one needs Go (see Lanes).
-func (p *Preset) lanesKernel(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
+// lanesKernel runs up to steps chained steps of p for the Lanes outputs
+// of the rows of st against pn, products from lo on (st's pointers are at
+// lo), and returns the number done for every row: fewer than steps when
+// the next one needs Go for some row (see Lanes and chainRows). After
+// done steps a row's accumulators are in acc[done%2].
+func (p *Preset) lanesKernel(st []laneState, pn *Panel, lo, steps int) int {
 	fmask := uint32(p.regMask>>40) | 0xFF800000
 	if kernel == kernelAVX512 {
-		return lanesAVX512(&a.val[lo], &a.exp[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], steps, p.L, p.F, p.ZeroExp, fmask, c)
+		return lanesAVX512(&st[0], len(st), &pn.val[lo*Lanes], &pn.exp[lo*Lanes], steps, p.L, p.F, p.ZeroExp, fmask)
 	}
-	return lanesAVX2(&a.val[lo], &a.exp[lo], &pn.val[lo*Lanes], &pn.exp[lo*Lanes], steps, p.L, p.F, p.ZeroExp, fmask, c)
+	return lanesAVX2(&st[0], len(st), &pn.val[lo*Lanes], &pn.exp[lo*Lanes], steps, p.L, p.F, p.ZeroExp, fmask)
 }
 
 // lanesAVX512 and lanesAVX2 are lanesKernel's loop (see lanes_amd64.s):
-// av, ae the row's values and exponents at the first product, bv, be the
-// panel's.
+// n rows, bv, be the panel's values and exponents at the first product.
 //
 //go:noescape
-func lanesAVX512(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32, c *[Lanes]uint32) int
+func lanesAVX512(st *laneState, n int, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32) int
 
 //go:noescape
-func lanesAVX2(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32, c *[Lanes]uint32) int
+func lanesAVX2(st *laneState, n int, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32) int
 
 // lanesWideKernel runs up to units units of the wide kernels for the
 // rows of st against pn, products from lo on (st's pointers are at lo),
 // and returns the number done for every row: the units of lanesWideGo,
-// rows interleaved (see wide.go). After done units a row's accumulators
-// are in acc[done%2].
-func (p *Preset) lanesWideKernel(st []wideRow, pn *Panel, lo, units int) int {
+// rows interleaved (see wide.go and chainRows). After done units a row's
+// accumulators are in acc[done%2].
+func (p *Preset) lanesWideKernel(st []laneState, pn *Panel, lo, units int) int {
 	par := p.wideParams()
 	if kernel == kernelAVX512 {
 		return lanesWideAVX512(&st[0], len(st), &pn.w[lo*Lanes], &pn.exp[lo*Lanes], units, &par)
@@ -83,7 +83,7 @@ func (p *Preset) lanesWideKernel(st []wideRow, pn *Panel, lo, units int) int {
 // exponents at the first product.
 //
 //go:noescape
-func lanesWideAVX512(st *wideRow, n int, bw *float64, be *int32, units int, par *wideParams) int
+func lanesWideAVX512(st *laneState, n int, bw *float64, be *int32, units int, par *wideParams) int
 
 //go:noescape
-func lanesWideAVX2(st *wideRow, n int, bw *float64, be *int32, units int, par *wideParams) int
+func lanesWideAVX2(st *laneState, n int, bw *float64, be *int32, units int, par *wideParams) int

@@ -14,10 +14,10 @@ func (p *Preset) chainKernel(a, b *Vector, lo, steps int, c uint32) (uint32, int
 	panic("tensorcore: no SIMD kernel on this architecture")
 }
 
-func (p *Preset) lanesKernel(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
+func (p *Preset) lanesKernel(st []laneState, pn *Panel, lo, steps int) int {
 	panic("tensorcore: no SIMD kernel on this architecture")
 }
 
-func (p *Preset) lanesWideKernel(st []wideRow, pn *Panel, lo, units int) int {
+func (p *Preset) lanesWideKernel(st []laneState, pn *Panel, lo, units int) int {
 	panic("tensorcore: no SIMD kernel on this architecture")
 }

@@ -33,8 +33,9 @@ import (
 // result: e_max decides only non-zero terms, and with a non-zero product
 // e_max >= MinExp(A)+MinExp(B) >= F-126 > -127. A step whose C is
 // subnormal, Inf or NaN, whose e_max is below F-126 with a non-zero C, or
-// whose result overflows stops the kernel before the step; Go runs that
-// step for every lane of the panel and the kernel resumes after it.
+// whose result overflows, in any of the rows the kernel runs, stops the
+// kernel before the step; Go runs that step and the kernel resumes after
+// it (chainRows).
 const Lanes = 16
 
 // LaneRow is a row of A decoded for the lane kernels: each operand's value
@@ -241,30 +242,10 @@ func (p *Preset) ChainLanes(a *LaneRow, pn *Panel, lo, hi int, c []uint32) {
 	if len(c) != pn.cols {
 		panic(fmt.Sprintf("tensorcore: %s: ChainLanes with %d accumulators for %d columns", p.Name, len(c), pn.cols))
 	}
-	var acc [Lanes]uint32
-	copy(acc[:], c)
-	if p.wide {
-		rows, accs := [1]LaneRow{*a}, [1][Lanes]uint32{acc}
-		p.chainWide(rows[:], pn, lo, hi, accs[:])
-		copy(c, accs[0][:pn.cols])
-		return
-	}
-	for lo < hi {
-		var done int
-		if kernel >= kernelAVX2 {
-			done = p.lanesKernel(a, pn, lo, (hi-lo)/p.L, &acc)
-		} else {
-			done = p.lanesGo(a, pn, lo, (hi-lo)/p.L, &acc)
-		}
-		if lo += done * p.L; lo < hi {
-			// A step the kernel leaves to Go, for every lane.
-			for l := range pn.cols {
-				acc[l] = p.laneStep(a, pn, l, lo, acc[l])
-			}
-			lo += p.L
-		}
-	}
-	copy(c, acc[:pn.cols])
+	rows, acc := [1]LaneRow{*a}, [1][Lanes]uint32{}
+	copy(acc[0][:], c)
+	p.chainRows(rows[:], pn, lo, hi, acc[:])
+	copy(c, acc[0][:pn.cols])
 }
 
 // checkLanes panics unless ChainLanes may run row a against pn over
@@ -291,8 +272,8 @@ func (p *Preset) at(k int) int {
 	return k - k%p.K + p.perm[k%p.K]
 }
 
-// lanesGo is lanesKernel in Go: the same float32 arithmetic, lane by
-// lane in the inner loops.
+// lanesGo is lanesKernel in Go for one row (from the accumulators c):
+// the same float32 arithmetic, lane by lane in the inner loops.
 func (p *Preset) lanesGo(a *LaneRow, pn *Panel, lo, steps int, c *[Lanes]uint32) int {
 	fmask := uint32(p.regMask>>40) | 0xFF800000
 	pow2 := func(e int32) float32 { return math.Float32frombits(uint32(min(max(e, 1), 254)) << 23) }

@@ -1,31 +1,36 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "rows_amd64.h"
 
-// The lane kernels: Lanes = 16 outputs of one row of A against a panel of
-// 16 columns of B, one output per 32-bit lane, step by step. lanes.go
-// explains the method and why it is exact.
+// The lane kernels: Lanes = 16 outputs of each of n rows of A against a
+// panel of 16 columns of B, one output per 32-bit lane, step by step, each
+// step for every row in turn. lanes.go explains the method and why it is
+// exact.
 //
-// Arguments: av, ae = the row's values (float32) and field exponents
-// (int32) at the first product; bv, be = the panel's, 16 per k; steps; l =
-// L (a positive multiple of 4); f = F; zeroExp; fmask = the mask that
-// truncates an FP32 code to the register's significant bits; c = the 16
-// accumulators (FP32 codes), updated. The result is the number of steps
-// done: the kernel stops before a step that Go must run.
+// Arguments: st = the n rows' states (laneState: the accumulators as FP32
+// codes, the row's values (float32) and field exponents (int32) at the
+// first product); bv, be = the panel's, 16 per k; steps; l = L (a
+// positive multiple of 4); f = F; zeroExp; fmask = the mask that
+// truncates an FP32 code to the register's significant bits. The result
+// is the number of steps done for every row: the kernel stops before a
+// step that Go must run for some row. After done steps a row's
+// accumulators are in its acc[done%2].
 
-// Stack slots of lanesAVX2's constants, 8 lanes each.
-#define C_ZEROEXP 0(SP)
-#define C_127F 32(SP)
-#define C_ONE 64(SP)
-#define C_254 96(SP)
-#define C_127MF 128(SP)
-#define C_FMASK 160(SP)
-#define C_ABS 192(SP)
-#define C_F126 224(SP)
-#define C_INF 256(SP)
-#define C_127 288(SP)
-#define C_SUBMAX 320(SP)
-#define C_FINMAX 352(SP)
+// Stack slots of lanesAVX2's constants (after R_UNITS to R_SRC), 8 lanes
+// each.
+#define C_ZEROEXP 32(SP)
+#define C_127F 64(SP)
+#define C_ONE 96(SP)
+#define C_254 128(SP)
+#define C_127MF 160(SP)
+#define C_FMASK 192(SP)
+#define C_ABS 224(SP)
+#define C_F126 256(SP)
+#define C_INF 288(SP)
+#define C_127 320(SP)
+#define C_SUBMAX 352(SP)
+#define C_FINMAX 384(SP)
 
 #define SPLAT(reg, slot) \
 	VMOVD        reg, X10     \
@@ -76,7 +81,7 @@
 // PROD adds the truncated product of k = off/4 (after the loop's base)
 // to acc0 (lanes 0-7) and acc1 (8-15).
 #define PROD(off, acc0, acc1, t0, t1) \
-	VBROADCASTSS off(DX), Y10         \
+	VBROADCASTSS off(SI), Y10         \
 	VMULPS       (off*16)(CX), Y10, t0 \
 	VMULPS       Y4, t0, t0           \
 	VCVTTPS2DQ   t0, t0               \
@@ -89,31 +94,34 @@
 // EMAXK raises Y2 (lanes 0-7) and Y3 (8-15) to the exponent sums of
 // k = off/4.
 #define EMAXK(off) \
-	VPBROADCASTD off(DX), Y10          \
+	VPBROADCASTD off(DI), Y10          \
 	VPADDD       (off*16)(CX), Y10, Y11 \
 	VPMAXSD      Y11, Y2, Y2           \
 	VPADDD       (off*16+32)(CX), Y10, Y12 \
 	VPMAXSD      Y12, Y3, Y3
 
-// func lanesAVX512(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32, c *[Lanes]uint32) int
+// func lanesAVX512(st *laneState, n int, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32) int
 //
-// Registers: SI, DI, R8, R9 = av, ae, bv, be at the step; R10 = 4·L and
-// R11 = 64·L, their strides per step; R13 = steps left; R12 = L/4.
-// Z16 = the accumulators. Constants: Z20 = zeroExp, Z21 = 127+F, Z22 = 1,
+// Registers: R11 = the row's state; SI, DI = its av, ae at the step; BX =
+// the products done; R8, R9 = bv, be at the step; R10 = 64·L, their
+// stride per step; R12 = L/4; R13, R14 = the offsets of the step's input
+// and output accumulators in a state (0 and 64, swapped after each step).
+// Z16 = the row's accumulators. Constants: Z20 = zeroExp, Z21 = 127+F, Z22 = 1,
 // Z23 = 254, Z24 = 127-F, Z25 = fmask, Z26 = 0x7FFFFFFF, Z27 = F-126,
 // Z28 = 0x7F800000, Z29 = 127, Z30 = 0x00800000.
-TEXT ·lanesAVX512(SB), NOSPLIT, $0-88
-	MOVQ av+0(FP), SI
-	MOVQ ae+8(FP), DI
+TEXT ·lanesAVX512(SB), NOSPLIT, $32-80
+	ROWS_END(st+0(FP), n+8(FP))
 	MOVQ bv+16(FP), R8
 	MOVQ be+24(FP), R9
-	MOVQ steps+32(FP), R13
+	MOVQ steps+32(FP), AX
+	MOVQ AX, R_UNITS
 	MOVQ l+40(FP), R12
 	MOVQ R12, R10
-	SHLQ $2, R10
-	MOVQ R12, R11
-	SHLQ $6, R11
+	SHLQ $6, R10
 	SHRQ $2, R12
+	XORQ BX, BX
+	XORQ R13, R13
+	MOVQ $64, R14
 
 	MOVQ         zeroExp+56(FP), AX
 	VPBROADCASTD AX, Z20
@@ -139,37 +147,43 @@ TEXT ·lanesAVX512(SB), NOSPLIT, $0-88
 	VPBROADCASTD DX, Z29
 	MOVL         $0x00800000, DX
 	VPBROADCASTD DX, Z30
-	MOVQ         c+72(FP), AX
-	VMOVDQU32    (AX), Z16
-	TESTQ        R13, R13
+	CMPQ         R_UNITS, $0
 	JLE          l5_ret
 
 l5_step:
+	MOVQ st+0(FP), R11
+
+l5_row:
+	MOVQ      S_AV(R11), SI
+	LEAQ      (SI)(BX*4), SI
+	MOVQ      S_AE(R11), DI
+	LEAQ      (DI)(BX*4), DI
+	VMOVDQU32 (R11)(R13*1), Z16
+
 	// e_max of the products and the zero floor, four partial maxima (Z0).
 	VMOVDQA32 Z20, Z0
 	VMOVDQA32 Z20, Z1
 	VMOVDQA32 Z20, Z2
 	VMOVDQA32 Z20, Z3
-	MOVQ      DI, DX
 	MOVQ      R9, CX
-	MOVQ      R12, BX
+	MOVQ      R12, DX
 
 l5_emax:
 	VMOVDQU32   (CX), Z4
-	VPADDD.BCST (DX), Z4, Z4
+	VPADDD.BCST (DI), Z4, Z4
 	VPMAXSD     Z4, Z0, Z0
 	VMOVDQU32   64(CX), Z5
-	VPADDD.BCST 4(DX), Z5, Z5
+	VPADDD.BCST 4(DI), Z5, Z5
 	VPMAXSD     Z5, Z1, Z1
 	VMOVDQU32   128(CX), Z6
-	VPADDD.BCST 8(DX), Z6, Z6
+	VPADDD.BCST 8(DI), Z6, Z6
 	VPMAXSD     Z6, Z2, Z2
 	VMOVDQU32   192(CX), Z7
-	VPADDD.BCST 12(DX), Z7, Z7
+	VPADDD.BCST 12(DI), Z7, Z7
 	VPMAXSD     Z7, Z3, Z3
 	ADDQ        $256, CX
-	ADDQ        $16, DX
-	DECQ        BX
+	ADDQ        $16, DI
+	DECQ        DX
 	JNZ         l5_emax
 	VPMAXSD     Z1, Z0, Z0
 	VPMAXSD     Z3, Z2, Z2
@@ -203,34 +217,33 @@ l5_emax:
 	VPXORD     Z8, Z8, Z8
 	VPXORD     Z9, Z9, Z9
 	VPXORD     Z10, Z10, Z10
-	MOVQ       SI, DX
 	MOVQ       R8, CX
-	MOVQ       R12, BX
+	MOVQ       R12, DX
 
 l5_prod:
 	VMOVUPS     (CX), Z11
-	VMULPS.BCST (DX), Z11, Z11
+	VMULPS.BCST (SI), Z11, Z11
 	VMULPS      Z6, Z11, Z11
 	VCVTTPS2DQ  Z11, Z11
 	VPADDD      Z11, Z7, Z7
 	VMOVUPS     64(CX), Z12
-	VMULPS.BCST 4(DX), Z12, Z12
+	VMULPS.BCST 4(SI), Z12, Z12
 	VMULPS      Z6, Z12, Z12
 	VCVTTPS2DQ  Z12, Z12
 	VPADDD      Z12, Z8, Z8
 	VMOVUPS     128(CX), Z13
-	VMULPS.BCST 8(DX), Z13, Z13
+	VMULPS.BCST 8(SI), Z13, Z13
 	VMULPS      Z6, Z13, Z13
 	VCVTTPS2DQ  Z13, Z13
 	VPADDD      Z13, Z9, Z9
 	VMOVUPS     192(CX), Z14
-	VMULPS.BCST 12(DX), Z14, Z14
+	VMULPS.BCST 12(SI), Z14, Z14
 	VMULPS      Z6, Z14, Z14
 	VCVTTPS2DQ  Z14, Z14
 	VPADDD      Z14, Z10, Z10
 	ADDQ        $256, CX
-	ADDQ        $16, DX
-	DECQ        BX
+	ADDQ        $16, SI
+	DECQ        DX
 	JNZ         l5_prod
 	VPADDD      Z8, Z7, Z7
 	VPADDD      Z10, Z9, Z9
@@ -249,41 +262,45 @@ l5_prod:
 	VPCMPEQD  Z28, Z11, K1
 	KORTESTW  K1, K1
 	JNZ       l5_ret
-	VMOVDQA32 Z7, Z16
+	VMOVDQU32 Z7, (R11)(R14*1)
 
-	ADDQ R10, SI
-	ADDQ R10, DI
-	ADDQ R11, R8
-	ADDQ R11, R9
-	DECQ R13
-	JNZ  l5_step
+	ADDQ  $S_SIZE, R11
+	CMPQ  R11, R_END
+	JNE   l5_row
+	LEAQ  (BX)(R12*4), BX
+	ADDQ  R10, R8
+	ADDQ  R10, R9
+	// Every row has done the step: its output is the next step's input.
+	XCHGQ R13, R14
+	DECQ  R_UNITS
+	JNZ   l5_step
 
 l5_ret:
-	MOVQ      c+72(FP), AX
-	VMOVDQU32 Z16, (AX)
 	MOVQ      steps+32(FP), DX
-	SUBQ      R13, DX
-	MOVQ      DX, ret+80(FP)
+	SUBQ      R_UNITS, DX
+	MOVQ      DX, ret+72(FP)
 	VZEROUPPER
 	RET
 
-// func lanesAVX2(av *float32, ae *int32, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32, c *[Lanes]uint32) int
+// func lanesAVX2(st *laneState, n int, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32) int
 //
 // The same as lanesAVX512, each 16-lane vector as two 8-lane halves.
 // Registers: as lanesAVX512 for the pointers and counts; Y0, Y1 = the
-// accumulators; Y2, Y3 = e_max; Y4, Y5 = the scales; Y6-Y9 the sums.
-TEXT ·lanesAVX2(SB), NOSPLIT, $384-88
-	MOVQ av+0(FP), SI
-	MOVQ ae+8(FP), DI
+// row's accumulators; Y2, Y3 = e_max; Y4, Y5 = the scales; Y6-Y9 the
+// sums.
+TEXT ·lanesAVX2(SB), NOSPLIT, $416-80
+	ROWS_END(st+0(FP), n+8(FP))
 	MOVQ bv+16(FP), R8
 	MOVQ be+24(FP), R9
-	MOVQ steps+32(FP), R13
+	MOVQ steps+32(FP), AX
+	MOVQ AX, R_UNITS
 	MOVQ l+40(FP), R12
 	MOVQ R12, R10
-	SHLQ $2, R10
-	MOVQ R12, R11
-	SHLQ $6, R11
+	SHLQ $6, R10
 	SHRQ $2, R12
+	XORQ BX, BX
+	XORQ R13, R13
+	MOVQ $64, R14
 
 	MOVQ zeroExp+56(FP), AX
 	SPLAT(AX, C_ZEROEXP)
@@ -311,18 +328,23 @@ TEXT ·lanesAVX2(SB), NOSPLIT, $384-88
 	SPLAT(DX, C_SUBMAX)
 	MOVL $0x7F7FFFFF, DX
 	SPLAT(DX, C_FINMAX)
-	MOVQ    c+72(FP), AX
-	VMOVDQU (AX), Y0
-	VMOVDQU 32(AX), Y1
-	TESTQ   R13, R13
-	JLE     l2_ret
+	CMPQ R_UNITS, $0
+	JLE  l2_ret
 
 l2_step:
+	MOVQ st+0(FP), R11
+
+l2_row:
+	MOVQ    S_AV(R11), SI
+	LEAQ    (SI)(BX*4), SI
+	MOVQ    S_AE(R11), DI
+	LEAQ    (DI)(BX*4), DI
+	VMOVDQU (R11)(R13*1), Y0
+	VMOVDQU 32(R11)(R13*1), Y1
 	VMOVDQU C_ZEROEXP, Y2
 	VMOVDQA Y2, Y3
-	MOVQ    DI, DX
 	MOVQ    R9, CX
-	MOVQ    R12, BX
+	MOVQ    R12, DX
 
 l2_emax:
 	EMAXK(0)
@@ -330,8 +352,8 @@ l2_emax:
 	EMAXK(8)
 	EMAXK(12)
 	ADDQ $256, CX
-	ADDQ $16, DX
-	DECQ BX
+	ADDQ $16, DI
+	DECQ DX
 	JNZ  l2_emax
 
 	CHECKC(Y0, Y2, Y12)
@@ -349,9 +371,8 @@ l2_emax:
 	VCVTTPS2DQ Y7, Y7
 	VPXOR      Y8, Y8, Y8
 	VPXOR      Y9, Y9, Y9
-	MOVQ       SI, DX
 	MOVQ       R8, CX
-	MOVQ       R12, BX
+	MOVQ       R12, DX
 
 l2_prod:
 	PROD(0, Y6, Y7, Y11, Y12)
@@ -359,8 +380,8 @@ l2_prod:
 	PROD(8, Y6, Y7, Y11, Y12)
 	PROD(12, Y8, Y9, Y13, Y14)
 	ADDQ $256, CX
-	ADDQ $16, DX
-	DECQ BX
+	ADDQ $16, SI
+	DECQ DX
 	JNZ  l2_prod
 	VPADDD Y8, Y6, Y6
 	VPADDD Y9, Y7, Y7
@@ -370,22 +391,23 @@ l2_prod:
 	VPOR   Y11, Y12, Y12
 	VPTEST Y12, Y12
 	JNZ    l2_ret
-	VMOVDQA Y6, Y0
-	VMOVDQA Y7, Y1
+	VMOVDQU Y6, (R11)(R14*1)
+	VMOVDQU Y7, 32(R11)(R14*1)
 
-	ADDQ R10, SI
-	ADDQ R10, DI
-	ADDQ R11, R8
-	ADDQ R11, R9
-	DECQ R13
-	JNZ  l2_step
+	ADDQ  $S_SIZE, R11
+	CMPQ  R11, R_END
+	JNE   l2_row
+	LEAQ  (BX)(R12*4), BX
+	ADDQ  R10, R8
+	ADDQ  R10, R9
+	// Every row has done the step: its output is the next step's input.
+	XCHGQ R13, R14
+	DECQ  R_UNITS
+	JNZ   l2_step
 
 l2_ret:
-	MOVQ    c+72(FP), AX
-	VMOVDQU Y0, (AX)
-	VMOVDQU Y1, 32(AX)
 	MOVQ    steps+32(FP), DX
-	SUBQ    R13, DX
-	MOVQ    DX, ret+80(FP)
+	SUBQ    R_UNITS, DX
+	MOVQ    DX, ret+72(FP)
 	VZEROUPPER
 	RET

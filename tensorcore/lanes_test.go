@@ -54,20 +54,24 @@ func TestLanesEligible(t *testing.T) {
 }
 
 // runLanes runs the lane kernel of p (float32 or wide) over [lo, hi)
-// from the accumulators acc (codes of Acc) and returns the units done.
+// for one row from the accumulators acc (codes of Acc) and returns the
+// units done.
 func runLanes(p *Preset, row *LaneRow, pn *Panel, lo, hi int, acc *[Lanes]uint32) int {
+	st := []laneState{{acc: [2][Lanes]uint32{*acc}, ae: &row.exp[lo]}}
 	if !p.wide {
-		return p.lanesKernel(row, pn, lo, (hi-lo)/p.L, acc)
+		st[0].av = &row.val[lo]
+		done := p.lanesKernel(st, pn, lo, (hi-lo)/p.L)
+		*acc = st[0].acc[done%2]
+		return done
 	}
-	f := *acc
+	st[0].aw = &row.w[lo]
 	if p.Out == RNEFP16 {
-		for l := range f {
-			f[l] = f16To32(f[l])
+		for l := range acc {
+			st[0].acc[0][l] = f16To32(acc[l])
 		}
 	}
-	st := []wideRow{{acc: [2][Lanes]uint32{f}, aw: &row.w[lo], ae: &row.exp[lo]}}
 	done := p.lanesWideKernel(st, pn, lo, (hi-lo)/p.unit)
-	f = st[0].acc[done%2]
+	f := st[0].acc[done%2]
 	for l := range f {
 		if p.Out == RNEFP16 {
 			f[l] = f32To16(f[l])

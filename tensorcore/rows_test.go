@@ -149,16 +149,13 @@ func TestLanesRows(t *testing.T) {
 	}
 }
 
-// TestLanesRowsCover checks that the wide kernels run a block of rows of
+// TestLanesRowsCover checks that the lane kernels run a block of rows of
 // ordinary chains whole: on normally distributed operands every unit of
 // every row stays in the kernel, and the results are Chain's.
 func TestLanesRowsCover(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 21))
-	const nrows = wideGroup
+	const nrows = rowGroup
 	for _, p := range lanePresets(t) {
-		if !p.wide {
-			continue
-		}
 		kk := 16 * p.unit
 		rows := make([]LaneRow, nrows)
 		a := make([][]uint32, nrows)
@@ -179,12 +176,21 @@ func TestLanesRowsCover(t *testing.T) {
 			t.Fatalf("%s: normal operands refused", p.Name)
 		}
 		for _, m := range simdModes() {
-			st := make([]wideRow, nrows)
+			st := make([]laneState, nrows)
 			for i := range st {
-				st[i] = wideRow{aw: &rows[i].w[0], ae: &rows[i].exp[0]}
+				st[i] = laneState{ae: &rows[i].exp[0], av: &rows[i].val[0]}
+				if p.wide {
+					st[i].aw = &rows[i].w[0]
+				}
 			}
 			var done int
-			withMode(m, func() { done = p.lanesWideKernel(st, &pn, 0, kk/p.unit) })
+			withMode(m, func() {
+				if p.wide {
+					done = p.lanesWideKernel(st, &pn, 0, kk/p.unit)
+				} else {
+					done = p.lanesKernel(st, &pn, 0, kk/p.unit)
+				}
+			})
 			if done*p.unit != kk {
 				t.Errorf("%s %s: the kernel stopped after %d units of %d", p.Name, m.name, done, kk/p.unit)
 			}

@@ -58,21 +58,11 @@ import (
 // FADD; for HADD the float64 sum of two FP16 values (exact: they span
 // 2^-24 to 2^16) rounded to FP16 as above.
 //
-// The kernels run several rows against one panel (chainWide): each step
-// of a unit for every row in turn, each row's accumulators and running
-// result in its own state (wideRow), so that the dependent operations of
-// one row's step overlap the next row's. A unit (a step, or with
-// SeparateC an instruction) is committed for all rows at once, when every
-// row has finished it: the kernels write a unit's results beside its
-// inputs (wideRow.acc, two slots used in turn), so that an unfinished
-// unit leaves every row's accumulators as they were.
-//
-// An Inf or NaN C in any row stops the kernel before the unit, and so
-// does a step or add whose result the kernel leaves to Go. Go then runs
-// that unit row by row: alone on the kernel, and where the kernel leaves
-// it to Go again, for every lane on fusedGeneral (laneUnit). A row whose
-// accumulators hold Inf or NaN (which stay so) goes on alone, so that it
-// does not stop the others at every unit.
+// The kernels run several rows against one panel, each step of a unit
+// (a step, or with SeparateC an instruction) for every row in turn, and
+// commit a unit for all rows at once (see chainRows). An Inf or NaN C in
+// any row stops the kernel before the unit, and so does a step or add
+// whose result the kernel leaves to Go.
 //
 // Interleaved steps (Hopper mma.sync FP8: product k of an instruction goes
 // to step (k/Interleave) mod (K/L)) are made contiguous when a row or panel
@@ -139,95 +129,6 @@ func rne16(x float64) float64 {
 	g := max(e, -14) - 10
 	m := math.Float64frombits(uint64(g+52+1023)<<52 | 1<<51)
 	return float64(x+m) - m
-}
-
-// wideGroup is the most rows that chainWide runs through the kernels at
-// once.
-const wideGroup = 16
-
-// wideRow is a row's state in the wide kernels (wide_amd64.s reads it by
-// offset).
-type wideRow struct {
-	acc [2][Lanes]uint32 // the accumulators as float32 codes: after u units, acc[u%2]
-	aw  *float64         // the row's values at the first product
-	ae  *int32           // and their field exponents
-}
-
-// chainWide is ChainLanes for each row of rows (at most wideGroup) on the
-// wide kernels: acc[r] holds the Lanes accumulators of row r as codes of
-// Acc (zero in the lanes the panel does not use). On the Go kernel it
-// takes one row.
-func (p *Preset) chainWide(rows []LaneRow, pn *Panel, lo, hi int, acc [][Lanes]uint32) {
-	fp16 := p.Out == RNEFP16
-	var st [wideGroup]wideRow
-	var at [wideGroup]int // the row of each state
-	n := len(rows)
-	for r := range n {
-		at[r] = r
-	}
-	for lo < hi {
-		m := 0
-		for _, r := range at[:n] {
-			f := acc[r]
-			if fp16 {
-				for l := range f {
-					f[l] = f16To32(f[l])
-				}
-			}
-			if n > 1 && infNaN(&f) {
-				p.chainWide(rows[r:r+1], pn, lo, hi, acc[r:r+1])
-				continue
-			}
-			st[m] = wideRow{acc: [2][Lanes]uint32{f}, aw: &rows[r].w[lo], ae: &rows[r].exp[lo]}
-			at[m] = r
-			m++
-		}
-		if n = m; n == 0 {
-			return
-		}
-		var done int
-		if kernel >= kernelAVX2 {
-			done = p.lanesWideKernel(st[:n], pn, lo, (hi-lo)/p.unit)
-		} else {
-			done = p.lanesWideGo(&rows[at[0]], pn, lo, (hi-lo)/p.unit, &st[0].acc[0])
-			st[0].acc[done%2] = st[0].acc[0]
-		}
-		if done > 0 {
-			for i, r := range at[:n] {
-				f := st[i].acc[done%2]
-				if fp16 {
-					for l := range f {
-						f[l] = f32To16(f[l])
-					}
-				}
-				acc[r] = f
-			}
-		}
-		if lo += done * p.unit; lo == hi {
-			return
-		}
-		// A unit the kernel leaves to Go: row by row.
-		for _, r := range at[:n] {
-			if n > 1 {
-				p.chainWide(rows[r:r+1], pn, lo, lo+p.unit, acc[r:r+1])
-				continue
-			}
-			for l := range pn.cols {
-				acc[r][l] = p.laneUnit(&rows[r], pn, l, lo, acc[r][l])
-			}
-		}
-		lo += p.unit
-	}
-}
-
-// infNaN reports whether some float32 code of f is Inf or NaN.
-func infNaN(f *[Lanes]uint32) bool {
-	for _, x := range f {
-		if x&0x7F800000 == 0x7F800000 {
-			return true
-		}
-	}
-	return false
 }
 
 // lanesWideGo runs up to units units (steps, or instructions with

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "rows_amd64.h"
 
 // The wide lane kernels (wide.go): Lanes = 16 outputs of each of n rows
 // of A against a panel of 16 columns of B, each output's step computed
@@ -8,7 +9,7 @@
 // instruction), each step for every row in turn. wide.go explains the
 // method and why it is exact.
 //
-// Arguments: st = the n rows' states (wideRow: the accumulators as
+// Arguments: st = the n rows' states (laneState: the accumulators as
 // float32 codes, the row's values (float64) and field exponents (int32)
 // at the first product); bw, be = the panel's (float64, int32), 16 per k;
 // units; par = the datapath's parameters (wideParams). The result is the
@@ -211,19 +212,7 @@
 	VINSERTF128  $1, X13, Y12, Y12 \
 	VMOVDQU      Y12, dst
 
-// Stack slots of both kernels: the units and steps left, the end of the
-// rows' states, the offset of a step's running result in a state.
-#define R_UNITS 0(SP)
-#define R_STEPS 8(SP)
-#define R_END 16(SP)
-#define R_SRC 24(SP)
-
-// Offsets in a row's state (wideRow): acc[0], acc[1], aw, ae; its size.
-#define S_AW 128
-#define S_AE 136
-#define S_SIZE 144
-
-// func lanesWideAVX512(st *wideRow, n int, bw *float64, be *int32, units int, par *wideParams) int
+// func lanesWideAVX512(st *laneState, n int, bw *float64, be *int32, units int, par *wideParams) int
 //
 // Registers: R11 = the row's state; SI, DI = its aw, ae at the step; BX =
 // the products done; R8, R9 = bw, be at the step; R12 = L; R13, R14 =
@@ -236,11 +225,7 @@
 // = 1009, Z17 = 42, Z14 = 2^51, Z16 = 2046<<52 (int64); Z25 =
 // 0x7FFFFFFF, Z26 = 0x7F800000 (int32).
 TEXT ·lanesWideAVX512(SB), NOSPLIT, $32-56
-	MOVQ  n+8(FP), AX
-	LEAQ  (AX)(AX*8), AX
-	SHLQ  $4, AX
-	ADDQ  st+0(FP), AX
-	MOVQ  AX, R_END
+	ROWS_END(st+0(FP), n+8(FP))
 	MOVQ  bw+16(FP), R8
 	MOVQ  be+24(FP), R9
 	MOVQ  units+32(FP), AX
@@ -522,7 +507,7 @@ w5_ret:
 	VZEROUPPER
 	RET
 
-// func lanesWideAVX2(st *wideRow, n int, bw *float64, be *int32, units int, par *wideParams) int
+// func lanesWideAVX2(st *laneState, n int, bw *float64, be *int32, units int, par *wideParams) int
 //
 // lanesWideAVX512 in 4-lane float64 and 8-lane int32 vectors. Registers:
 // R8-R14, BX, SI, DI as in lanesWideAVX512; AX = the address of the
@@ -530,11 +515,7 @@ w5_ret:
 // (int32, lanes 0-7 and 8-15); Y4-Y7 = the scales and Y8-Y11 the sums
 // (float64, 4 lanes each); Y15 = the row's value.
 TEXT ·lanesWideAVX2(SB), NOSPLIT, $672-56
-	MOVQ  n+8(FP), AX
-	LEAQ  (AX)(AX*8), AX
-	SHLQ  $4, AX
-	ADDQ  st+0(FP), AX
-	MOVQ  AX, R_END
+	ROWS_END(st+0(FP), n+8(FP))
 	MOVQ  bw+16(FP), R8
 	MOVQ  be+24(FP), R9
 	MOVQ  units+32(FP), AX

@@ -1,0 +1,24 @@
+// Offsets in a row's state (laneState): acc[0], acc[1] (64 bytes each),
+// ae, av, aw; its size.
+#define S_AE 128
+#define S_AV 136
+#define S_AW 144
+#define S_SIZE 152
+
+// ROWS_END sets R_END to the end of the n rows' states from st (clobbers
+// AX, DX).
+#define ROWS_END(st, n) \
+	MOVQ n, AX              \
+	LEAQ (AX)(AX*8), DX     \
+	LEAQ (AX)(DX*2), AX     \
+	SHLQ $3, AX             \
+	ADDQ st, AX             \
+	MOVQ AX, R_END
+
+// Stack slots of the row kernels: the units (steps) left, the steps left
+// in a unit, the end of the rows' states, the offset of a step's running
+// result in a state.
+#define R_UNITS 0(SP)
+#define R_STEPS 8(SP)
+#define R_END 16(SP)
+#define R_SRC 24(SP)
