@@ -29,16 +29,10 @@
 #define P_SAFELO 64
 #define P_SAFEHI 72
 
-// W5_POW2 sets the 8 float64 lanes lo (hi) to the powers of 2 whose
-// biased exponents (in [1, 2046]) are the 16 int32 lanes of zsrc (ysrc
-// its low half).
-// Clobbers Z1.
-#define W5_POW2(zsrc, ysrc, lo, hi) \
-	VPMOVZXDQ        ysrc, lo     \
-	VEXTRACTI64X4    $1, zsrc, Y1 \
-	VPMOVZXDQ        Y1, hi       \
-	VPSLLQ           $52, lo, lo  \
-	VPSLLQ           $52, hi, hi
+// Stack slots of lanesWideAVX512 (after R_UNITS to R_SRC): 2^-126 and
+// 2^128 (float64 bits), 8 lanes each.
+#define W5_TINY 32(SP)
+#define W5_HUGE 96(SP)
 
 // W5_EMAXK raises em to the exponent sums of k = off/4 after the loop's
 // base (DI, CX). Clobbers Z4.
@@ -62,16 +56,14 @@
 	VADDPD       Z4, hi, hi
 
 // W5_RNE16 rounds the float64 lanes of x to nearest even on FP16's grid
-// into y (see rne16). Clobbers t.
+// into y (see rne16): 1.5·2^(g+52) is 1.5·2^42 scaled by max(e_x, -14),
+// e_x = floor(log2 |x|) (-Inf for 0). Clobbers t.
 #define W5_RNE16(x, t, y) \
-	VPANDQ  Z27, x, t  \
-	VPSRLQ  $52, t, t  \
-	VPMAXSQ Z31, t, t  \
-	VPADDQ  Z17, t, t  \
-	VPSLLQ  $52, t, t  \
-	VPORQ   Z14, t, t  \
-	VADDPD  t, x, y    \
-	VSUBPD  t, y, y
+	VGETEXPPD x, t          \
+	VMAXPD    Z31, t, t     \
+	VSCALEFPD t, Z17, t     \
+	VADDPD    t, x, y       \
+	VSUBPD    t, y, y
 
 // Stack slots of lanesWideAVX2's constants (after R_UNITS to R_SRC), 8
 // int32 or 4 int64 lanes each.
@@ -221,10 +213,12 @@
 // running result D (float32). Constants: Z20 = ZeroExp, Z21 = 1023+F,
 // Z22 = the accumulator's minimum exponent, Z23 = 127, Z19, Z18 = the
 // safe range of e_max (wideParams) (int32); Z24 = the register mask, Z27
-// = 0x7FFF…F, Z28 = 2^-126, Z29 = 2^128, Z30 = 65504 (float64 bits), Z31
-// = 1009, Z17 = 42, Z14 = 2^51, Z16 = 2046<<52 (int64); Z25 =
-// 0x7FFFFFFF, Z26 = 0x7F800000 (int32).
-TEXT ·lanesWideAVX512(SB), NOSPLIT, $32-56
+// = 0x7FFF…F, Z30 = 65504, Z31 = -14.0, Z17 = 1.5·2^42 (float64 bits),
+// Z16 = 2046<<52 (int64); Z25 = 0x7FFFFFFF, Z26 = 0x7F800000 (int32);
+// Z28, Z29 = the indices 0, 0, 1, 1, …, 7, 7 and 8, 8, …, 15, 15, which
+// with K5 = 0xAAAA move the int32 lanes 0-7 (8-15) to the high halves of
+// 8 int64 lanes.
+TEXT ·lanesWideAVX512(SB), NOSPLIT, $160-56
 	ROWS_END(st+0(FP), n+8(FP))
 	MOVQ  bw+16(FP), R8
 	MOVQ  be+24(FP), R9
@@ -261,16 +255,28 @@ TEXT ·lanesWideAVX512(SB), NOSPLIT, $32-56
 	VPBROADCASTQ AX, Z27
 	MOVQ         $0x3810000000000000, AX
 	VPBROADCASTQ AX, Z28
+	VMOVDQU64    Z28, W5_TINY
 	MOVQ         $0x47F0000000000000, AX
-	VPBROADCASTQ AX, Z29
+	VPBROADCASTQ AX, Z28
+	VMOVDQU64    Z28, W5_HUGE
+	MOVQ         $0x0303020201010000, AX
+	MOVQ         $0x0707060605050404, DX
+	VMOVQ        AX, X1
+	VPINSRQ      $1, DX, X1, X1
+	VPMOVZXBD    X1, Z28
+	MOVQ         $0x0B0B0A0A09090808, AX
+	MOVQ         $0x0F0F0E0E0D0D0C0C, DX
+	VMOVQ        AX, X1
+	VPINSRQ      $1, DX, X1, X1
+	VPMOVZXBD    X1, Z29
+	MOVL         $0xAAAA, AX
+	KMOVW        AX, K5
 	MOVQ         $0x40EFFC0000000000, AX
 	VPBROADCASTQ AX, Z30
-	MOVQ         $1009, AX
+	MOVQ         $0xC02C000000000000, AX
 	VPBROADCASTQ AX, Z31
-	MOVQ         $42, AX
+	MOVQ         $0x4298000000000000, AX
 	VPBROADCASTQ AX, Z17
-	MOVQ         $0x0008000000000000, AX
-	VPBROADCASTQ AX, Z14
 	CMPQ         R_UNITS, $0
 	JLE          w5_ret
 
@@ -337,16 +343,18 @@ w5_emax:
 	VPMAXSD   Z22, Z4, Z4
 	VPMAXSD   Z4, Z0, K2, Z0
 
-	// The scales 2^(F-e_max) (Z6 lanes 0-7, Z7 lanes 8-15).
-	VPSUBD Z0, Z21, Z2
-	W5_POW2(Z2, Y2, Z6, Z7)
+	// The scales 2^(F-e_max) (Z6 lanes 0-7, Z7 lanes 8-15): the biased
+	// exponents 1023+F-e_max moved to bit 52 of int64 lanes.
+	VPSUBD   Z0, Z21, Z2
+	VPSLLD   $20, Z2, Z2
+	VPERMD.Z Z2, Z28, K5, Z6
+	VPERMD.Z Z2, Z29, K5, Z7
 
 	// The truncated terms in four sums: D's and the products of even k
 	// in Z10, Z11, those of odd k in Z12, Z13 from +0 (which keeps the
 	// total from being -0).
-	VCVTPS2PD     Y15, Z10
-	VEXTRACTF64X4 $1, Z15, Y9
-	VCVTPS2PD     Y9, Z11
+	VCVTPS2PD     (R11)(AX*1), Z10
+	VCVTPS2PD     32(R11)(AX*1), Z11
 	VMULPD        Z6, Z10, Z10
 	VMULPD        Z7, Z11, Z11
 	VRNDSCALEPD   $3, Z10, Z10
@@ -390,13 +398,13 @@ w5_prod:
 	JZ       w5_done
 	VPANDQ   Z27, Z10, Z4
 	VPTESTMQ Z4, Z4, K2
-	VPCMPUQ  $1, Z28, Z4, K2, K3
-	VPCMPUQ  $5, Z29, Z4, K4
+	VPCMPUQ  $1, W5_TINY, Z4, K2, K3
+	VPCMPUQ  $5, W5_HUGE, Z4, K4
 	KORW     K3, K4, K1
 	VPANDQ   Z27, Z11, Z5
 	VPTESTMQ Z5, Z5, K2
-	VPCMPUQ  $1, Z28, Z5, K2, K3
-	VPCMPUQ  $5, Z29, Z5, K4
+	VPCMPUQ  $1, W5_TINY, Z5, K2, K3
+	VPCMPUQ  $5, W5_HUGE, Z5, K4
 	KORW     K3, K4, K3
 	KORW     K3, K1, K1
 	KORTESTW K1, K1
@@ -432,10 +440,10 @@ w5_rned:
 
 w5_done:
 	// D = the step's result as float32 (exact), into the unit's output.
-	VCVTPD2PS    Z10, Y10
-	VCVTPD2PS    Z11, Y11
-	VINSERTF64X4 $1, Y11, Z10, Z15
-	VMOVDQU32    Z15, (R11)(R14*1)
+	VCVTPD2PS Z10, Y10
+	VCVTPD2PS Z11, Y11
+	VMOVDQU   Y10, (R11)(R14*1)
+	VMOVDQU   Y11, 32(R11)(R14*1)
 
 	ADDQ $S_SIZE, R11
 	CMPQ R11, R_END
