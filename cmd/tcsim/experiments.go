@@ -34,7 +34,7 @@ The training study is made of independent training runs (jobs: arm x seed,
 phase-diagram point x seed). It keeps every finished job in DIR/jobs, so a
 killed run (Ctrl-C stops it within a training step) resumes without
 recomputing them. --reduced runs its reduced study (about 15 minutes on 2
-cores; the full study about 35 minutes). --shard i/n computes only a
+cores; the full study 25 to 40 minutes). --shard i/n computes only a
 cost-balanced share of the jobs into DIR (no outputs); 'merge' joins the
 shards' jobs and writes the outputs, byte for byte those of an unsharded
 run. Shards must come from one build and one size; merge refuses missing
@@ -48,7 +48,7 @@ Examples:
   tcsim experiments run promotion --short --out /tmp/promotion
 
   # run every experiment at full size (each takes under two minutes on 2
-  # cores, training about 35 minutes)
+  # cores, training 25 to 40 minutes)
   for e in $(tcsim experiments --names); do tcsim experiments run $e; done
 
   # the training study as 4 shards (e.g. a Slurm array; deploy/slurm), merged
