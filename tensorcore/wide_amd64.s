@@ -197,12 +197,10 @@
 	VPOR     Y15, bad, bad      \
 	VMOVAPD  Y13, acc
 
-// W2_TOD stores the float64 lanes lo, hi (4 each) to dst as float32.
-#define W2_TOD(lo, hi, dst) \
-	VCVTPD2PSY   lo, X12          \
-	VCVTPD2PSY   hi, X13          \
-	VINSERTF128  $1, X13, Y12, Y12 \
-	VMOVDQU      Y12, dst
+// W2_TOD stores the float64 lanes x (4) to dst as float32.
+#define W2_TOD(x, dst) \
+	VCVTPD2PSY x, X12 \
+	VMOVDQU    X12, dst
 
 // func lanesWideAVX512(st *laneState, n int, bw *float64, be *int32, units int, par *wideParams) int
 //
@@ -730,8 +728,10 @@ w2_rnecheck:
 
 w2_done:
 	// D = the step's result as float32 (exact), into the unit's output.
-	W2_TOD(Y8, Y9, (R11)(R14*1))
-	W2_TOD(Y10, Y11, 32(R11)(R14*1))
+	W2_TOD(Y8, (R11)(R14*1))
+	W2_TOD(Y9, 16(R11)(R14*1))
+	W2_TOD(Y10, 32(R11)(R14*1))
+	W2_TOD(Y11, 48(R11)(R14*1))
 
 	ADDQ $S_SIZE, R11
 	CMPQ R11, R_END
@@ -802,8 +802,10 @@ w2_hadd:
 	VPOR      Y12, Y2, Y2
 	VPTEST    Y2, Y2
 	JNZ       w2_ret
-	W2_TOD(Y8, Y9, (R11)(R14*1))
-	W2_TOD(Y10, Y11, 32(R11)(R14*1))
+	W2_TOD(Y8, (R11)(R14*1))
+	W2_TOD(Y9, 16(R11)(R14*1))
+	W2_TOD(Y10, 32(R11)(R14*1))
+	W2_TOD(Y11, 48(R11)(R14*1))
 
 w2_added:
 	ADDQ $S_SIZE, R11
