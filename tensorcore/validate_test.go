@@ -261,3 +261,21 @@ func TestNewPresetRefusesInvalidFormats(t *testing.T) {
 		}
 	}
 }
+
+func TestChainLanesRowsPanics(t *testing.T) {
+	p := lookup(t, "h100-wgmma-bf16")
+	q := lookup(t, "h100-wgmma-e4m3-e4m3")
+	codes := make([]uint32, 64)
+	rows := make([]tensorcore.LaneRow, 2)
+	for i := range rows {
+		p.DecodeRow(codes, &rows[i])
+	}
+	var pn tensorcore.Panel
+	p.DecodePanel([][]uint32{codes, codes}, &pn)
+	c := make([][tensorcore.Lanes]uint32, 2)
+	mustPanic(t, "ChainLanesRows with 1 accumulator rows for 2 rows", func() { p.ChainLanesRows(rows, &pn, 0, 64, c[:1]) })
+	mustPanic(t, "ChainLanes over [0,80)", func() { p.ChainLanesRows(rows, &pn, 0, 80, c) })
+	mustPanic(t, "not decoded by this preset", func() { q.ChainLanesRows(rows, &pn, 0, 64, c) })
+	var bad tensorcore.LaneRow
+	mustPanic(t, "not decoded by this preset", func() { p.ChainLanesRows([]tensorcore.LaneRow{rows[0], bad}, &pn, 0, 64, c) })
+}

@@ -84,7 +84,7 @@ type wideParams struct {
 	l, spu, f, zeroExp, minExp int64 // L, steps per unit, F, ZeroExp, accMinExp
 	sepC, fp16                 int64 // SeparateC, an FP16 accumulator (0 or 1)
 	mask                       uint64
-	safeLo, safeHi             int64 // the safe range of e_max (wideSafe)
+	safeLo, safeHi             int64 // the safe range of e_max (see above)
 }
 
 func (p *Preset) wideParams() wideParams {
