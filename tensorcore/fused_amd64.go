@@ -5,10 +5,11 @@ package tensorcore
 import "golang.org/x/sys/cpu"
 
 // bestKernel is the best kernel set the CPU runs. x/sys/cpu reports AVX2
-// and AVX-512 only when the OS also saves their registers (XGETBV).
+// and AVX-512 only when the OS also saves their registers (XGETBV). The
+// AVX-512 kernels use the F and DQ subsets.
 var bestKernel = func() kernelKind {
 	switch {
-	case cpu.X86.HasAVX512F && cpu.X86.HasAVX2:
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX2:
 		return kernelAVX512
 	case cpu.X86.HasAVX2:
 		return kernelAVX2

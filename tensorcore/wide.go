@@ -22,8 +22,9 @@ import (
 //     a normal float64, and below 1 otherwise (then it truncates to 0):
 //     products are below 2^(e_max+2);
 //   - truncation toward zero of each scaled term, C's included, is
-//     exact in float64, and so is their sum: |sum| < (L+1)·2^(F+2) <= 2^53
-//     (L <= 64, F <= 40);
+//     exact (in float64, or by conversion to int64), and so is their sum
+//     (of float64 integers, or int64) and its conversion to float64:
+//     |sum| < (L+1)·2^(F+2) <= 2^53 (L <= 64, F <= 40);
 //   - the scale 2^(F-e_max) and its inverse are normal float64 values:
 //     F-1000 <= ZeroExp <= F+900 keeps e_max in [F-1000, F+1021]
 //     (products are below 2^256, C below 2^128), so that the scale's

@@ -41,19 +41,19 @@
 	VPADDD.BCST off(DI), Z4, Z4  \
 	VPMAXSD     Z4, em, em
 
-// W5_PRODK adds the truncated products of k = off/8 after the loop's
-// base (SI, CX), scaled by Z6 and Z7, to lo (lanes 0-7) and hi (8-15).
-// Clobbers Z4, Z5.
+// W5_PRODK adds the products of k = off/8 after the loop's base (SI,
+// CX), scaled by Z6 and Z7 and truncated to int64, to lo (lanes 0-7) and
+// hi (8-15). Clobbers Z4, Z5.
 #define W5_PRODK(off, lo, hi) \
 	VBROADCASTSD off(SI), Z4             \
 	VMULPD       (off*16)(CX), Z4, Z5    \
 	VMULPD       (off*16+64)(CX), Z4, Z4 \
 	VMULPD       Z6, Z5, Z5              \
 	VMULPD       Z7, Z4, Z4              \
-	VRNDSCALEPD  $3, Z5, Z5              \
-	VRNDSCALEPD  $3, Z4, Z4              \
-	VADDPD       Z5, lo, lo              \
-	VADDPD       Z4, hi, hi
+	VCVTTPD2QQ   Z5, Z5                  \
+	VCVTTPD2QQ   Z4, Z4                  \
+	VPADDQ       Z5, lo, lo              \
+	VPADDQ       Z4, hi, hi
 
 // W5_RNE16 rounds the float64 lanes of x to nearest even on FP16's grid
 // into y (see rne16): 1.5·2^(g+52) is 1.5·2^42 scaled by max(e_x, -14),
@@ -348,15 +348,14 @@ w5_emax:
 	VPERMD.Z Z2, Z28, K5, Z6
 	VPERMD.Z Z2, Z29, K5, Z7
 
-	// The truncated terms in four sums: D's and the products of even k
-	// in Z10, Z11, those of odd k in Z12, Z13 from +0 (which keeps the
-	// total from being -0).
+	// The terms truncated to int64, in four sums: D's and the products of
+	// even k in Z10, Z11, those of odd k in Z12, Z13.
 	VCVTPS2PD     (R11)(AX*1), Z10
 	VCVTPS2PD     32(R11)(AX*1), Z11
 	VMULPD        Z6, Z10, Z10
 	VMULPD        Z7, Z11, Z11
-	VRNDSCALEPD   $3, Z10, Z10
-	VRNDSCALEPD   $3, Z11, Z11
+	VCVTTPD2QQ    Z10, Z10
+	VCVTTPD2QQ    Z11, Z11
 	VPXORQ        Z12, Z12, Z12
 	VPXORQ        Z13, Z13, Z13
 	MOVQ          R8, CX
@@ -372,8 +371,12 @@ w5_prod:
 	ADDQ $32, SI
 	DECQ DX
 	JNZ  w5_prod
-	VADDPD      Z12, Z10, Z10
-	VADDPD      Z13, Z11, Z11
+
+	// The sum S as a float64 (exact).
+	VPADDQ      Z12, Z10, Z10
+	VPADDQ      Z13, Z11, Z11
+	VCVTQQ2PD   Z10, Z10
+	VCVTQQ2PD   Z11, Z11
 
 	// 2^(e_max-F) (Z6, Z7): biased exponent 2046 minus 2^(F-e_max)'s.
 	// K1 = the lanes whose e_max is outside the safe range: only their
