@@ -240,14 +240,21 @@ func (f Format) EncodeFloat32(x float32, r Rounding, o Overflow) uint32 {
 // computed exactly, as the FFMA instruction does. It never relies on the Go
 // compiler's fusion, which is target-dependent.
 func FMA32(x, y, z float32) float32 {
-	// float64 holds x·y exactly (24+24 bits), and math.FMA adds z with one
-	// rounding to float64; a second rounding to float32 could then double
-	// round, so the float64 sum is computed exactly instead when it is not.
+	// float64 holds x·y exactly (24+24 bits), so s = p + z is the float64
+	// nearest the exact value. Rounding s to float32 gives the exact
+	// value's rounding unless s is a float32 midpoint: a midpoint is a
+	// float64, so none lies strictly between s and the exact value. The
+	// fast path takes a sum s in the normal float32 binades that is not a
+	// midpoint (its significand's low 29 bits are not 1<<28); NaN, Inf,
+	// zero, subnormal and midpoint sums take the careful path.
 	p := float64(x) * float64(y)
-	if math.IsNaN(p) || math.IsInf(p, 0) || math.IsInf(float64(z), 0) || math.IsNaN(float64(z)) {
-		return float32(p + float64(z))
+	s := float64(p) + float64(z)
+	if b := math.Float64bits(s); b>>52&0x7FF-(1023-126) <= 253 && b&(1<<29-1) != 1<<28 {
+		return float32(s)
 	}
-	s := p + float64(z)
+	if math.IsNaN(p) || math.IsInf(p, 0) || math.IsInf(float64(z), 0) || math.IsNaN(float64(z)) {
+		return float32(s)
+	}
 	// Two-sum: err is the exact rounding error of p+z in float64.
 	bb := s - p
 	err := (p - (s - bb)) + (float64(z) - bb)

@@ -261,3 +261,19 @@ func TestIsFloat32Midpoint(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFMA32 times FMA32 on random normal operands.
+func BenchmarkFMA32(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var v [1024]float32
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	var s float32
+	for b.Loop() {
+		for i := 0; i+1 < len(v); i++ {
+			s = FMA32(v[i], v[i+1], s)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(len(v)-1), "ns/FMA")
+}

@@ -547,16 +547,20 @@ func (c *Config) elements(p *Problem, chain chainFunc, i0, i1, j0 int, d []float
 		for k0 := s[0]; k0 < s[1]; k0 += step {
 			k1 := min(k0+step, s[1])
 			chain(i0, j0, k0, k1, part[:rows], n)
-			for r := range rows {
-				i := i0 + r
-				for l := range n {
-					switch {
-					case perBlock:
-						blk := k0 / p.ScaleBlock
-						sum[r][l] = applyScale(c.ScaleArith, part[r][l], p.SA[i*kb+blk], p.SB[(j0+l)*kb+blk], sum[r][l])
-					case k0 == s[0]:
-						sum[r][l] = part[r][l]
-					default:
+			switch {
+			case perBlock:
+				blk := k0 / p.ScaleBlock
+				for r := range rows {
+					sa := p.SA[(i0+r)*kb+blk]
+					for l := range n {
+						sum[r][l] = applyScale(c.ScaleArith, part[r][l], sa, p.SB[(j0+l)*kb+blk], sum[r][l])
+					}
+				}
+			case k0 == s[0]:
+				sum = part
+			default:
+				for r := range rows {
+					for l := range n {
 						sum[r][l] = add(sum[r][l], part[r][l])
 					}
 				}
