@@ -121,7 +121,9 @@
 	VPSLLQ       $52, hi, hi
 
 // W2_DTERM starts the sum acc with D's 4 lanes at src times the scale s,
-// truncated.
+// truncated, added to +0: a float64 sum from +0 of integers is never -0
+// (an exact cancellation gives +0), like the int64 sums of Go and
+// lanesWideAVX512.
 #define W2_DTERM(src, s, acc) \
 	VCVTPS2PD src, Y12       \
 	VMULPD    s, Y12, Y12    \
