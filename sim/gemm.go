@@ -310,32 +310,33 @@ func newKernel(ctx context.Context, c Config, p *Problem) (kernel, error) {
 	case c.FP32:
 		return newFP32Kernel(ctx, tc, p)
 	case tc.BlockScaled():
-		return &scaledKernel{tc: tc, p: p}, nil
+		return &scaledKernel{vectorKernel{tc: tc, p: p}}, nil
 	case tc.Lanes():
 		return newLaneKernel(ctx, tc, p)
 	}
 	return &vectorKernel{tc: tc, p: p}, nil
 }
 
-// scaledKernel runs block-scaled datapaths (MMAScaled) on the codes.
-type scaledKernel struct {
-	tc *tensorcore.Preset
-	p  *Problem
-}
+// scaledKernel runs block-scaled datapaths (ChainBlockScaled) on decoded
+// vectors, B's decoded once as the vector kernel does.
+type scaledKernel struct{ vectorKernel }
 
-func (k *scaledKernel) rows(_ context.Context, _, _ int, _ *scratch) (chainFunc, error) {
+func (k *scaledKernel) rows(ctx context.Context, i0, i1 int, sc *scratch) (chainFunc, error) {
 	tc, p := k.tc, k.p
+	vb, err := k.columns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	va := sc.vec[:i1-i0]
+	for i := range va {
+		tc.DecodeA(p.A[(i0+i)*p.K:(i0+i+1)*p.K], &va[i])
+	}
 	nb := p.K / p.BlockSize
-	per := tc.K / p.BlockSize
 	return rowByRow(func(i, j0, lo, hi int, part []float32) {
+		sa := p.BA[i*nb : (i+1)*nb]
 		for l := range part {
 			j := j0 + l
-			var acc uint32
-			for k0 := lo; k0 < hi; k0 += tc.K {
-				acc = tc.MMAScaled(p.A[i*p.K+k0:i*p.K+k0+tc.K], p.B[j*p.K+k0:j*p.K+k0+tc.K],
-					p.BA[i*nb+k0/p.BlockSize:][:per], p.BB[j*nb+k0/p.BlockSize:][:per], acc)
-			}
-			part[l] = math.Float32frombits(acc)
+			part[l] = math.Float32frombits(tc.ChainBlockScaled(&va[i-i0], &vb[j], lo, hi, sa, p.BB[j*nb:(j+1)*nb], 0))
 		}
 	}), nil
 }
@@ -350,20 +351,25 @@ type vectorKernel struct {
 	err  error
 }
 
-func (k *vectorKernel) rows(ctx context.Context, i0, i1 int, sc *scratch) (chainFunc, error) {
-	tc, p := k.tc, k.p
+// columns decodes B's columns, once.
+func (k *vectorKernel) columns(ctx context.Context) ([]tensorcore.Vector, error) {
 	k.once.Do(func() {
 		// Decoding is a pure function of each column, so it parallelises
 		// without affecting the result.
-		vb := make([]tensorcore.Vector, p.N)
-		k.err = parallel.For(ctx, p.N, 0, func(j int) error {
-			tc.DecodeB(p.B[j*p.K:(j+1)*p.K], &vb[j])
+		vb := make([]tensorcore.Vector, k.p.N)
+		k.err = parallel.For(ctx, k.p.N, 0, func(j int) error {
+			k.tc.DecodeB(k.p.B[j*k.p.K:(j+1)*k.p.K], &vb[j])
 			return nil
 		})
 		k.vb = vb
 	})
-	if k.err != nil {
-		return nil, k.err
+	return k.vb, k.err
+}
+
+func (k *vectorKernel) rows(ctx context.Context, i0, i1 int, sc *scratch) (chainFunc, error) {
+	tc, p := k.tc, k.p
+	if _, err := k.columns(ctx); err != nil {
+		return nil, err
 	}
 	va := sc.vec[:i1-i0]
 	for i := range va {

@@ -70,6 +70,41 @@ func (p *Preset) MMAScaled(a, b, sa, sb []uint32, c uint32) uint32 {
 		panic(fmt.Sprintf("tensorcore: %s: MMAScaled needs %d operands and %d scales, got %d, %d, %d and %d",
 			p.Name, p.K, nb, len(a), len(b), len(sa), len(sb)))
 	}
+	var va, vb Vector
+	p.da.decode(a, &va)
+	p.db.decode(b, &vb)
+	return p.mmaScaled(&va, &vb, sa, sb, c)
+}
+
+// ChainBlockScaled runs the block-scaled instructions over products [lo,
+// hi) of the vectors va ([Preset.DecodeA]) and vb ([Preset.DecodeB]) from
+// the accumulator c, one instruction of K products after another: the
+// result of chained MMAScaled calls on their codes, bit for bit. sa and sb
+// hold the vectors' scale codes, one per Block elements of the whole
+// vector. Decoding the operands once for all the instructions of a GEMM
+// makes it much faster than MMAScaled.
+func (p *Preset) ChainBlockScaled(va, vb *Vector, lo, hi int, sa, sb []uint32, c uint32) uint32 {
+	s := p.Scale
+	switch {
+	case s == nil:
+		panic(fmt.Sprintf("tensorcore: %s: ChainBlockScaled on a datapath without block scales", p.Name))
+	case !p.da.decoded(va) || !p.db.decoded(vb):
+		panic(fmt.Sprintf("tensorcore: %s: ChainBlockScaled on vectors not decoded by this preset", p.Name))
+	case lo < 0 || hi > va.Len() || hi > vb.Len() || lo%p.K != 0 || hi%p.K != 0 || len(sa) < hi/s.Block || len(sb) < hi/s.Block:
+		panic(fmt.Sprintf("tensorcore: %s: ChainBlockScaled over [%d,%d) of vectors of %d and %d with %d and %d scales, K=%d",
+			p.Name, lo, hi, va.Len(), vb.Len(), len(sa), len(sb), p.K))
+	}
+	nb := p.K / s.Block
+	for k0 := lo; k0 < hi; k0 += p.K {
+		wa, wb := va.window(k0, k0+p.K), vb.window(k0, k0+p.K)
+		c = p.mmaScaled(&wa, &wb, sa[k0/s.Block:][:nb], sb[k0/s.Block:][:nb], c)
+	}
+	return c
+}
+
+// mmaScaled is MMAScaled on decoded operands: one instruction.
+func (p *Preset) mmaScaled(va, vb *Vector, sa, sb []uint32, c uint32) uint32 {
+	s := p.Scale
 	out := p.Out.Out()
 	// Scales: significand and exponent per block; a zero scale has sig 0.
 	var ssig [2][64]uint64
@@ -84,9 +119,6 @@ func (p *Preset) MMAScaled(a, b, sa, sb []uint32, c uint32) uint32 {
 			ssig[i][blk], sexp[i][blk] = sig, exp
 		}
 	}
-	var va, vb Vector
-	p.da.decode(a, &va)
-	p.db.decode(b, &vb)
 	ct, ccl := p.unpackAcc(out, c)
 	if va.class != nil || vb.class != nil || ccl == numerics.Inf || ccl == numerics.NaN {
 		var ib [64]int
@@ -94,7 +126,7 @@ func (p *Preset) MMAScaled(a, b, sa, sb []uint32, c uint32) uint32 {
 		for k := range idx {
 			idx[k] = k
 		}
-		if r, ok := specialResult(&va, &vb, idx, ccl, ct.neg, out); ok {
+		if r, ok := specialResult(va, vb, idx, ccl, ct.neg, out); ok {
 			return r
 		}
 	}
@@ -111,7 +143,7 @@ func (p *Preset) MMAScaled(a, b, sa, sb []uint32, c uint32) uint32 {
 		}
 		neg, mag, q = p.Step.fusedGeneral(va.Sig, vb.Sig, ea[:p.K], eb[:p.K], p.shiftP, ct)
 	} else {
-		neg, mag, q = p.fusedGroups(&va, &vb, &ssig, &sexp, ct)
+		neg, mag, q = p.fusedGroups(va, vb, &ssig, &sexp, ct)
 	}
 	return p.Step.convert(neg, mag, q)
 }

@@ -753,7 +753,8 @@ func FuzzChainReferenceAMD(f *testing.F) { fuzzChain(f, isAMD) }
 // FuzzScaledReference compares Preset.MMAScaled with the oracle for the
 // block-scaled presets (MX FP8 with E8M0 scales folded into exponents,
 // MXFP4 and NVFP4 with scaled groups), two instructions chained through C,
-// operand and scale codes from the input.
+// operand and scale codes from the input; and Preset.ChainBlockScaled
+// over both instructions on decoded vectors.
 func FuzzScaledReference(f *testing.F) {
 	os := fuzzPresets(f, isScaled)
 	addSeeds(f, len(os), seedAccs...)
@@ -762,6 +763,7 @@ func FuzzScaledReference(f *testing.F) {
 		p := o.p
 		nb := p.K / p.Scale.Block
 		want, got := c, c
+		var as, bs, sas, sbs []uint32
 		for i := range 2 {
 			a, b := codesFrom(data, 4*i, p.K, o.a), codesFrom(data, 4*i+1, p.K, o.b)
 			sa, sb := codesFrom(data, 4*i+2, nb, o.scale), codesFrom(data, 4*i+3, nb, o.scale)
@@ -771,6 +773,15 @@ func FuzzScaledReference(f *testing.F) {
 				t.Fatalf("%s (%s) instruction %d: A %x B %x SA %x SB %x C %#x: MMAScaled %#x, reference %#x",
 					p.Name, o.family, i, a, b, sa, sb, c, got, want)
 			}
+			as, bs, sas, sbs = append(as, a...), append(bs, b...), append(sas, sa...), append(sbs, sb...)
+		}
+		// Both instructions at once on decoded vectors.
+		var va, vb tensorcore.Vector
+		p.DecodeA(as, &va)
+		p.DecodeB(bs, &vb)
+		if got := p.ChainBlockScaled(&va, &vb, 0, 2*p.K, sas, sbs, c); got != want {
+			t.Fatalf("%s (%s): A %x B %x SA %x SB %x C %#x: ChainBlockScaled %#x, reference %#x",
+				p.Name, o.family, as, bs, sas, sbs, c, got, want)
 		}
 	})
 }

@@ -495,6 +495,46 @@ func TestBlockScaledMatchesReference(t *testing.T) {
 	}
 }
 
+// TestChainBlockScaled: ChainBlockScaled over a window of decoded vectors
+// is chained MMAScaled, special values included.
+func TestChainBlockScaled(t *testing.T) {
+	for i, p := range tensorcore.Presets() {
+		if !p.BlockScaled() {
+			continue
+		}
+		r := newRand(uint64(9000 + i))
+		const insts = 6
+		n, nb := insts*p.K, insts*p.K/p.Scale.Block
+		for it := range 200 {
+			mode := it % 3
+			a, b := make([]uint32, n), make([]uint32, n)
+			ea, eb := r.IntN(1<<p.A.ExpBits()-1), r.IntN(1<<p.B.ExpBits()-1)
+			for k := range a {
+				a[k], b[k] = genCode(r, p.A, mode, ea), genCode(r, p.B, mode, eb)
+			}
+			sa, sb := make([]uint32, nb), make([]uint32, nb)
+			for j := range sa {
+				sa[j], sb[j] = genScale(r, p.Scale.Format), genScale(r, p.Scale.Format)
+			}
+			var va, vb tensorcore.Vector
+			p.DecodeA(a, &va)
+			p.DecodeB(b, &vb)
+			lo := r.IntN(insts) * p.K
+			hi := lo + (1+r.IntN(insts-lo/p.K))*p.K
+			c := genAccFor(r, numerics.FP32, 0)
+			want := c
+			per := p.K / p.Scale.Block
+			for k0 := lo; k0 < hi; k0 += p.K {
+				blk := k0 / p.Scale.Block
+				want = p.MMAScaled(a[k0:k0+p.K], b[k0:k0+p.K], sa[blk:blk+per], sb[blk:blk+per], want)
+			}
+			if got := p.ChainBlockScaled(&va, &vb, lo, hi, sa, sb, c); got != want {
+				t.Fatalf("%s: [%d,%d) of a=%x b=%x sa=%x sb=%x c=%x: got %08x, chained MMAScaled %08x", p.Name, lo, hi, a, b, sa, sb, c, got, want)
+			}
+		}
+	}
+}
+
 // TestMXF8UnitScales: with scales of 1 the MXFP8 datapath is the plain
 // tcgen05 FP8 one; doubling a scale of both doubles D when C = 0.
 func TestMXF8UnitScales(t *testing.T) {

@@ -25,6 +25,18 @@ type Vector struct {
 // Len is the number of elements.
 func (v Vector) Len() int { return len(v.Sig) }
 
+// window is the view of elements [lo, hi) of v, sharing its storage.
+func (v *Vector) window(lo, hi int) Vector {
+	w := Vector{Sig: v.Sig[lo:hi], Exp: v.Exp[lo:hi], dec: v.dec}
+	if v.Fix != nil {
+		w.Fix = v.Fix[lo:hi]
+	}
+	if v.class != nil {
+		w.class, w.neg = v.class[lo:hi], v.neg[lo:hi]
+	}
+	return w
+}
+
 // decoder decodes the codes of one operand format as a datapath sees them.
 type decoder struct {
 	in    numerics.Format // format of the stored codes
