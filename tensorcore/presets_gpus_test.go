@@ -466,6 +466,21 @@ func genScale(r *rand.Rand, f numerics.Format) uint32 {
 	return uint32(r.IntN(0x7F)) | uint32(r.IntN(2))<<7
 }
 
+// genScaledOperands draws n operand codes of A and B of a block-scaled
+// preset (genCode's mode) and their scale codes, one per block.
+func genScaledOperands(r *rand.Rand, p *tensorcore.Preset, n, mode int) (a, b, sa, sb []uint32) {
+	a, b = make([]uint32, n), make([]uint32, n)
+	ea, eb := r.IntN(1<<p.A.ExpBits()-1), r.IntN(1<<p.B.ExpBits()-1)
+	for k := range a {
+		a[k], b[k] = genCode(r, p.A, mode, ea), genCode(r, p.B, mode, eb)
+	}
+	sa, sb = make([]uint32, n/p.Scale.Block), make([]uint32, n/p.Scale.Block)
+	for j := range sa {
+		sa[j], sb[j] = genScale(r, p.Scale.Format), genScale(r, p.Scale.Format)
+	}
+	return a, b, sa, sb
+}
+
 // TestBlockScaledMatchesReference: MMAScaled equals the reference on
 // random operands, scales and C.
 func TestBlockScaledMatchesReference(t *testing.T) {
@@ -474,18 +489,8 @@ func TestBlockScaledMatchesReference(t *testing.T) {
 			continue
 		}
 		r := newRand(uint64(8000 + i))
-		nb := p.K / p.Scale.Block
 		for it := range 1500 {
-			mode := it % 3
-			a, b := make([]uint32, p.K), make([]uint32, p.K)
-			ea, eb := r.IntN(1<<p.A.ExpBits()-1), r.IntN(1<<p.B.ExpBits()-1)
-			for k := range a {
-				a[k], b[k] = genCode(r, p.A, mode, ea), genCode(r, p.B, mode, eb)
-			}
-			sa, sb := make([]uint32, nb), make([]uint32, nb)
-			for j := range sa {
-				sa[j], sb[j] = genScale(r, p.Scale.Format), genScale(r, p.Scale.Format)
-			}
+			a, b, sa, sb := genScaledOperands(r, p, p.K, it%3)
 			c := genAccFor(r, numerics.FP32, 0)
 			got, want := p.MMAScaled(a, b, sa, sb, c), refScaled(t, p, a, b, sa, sb, c)
 			if got != want {
@@ -504,18 +509,8 @@ func TestChainBlockScaled(t *testing.T) {
 		}
 		r := newRand(uint64(9000 + i))
 		const insts = 6
-		n, nb := insts*p.K, insts*p.K/p.Scale.Block
 		for it := range 200 {
-			mode := it % 3
-			a, b := make([]uint32, n), make([]uint32, n)
-			ea, eb := r.IntN(1<<p.A.ExpBits()-1), r.IntN(1<<p.B.ExpBits()-1)
-			for k := range a {
-				a[k], b[k] = genCode(r, p.A, mode, ea), genCode(r, p.B, mode, eb)
-			}
-			sa, sb := make([]uint32, nb), make([]uint32, nb)
-			for j := range sa {
-				sa[j], sb[j] = genScale(r, p.Scale.Format), genScale(r, p.Scale.Format)
-			}
+			a, b, sa, sb := genScaledOperands(r, p, insts*p.K, it%3)
 			var va, vb tensorcore.Vector
 			p.DecodeA(a, &va)
 			p.DecodeB(b, &vb)
