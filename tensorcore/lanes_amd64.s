@@ -154,10 +154,7 @@ l5_step:
 	MOVQ st+0(FP), R11
 
 l5_row:
-	MOVQ      S_AV(R11), SI
-	LEAQ      (SI)(BX*4), SI
-	MOVQ      S_AE(R11), DI
-	LEAQ      (DI)(BX*4), DI
+	ROW_OPERANDS(S_AV, 4)
 	VMOVDQU32 (R11)(R13*1), Z16
 
 	// e_max of the products and the zero floor, four partial maxima (Z0).
@@ -335,10 +332,7 @@ l2_step:
 	MOVQ st+0(FP), R11
 
 l2_row:
-	MOVQ    S_AV(R11), SI
-	LEAQ    (SI)(BX*4), SI
-	MOVQ    S_AE(R11), DI
-	LEAQ    (DI)(BX*4), DI
+	ROW_OPERANDS(S_AV, 4)
 	VMOVDQU (R11)(R13*1), Y0
 	VMOVDQU 32(R11)(R13*1), Y1
 	VMOVDQU C_ZEROEXP, Y2

@@ -15,6 +15,15 @@
 	ADDQ st, AX             \
 	MOVQ AX, R_END
 
+// ROW_OPERANDS points SI at the values of the row whose state is at R11
+// (state field f, elements of sz bytes) and DI at its exponents, both at
+// product BX.
+#define ROW_OPERANDS(f, sz) \
+	MOVQ f(R11), SI        \
+	LEAQ (SI)(BX*sz), SI   \
+	MOVQ S_AE(R11), DI     \
+	LEAQ (DI)(BX*4), DI
+
 // Stack slots of the row kernels: the units (steps) left, the steps left
 // in a unit, the end of the rows' states, the offset of a step's running
 // result in a state.

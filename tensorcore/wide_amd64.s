@@ -204,6 +204,21 @@
 	VCVTPD2PSY x, X12 \
 	VMOVDQU    X12, dst
 
+// WIDE_ARGS loads the arguments both wide kernels take alike: R_END, R8 =
+// bw, R9 = be, R_UNITS, R10 = par, R12 = L; BX = 0 (the product), R13 = 0
+// and R14 = 64 (the offsets of a state's two accumulator slots).
+#define WIDE_ARGS \
+	ROWS_END(st+0(FP), n+8(FP)) \
+	MOVQ bw+16(FP), R8          \
+	MOVQ be+24(FP), R9          \
+	MOVQ units+32(FP), AX       \
+	MOVQ AX, R_UNITS            \
+	MOVQ par+40(FP), R10        \
+	MOVQ P_L(R10), R12          \
+	XORQ BX, BX                 \
+	XORQ R13, R13               \
+	MOVQ $64, R14
+
 // func lanesWideAVX512(st *laneState, n int, bw *float64, be *int32, units int, par *wideParams) int
 //
 // Registers: R11 = the row's state; SI, DI = its aw, ae at the step; BX =
@@ -219,16 +234,7 @@
 // with K5 = 0xAAAA move the int32 lanes 0-7 (8-15) to the high halves of
 // 8 int64 lanes.
 TEXT ·lanesWideAVX512(SB), NOSPLIT, $160-56
-	ROWS_END(st+0(FP), n+8(FP))
-	MOVQ  bw+16(FP), R8
-	MOVQ  be+24(FP), R9
-	MOVQ  units+32(FP), AX
-	MOVQ  AX, R_UNITS
-	MOVQ  par+40(FP), R10
-	MOVQ  P_L(R10), R12
-	XORQ  BX, BX
-	XORQ  R13, R13
-	MOVQ  $64, R14
+	WIDE_ARGS
 
 	MOVQ         P_ZEROEXP(R10), AX
 	VPBROADCASTD AX, Z20
@@ -312,10 +318,7 @@ w5_step:
 w5_row:
 	MOVQ      R_SRC, AX
 	VMOVDQU32 (R11)(AX*1), Z15
-	MOVQ      S_AW(R11), SI
-	LEAQ      (SI)(BX*8), SI
-	MOVQ      S_AE(R11), DI
-	LEAQ      (DI)(BX*4), DI
+	ROW_OPERANDS(S_AW, 8)
 
 	// e_max (Z0): the zero floor and the products' exponents (four a
 	// loop, two partial maxima), then D's field exponent where D is not
@@ -526,16 +529,7 @@ w5_ret:
 // (int32, lanes 0-7 and 8-15); Y4-Y7 = the scales and Y8-Y11 the sums
 // (float64, 4 lanes each); Y15 = the row's value.
 TEXT ·lanesWideAVX2(SB), NOSPLIT, $672-56
-	ROWS_END(st+0(FP), n+8(FP))
-	MOVQ  bw+16(FP), R8
-	MOVQ  be+24(FP), R9
-	MOVQ  units+32(FP), AX
-	MOVQ  AX, R_UNITS
-	MOVQ  par+40(FP), R10
-	MOVQ  P_L(R10), R12
-	XORQ  BX, BX
-	XORQ  R13, R13
-	MOVQ  $64, R14
+	WIDE_ARGS
 
 	MOVQ P_ZEROEXP(R10), AX
 	SPLATD(AX, W_ZEROEXP)
@@ -615,10 +609,7 @@ w2_step:
 	MOVQ st+0(FP), R11
 
 w2_row:
-	MOVQ    S_AW(R11), SI
-	LEAQ    (SI)(BX*8), SI
-	MOVQ    S_AE(R11), DI
-	LEAQ    (DI)(BX*4), DI
+	ROW_OPERANDS(S_AW, 8)
 	VMOVDQU W_ZEROEXP, Y0
 	VMOVDQA Y0, Y1
 	MOVQ    R9, CX
