@@ -100,6 +100,21 @@
 	VPADDD       (off*16+32)(CX), Y10, Y12 \
 	VPMAXSD      Y12, Y3, Y3
 
+// NEXT_ROW_OR_STEP goes on to the next row's state (at row) or, after the
+// last row, to the next step (at step) until the units are done. Every
+// row has then done the step: its output slot becomes the next step's
+// input.
+#define NEXT_ROW_OR_STEP(row, step) \
+	ADDQ  $S_SIZE, R11       \
+	CMPQ  R11, R_END         \
+	JNE   row                \
+	LEAQ  (BX)(R12*4), BX    \
+	ADDQ  R10, R8            \
+	ADDQ  R10, R9            \
+	XCHGQ R13, R14           \
+	DECQ  R_UNITS            \
+	JNZ   step
+
 // func lanesAVX512(st *laneState, n int, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32) int
 //
 // Registers: R11 = the row's state; SI, DI = its av, ae at the step; BX =
@@ -261,16 +276,7 @@ l5_prod:
 	JNZ       l5_ret
 	VMOVDQU32 Z7, (R11)(R14*1)
 
-	ADDQ  $S_SIZE, R11
-	CMPQ  R11, R_END
-	JNE   l5_row
-	LEAQ  (BX)(R12*4), BX
-	ADDQ  R10, R8
-	ADDQ  R10, R9
-	// Every row has done the step: its output is the next step's input.
-	XCHGQ R13, R14
-	DECQ  R_UNITS
-	JNZ   l5_step
+	NEXT_ROW_OR_STEP(l5_row, l5_step)
 
 l5_ret:
 	MOVQ      steps+32(FP), DX
@@ -388,16 +394,7 @@ l2_prod:
 	VMOVDQU Y6, (R11)(R14*1)
 	VMOVDQU Y7, 32(R11)(R14*1)
 
-	ADDQ  $S_SIZE, R11
-	CMPQ  R11, R_END
-	JNE   l2_row
-	LEAQ  (BX)(R12*4), BX
-	ADDQ  R10, R8
-	ADDQ  R10, R9
-	// Every row has done the step: its output is the next step's input.
-	XCHGQ R13, R14
-	DECQ  R_UNITS
-	JNZ   l2_step
+	NEXT_ROW_OR_STEP(l2_row, l2_step)
 
 l2_ret:
 	MOVQ    steps+32(FP), DX

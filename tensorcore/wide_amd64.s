@@ -219,6 +219,22 @@
 	XORQ R13, R13               \
 	MOVQ $64, R14
 
+// NEXT_ROW_OR_UNIT goes on to the next row's state (at check) or, after
+// the last row, starts the unit's steps: R_SRC = the offset of the first
+// step's input in a state (the unit's input slot R13, or with SeparateC
+// the output slot R14, just set to +0: the steps chain from +0), R_STEPS =
+// the steps of a unit.
+#define NEXT_ROW_OR_UNIT(check) \
+	ADDQ    $S_SIZE, R11     \
+	CMPQ    R11, R_END       \
+	JNE     check            \
+	MOVQ    R13, AX          \
+	CMPQ    P_SEPC(R10), $0  \
+	CMOVQNE R14, AX          \
+	MOVQ    AX, R_SRC        \
+	MOVQ    P_SPU(R10), AX   \
+	MOVQ    AX, R_STEPS
+
 // func lanesWideAVX512(st *laneState, n int, bw *float64, be *int32, units int, par *wideParams) int
 //
 // Registers: R11 = the row's state; SI, DI = its aw, ae at the step; BX =
@@ -302,15 +318,7 @@ w5_check:
 	VMOVDQU32 Z1, (R11)(R14*1)
 
 w5_checked:
-	ADDQ $S_SIZE, R11
-	CMPQ R11, R_END
-	JNE  w5_check
-	MOVQ    R13, AX
-	CMPQ    P_SEPC(R10), $0
-	CMOVQNE R14, AX
-	MOVQ    AX, R_SRC
-	MOVQ    P_SPU(R10), AX
-	MOVQ    AX, R_STEPS
+	NEXT_ROW_OR_UNIT(w5_check)
 
 w5_step:
 	MOVQ st+0(FP), R11
@@ -595,15 +603,7 @@ w2_check:
 	VMOVDQU  Y14, 32(R11)(R14*1)
 
 w2_checked:
-	ADDQ    $S_SIZE, R11
-	CMPQ    R11, R_END
-	JNE     w2_check
-	MOVQ    R13, AX
-	CMPQ    P_SEPC(R10), $0
-	CMOVQNE R14, AX
-	MOVQ    AX, R_SRC
-	MOVQ    P_SPU(R10), AX
-	MOVQ    AX, R_STEPS
+	NEXT_ROW_OR_UNIT(w2_check)
 
 w2_step:
 	MOVQ st+0(FP), R11
