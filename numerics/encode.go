@@ -240,18 +240,46 @@ func (f Format) EncodeFloat32(x float32, r Rounding, o Overflow) uint32 {
 // computed exactly, as the FFMA instruction does. It never relies on the Go
 // compiler's fusion, which is target-dependent.
 func FMA32(x, y, z float32) float32 {
-	// float64 holds x·y exactly (24+24 bits), so s = p + z is the float64
-	// nearest the exact value. Rounding s to float32 gives the exact
-	// value's rounding unless s is a float32 midpoint: a midpoint is a
-	// float64, so none lies strictly between s and the exact value. The
-	// fast path takes a sum s in the normal float32 binades that is not a
-	// midpoint (its significand's low 29 bits are not 1<<28); NaN, Inf,
-	// zero, subnormal and midpoint sums take the careful path.
-	p := float64(x) * float64(y)
-	s := float64(p) + float64(z)
-	if b := math.Float64bits(s); b>>52&0x7FF-(1023-126) <= 253 && b&(1<<29-1) != 1<<28 {
-		return float32(s)
+	r, p, s, ok := fma32Fast(x, y, z)
+	if ok {
+		return r
 	}
+	return fma32Careful(p, s, z)
+}
+
+// FMA32s sets z[i] to FMA32(x[i], y[i], z[i]) for every i < len(z).
+func FMA32s(x, y, z []float32) {
+	x, y = x[:len(z)], y[:len(z)]
+	for i := range z {
+		r, p, s, ok := fma32Fast(x[i], y[i], z[i])
+		if !ok {
+			r = fma32Careful(p, s, z[i])
+		}
+		z[i] = r
+	}
+}
+
+// fma32Fast is FMA32 where it is cheap: ok reports whether r is the
+// result, else p and s are what fma32Careful needs.
+//
+// float64 holds x·y exactly (24+24 bits), so s = p + z is the float64
+// nearest the exact value. Rounding s to float32 gives the exact value's
+// rounding unless s is a float32 midpoint: a midpoint is a float64, so
+// none lies strictly between s and the exact value. The fast path takes a
+// sum s in the normal float32 binades (biased float64 exponent 897 to
+// 1150) that is not a midpoint (its significand's low 29 bits are not
+// 1<<28); NaN, Inf, zero, subnormal and midpoint sums are careful ones.
+func fma32Fast(x, y, z float32) (r float32, p, s float64, ok bool) {
+	p = float64(x) * float64(y)
+	s = float64(p) + float64(z)
+	b := math.Float64bits(s)
+	return float32(s), p, s, b>>52&0x7FF-897 <= 253 && b<<35 != 1<<63
+}
+
+// fma32Careful is FMA32 of the exact product p (a float64) and z, given
+// their float64 sum s, where s is special, zero, subnormal or a float32
+// midpoint.
+func fma32Careful(p, s float64, z float32) float32 {
 	if math.IsNaN(p) || math.IsInf(p, 0) || math.IsInf(float64(z), 0) || math.IsNaN(float64(z)) {
 		return float32(s)
 	}

@@ -61,7 +61,7 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// FuzzFMA32 compares FMA32 with the exact reference.
+// FuzzFMA32 compares FMA32 and FMA32s with the exact reference.
 func FuzzFMA32(f *testing.F) {
 	for _, tc := range fmaDoubleRounding {
 		f.Add(math.Float32bits(tc.x), math.Float32bits(tc.y), math.Float32bits(tc.z))
@@ -74,6 +74,10 @@ func FuzzFMA32(f *testing.F) {
 		want := fmaRef(t, x, y, z)
 		if got := FMA32(x, y, z); !sameF32(got, want) {
 			t.Errorf("FMA32(%#x, %#x, %#x) = %#x, want %#x", xb, yb, zb, math.Float32bits(got), math.Float32bits(want))
+		}
+		zs := []float32{z}
+		if FMA32s([]float32{x}, []float32{y}, zs); !sameF32(zs[0], want) {
+			t.Errorf("FMA32s(%#x, %#x, %#x) = %#x, want %#x", xb, yb, zb, math.Float32bits(zs[0]), math.Float32bits(want))
 		}
 	})
 }

@@ -556,11 +556,12 @@ func (c *Config) elements(p *Problem, chain chainFunc, i0, i1, j0 int, d []float
 			switch {
 			case perBlock:
 				blk := k0 / p.ScaleBlock
+				var sb [tile]float32
+				for l := range n {
+					sb[l] = p.SB[(j0+l)*kb+blk]
+				}
 				for r := range rows {
-					sa := p.SA[(i0+r)*kb+blk]
-					for l := range n {
-						sum[r][l] = applyScale(c.ScaleArith, part[r][l], sa, p.SB[(j0+l)*kb+blk], sum[r][l])
-					}
+					applyScales(c.ScaleArith, part[r][:n], p.SA[(i0+r)*kb+blk], sb[:n], sum[r][:n])
 				}
 			case k0 == s[0]:
 				sum = part
@@ -603,14 +604,23 @@ var canonicalNaN = math.Float32frombits(0x7FFFFFFF)
 // add is one FP32 round-to-nearest add (FADD).
 func add(x, y float32) float32 { return x + y }
 
-// applyScale promotes a partial sum with dequantisation scales.
-func applyScale(a ScaleArith, acc, sa, sb, sum float32) float32 {
+// applyScales promotes partial sums acc[l] with dequantisation scales sa
+// and sb[l] into sum[l].
+func applyScales(a ScaleArith, acc []float32, sa float32, sb, sum []float32) {
+	acc, sb = acc[:len(sum)], sb[:len(sum)]
 	if a == ScaleFMA {
-		return numerics.FMA32(acc, float32(sa*sb), sum)
+		var s [tile]float32
+		for l := range sum {
+			s[l] = float32(sa * sb[l])
+		}
+		numerics.FMA32s(acc, s[:len(sum)], sum)
+		return
 	}
-	// Explicit conversions forbid the compiler to fuse the last multiply
-	// with the add (the hardware does FMUL, FMUL, FADD).
-	return sum + float32(float32(acc*sa)*sb)
+	for l := range sum {
+		// Explicit conversions forbid the compiler to fuse the last
+		// multiply with the add (the hardware does FMUL, FMUL, FADD).
+		sum[l] += float32(float32(acc[l]*sa) * sb[l])
+	}
 }
 
 // fmaChain accumulates a·b onto s with FP32 fused multiply-adds in k
