@@ -65,7 +65,7 @@ Lists take commas; --k also takes a doubling range a..b (128..16384 is
 128,256,...,16384).
 
 Examples:
-  # the default sweep (Hopper FP8 wgmma, about 10 seconds on an idle 2-core machine)
+  # the default sweep (Hopper FP8 wgmma, about 4 seconds on an idle 2-core machine)
   tcsim sweep
 
   # what a sweep would take, computing nothing
