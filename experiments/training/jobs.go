@@ -160,24 +160,10 @@ func (j job) cost(sz size) float64 {
 }
 
 // shard returns the jobs of shard i of n (all for n <= 1) in canonical
-// order, dealt by estimated cost ([parallel.Deal]), so the assignment
+// order, dealt by estimated cost ([parallel.Share]), so the assignment
 // depends only on the study and n.
 func shard(sz size, jobs []job, i, n int) []job {
-	if n <= 1 {
-		return jobs
-	}
-	costs := make([]float64, len(jobs))
-	for j, jb := range jobs {
-		costs[j] = jb.cost(sz)
-	}
-	owner := parallel.Deal(costs, n)
-	var mine []job
-	for j, jb := range jobs {
-		if owner[j] == i {
-			mine = append(mine, jb)
-		}
-	}
-	return mine
+	return parallel.Share(jobs, func(j job) float64 { return j.cost(sz) }, i, n)
 }
 
 // row is one log row of a job: the losses and, per GEMM kind, the mean

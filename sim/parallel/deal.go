@@ -34,3 +34,22 @@ func Deal(costs []float64, n int) (owner []int) {
 	}
 	return owner
 }
+
+// Share returns the items of shard i of n, in their order, dealt by their
+// cost ([Deal]); for n <= 1, all of them.
+func Share[T any](items []T, cost func(T) float64, i, n int) []T {
+	if n <= 1 {
+		return items
+	}
+	costs := make([]float64, len(items))
+	for j, x := range items {
+		costs[j] = cost(x)
+	}
+	var mine []T
+	for j, s := range Deal(costs, n) {
+		if s == i {
+			mine = append(mine, items[j])
+		}
+	}
+	return mine
+}

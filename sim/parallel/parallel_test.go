@@ -152,3 +152,20 @@ func TestDeal(t *testing.T) {
 		}
 	}
 }
+
+// TestShare: the shards partition the items, each in their order, as Deal
+// assigns them; n <= 1 is all of them.
+func TestShare(t *testing.T) {
+	items := []string{"a", "bbbbb", "ccc", "ddddd", "ee"}
+	cost := func(s string) float64 { return float64(len(s)) }
+	// Deal of {1, 5, 3, 5, 2} over 2 shards is {1, 0, 0, 1, 1}.
+	if got := Share(items, cost, 0, 2); !slices.Equal(got, []string{"bbbbb", "ccc"}) {
+		t.Errorf("shard 0 = %v", got)
+	}
+	if got := Share(items, cost, 1, 2); !slices.Equal(got, []string{"a", "ddddd", "ee"}) {
+		t.Errorf("shard 1 = %v", got)
+	}
+	if got := Share(items, cost, 0, 1); !slices.Equal(got, items) {
+		t.Errorf("one shard = %v", got)
+	}
+}

@@ -78,21 +78,7 @@ func (s *Spec) Skipped() []string {
 // lowest shard), so n shards take close to 1/n of the time each. The
 // assignment depends only on the spec and n.
 func (s *Spec) Shard(gs []Group, i, n int) []Group {
-	if n <= 1 {
-		return gs
-	}
-	costs := make([]float64, len(gs))
-	for j, g := range gs {
-		costs[j] = s.Work(g)
-	}
-	owner := parallel.Deal(costs, n)
-	var mine []Group
-	for j, g := range gs {
-		if owner[j] == i {
-			mine = append(mine, g)
-		}
-	}
-	return mine
+	return parallel.Share(gs, s.Work, i, n)
 }
 
 // Memory estimates, in bytes, the most memory one group of gs takes while
