@@ -235,6 +235,22 @@
 	MOVQ    P_SPU(R10), AX   \
 	MOVQ    AX, R_STEPS
 
+// WIDE_NEXT_ROW_OR_STEP goes on to the next row's state (at row) or, after
+// the last row, to the unit's next step (at step): BX, R9 and R8 move L
+// products on (int32 exponents, 16 a product, and float64 values).
+#define WIDE_NEXT_ROW_OR_STEP(row, step) \
+	ADDQ $S_SIZE, R11 \
+	CMPQ R11, R_END   \
+	JNE  row          \
+	ADDQ R12, BX      \
+	MOVQ R12, AX      \
+	SHLQ $6, AX       \
+	ADDQ AX, R9       \
+	SHLQ $1, AX       \
+	ADDQ AX, R8       \
+	DECQ R_STEPS      \
+	JNZ  step
+
 // func lanesWideAVX512(st *laneState, n int, bw *float64, be *int32, units int, par *wideParams) int
 //
 // Registers: R11 = the row's state; SI, DI = its aw, ae at the step; BX =
@@ -459,17 +475,7 @@ w5_done:
 	VMOVDQU   Y10, (R11)(R14*1)
 	VMOVDQU   Y11, 32(R11)(R14*1)
 
-	ADDQ $S_SIZE, R11
-	CMPQ R11, R_END
-	JNE  w5_row
-	ADDQ R12, BX
-	MOVQ R12, AX
-	SHLQ $6, AX
-	ADDQ AX, R9
-	SHLQ $1, AX
-	ADDQ AX, R8
-	DECQ R_STEPS
-	JNZ  w5_step
+	WIDE_NEXT_ROW_OR_STEP(w5_row, w5_step)
 
 	CMPQ P_SEPC(R10), $0
 	JEQ  w5_commit
@@ -729,17 +735,7 @@ w2_done:
 	W2_TOD(Y10, 32(R11)(R14*1))
 	W2_TOD(Y11, 48(R11)(R14*1))
 
-	ADDQ $S_SIZE, R11
-	CMPQ R11, R_END
-	JNE  w2_row
-	ADDQ R12, BX
-	MOVQ R12, AX
-	SHLQ $6, AX
-	ADDQ AX, R9
-	SHLQ $1, AX
-	ADDQ AX, R8
-	DECQ R_STEPS
-	JNZ  w2_step
+	WIDE_NEXT_ROW_OR_STEP(w2_row, w2_step)
 
 	CMPQ P_SEPC(R10), $0
 	JEQ  w2_commit
