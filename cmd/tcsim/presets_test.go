@@ -84,7 +84,7 @@ func TestPresetsErrors(t *testing.T) {
 	} {
 		code, out, errOut := runArgs(tc.args...)
 		l := lines(errOut)
-		if code != 2 || out != "" || len(l) != 1 || !strings.HasPrefix(l[0], tc.first) || !strings.HasSuffix(l[0], " (see 'tcsim presets --help')") {
+		if code != 2 || out != "" || len(l) != 1 || !strings.HasPrefix(l[0], tc.first) || !strings.HasSuffix(l[0], "')") || strings.Count(l[0], "(see 'tcsim presets") != 1 {
 			t.Errorf("%v: %d %q %q", tc.args, code, out, errOut)
 		}
 	}

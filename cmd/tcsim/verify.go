@@ -111,9 +111,12 @@ func parseFlags(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer, help
 	return usageError(stderr, fs.Name(), err.Error()), false
 }
 
-// usageError prints a one-line error with a pointer to the help, and
-// returns 2.
+// usageError prints a one-line error with a pointer to the help (unless
+// it already points somewhere), and returns 2.
 func usageError(stderr io.Writer, cmd, msg string) int {
-	fmt.Fprintf(stderr, "tcsim %s: %s (see 'tcsim %s --help')\n", cmd, msg, cmd)
+	if !strings.Contains(msg, "(see '") {
+		msg += fmt.Sprintf(" (see 'tcsim %s --help')", cmd)
+	}
+	fmt.Fprintf(stderr, "tcsim %s: %s\n", cmd, msg)
 	return 2
 }
