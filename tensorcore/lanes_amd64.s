@@ -279,11 +279,7 @@ l5_prod:
 	NEXT_ROW_OR_STEP(l5_row, l5_step)
 
 l5_ret:
-	MOVQ      steps+32(FP), DX
-	SUBQ      R_UNITS, DX
-	MOVQ      DX, ret+72(FP)
-	VZEROUPPER
-	RET
+	RET_DONE(steps+32(FP), ret+72(FP))
 
 // func lanesAVX2(st *laneState, n int, bv *float32, be *int32, steps, l, f, zeroExp int, fmask uint32) int
 //
@@ -397,8 +393,4 @@ l2_prod:
 	NEXT_ROW_OR_STEP(l2_row, l2_step)
 
 l2_ret:
-	MOVQ    steps+32(FP), DX
-	SUBQ    R_UNITS, DX
-	MOVQ    DX, ret+72(FP)
-	VZEROUPPER
-	RET
+	RET_DONE(steps+32(FP), ret+72(FP))

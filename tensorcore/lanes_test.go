@@ -236,10 +236,7 @@ func TestLanesCover(t *testing.T) {
 	for _, p := range lanePresets(t) {
 		kk := 64 * p.K
 		a := benchNormal(r, p.A, kk)
-		cols := make([][]uint32, Lanes)
-		for l := range cols {
-			cols[l] = benchNormal(r, p.B, kk)
-		}
+		cols := normalCols(r, p.B, kk)
 		var row LaneRow
 		var pn Panel
 		if !p.DecodeRow(a, &row) || !p.DecodePanel(cols, &pn) {
@@ -275,6 +272,15 @@ func benchNormal(r *rand.Rand, f numerics.Format, n int) []uint32 {
 	return v
 }
 
+// normalCols draws Lanes columns of n normal values in format f.
+func normalCols(r *rand.Rand, f numerics.Format, n int) [][]uint32 {
+	cols := make([][]uint32, Lanes)
+	for l := range cols {
+		cols[l] = benchNormal(r, f, n)
+	}
+	return cols
+}
+
 // BenchmarkLanes times a row against a full panel over K = 4096 (16
 // outputs) with ChainLanes, and the same 16 outputs with Chain.
 func BenchmarkLanes(b *testing.B) {
@@ -282,10 +288,7 @@ func BenchmarkLanes(b *testing.B) {
 		p, _ := Lookup(name)
 		r := rand.New(rand.NewPCG(13, 13))
 		const kk = 4096
-		cols := make([][]uint32, Lanes)
-		for l := range cols {
-			cols[l] = benchNormal(r, p.B, kk)
-		}
+		cols := normalCols(r, p.B, kk)
 		var row LaneRow
 		var pn Panel
 		p.DecodeRow(benchNormal(r, p.A, kk), &row)
@@ -354,10 +357,7 @@ func BenchmarkFamilies(b *testing.B) {
 		}
 		r := rand.New(rand.NewPCG(14, 14))
 		a := benchNormal(r, p.A, kk)
-		cols := make([][]uint32, Lanes)
-		for l := range cols {
-			cols[l] = benchNormal(r, p.B, kk)
-		}
+		cols := normalCols(r, p.B, kk)
 		var pn Panel
 		var va Vector
 		vb := make([]Vector, Lanes)
@@ -426,10 +426,7 @@ func BenchmarkDecodeLanes(b *testing.B) {
 	for _, name := range []string{"h100-wgmma-e4m3-e4m3", "h100-wgmma-bf16"} {
 		p, _ := Lookup(name)
 		r := rand.New(rand.NewPCG(15, 15))
-		cols := make([][]uint32, Lanes)
-		for l := range cols {
-			cols[l] = benchNormal(r, p.B, kk)
-		}
+		cols := normalCols(r, p.B, kk)
 		b.Run(name+"/row", func(b *testing.B) {
 			var row LaneRow
 			for b.Loop() {

@@ -24,6 +24,15 @@
 	MOVQ S_AE(R11), DI     \
 	LEAQ (DI)(BX*4), DI
 
+// RET_DONE returns the units done, those asked for (the argument at
+// total) less R_UNITS, at ret.
+#define RET_DONE(total, ret) \
+	MOVQ       total, DX      \
+	SUBQ       R_UNITS, DX    \
+	MOVQ       DX, ret        \
+	VZEROUPPER                \
+	RET
+
 // Stack slots of the row kernels: the units (steps) left, the steps left
 // in a unit, the end of the rows' states, the offset of a step's running
 // result in a state.

@@ -529,11 +529,7 @@ w5_commit:
 	JNZ   w5_unit
 
 w5_ret:
-	MOVQ units+32(FP), DX
-	SUBQ R_UNITS, DX
-	MOVQ DX, ret+48(FP)
-	VZEROUPPER
-	RET
+	RET_DONE(units+32(FP), ret+48(FP))
 
 // func lanesWideAVX2(st *laneState, n int, bw *float64, be *int32, units int, par *wideParams) int
 //
@@ -811,8 +807,4 @@ w2_commit:
 	JNZ   w2_unit
 
 w2_ret:
-	MOVQ units+32(FP), DX
-	SUBQ R_UNITS, DX
-	MOVQ DX, ret+48(FP)
-	VZEROUPPER
-	RET
+	RET_DONE(units+32(FP), ret+48(FP))
